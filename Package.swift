@@ -1,0 +1,60 @@
+// swift-tools-version:6.2
+// ReliefLog: a self-hosted migraine diary and massage-session service.
+//
+// One module per layer, dependencies pointing one way:
+//   CSQLite (system libsqlite3) → SQLite (connections, statements, pool, migrator)
+//   JSON (strict parser and serializer)
+//   HTTP (sockets, parser, router, problem details) → JSON
+//   ReliefLog (domain, validation, repositories, routes) → SQLite, HTTP, JSON
+//   relieflog (command line) → ReliefLog
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "relieflog",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "relieflog", targets: ["ReliefLogCLI"]),
+        .library(name: "ReliefLog", targets: ["ReliefLog"]),
+        .library(name: "HTTP", targets: ["HTTP"]),
+        .library(name: "SQLite", targets: ["SQLite"]),
+        .library(name: "JSON", targets: ["JSON"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
+        .target(name: "JSON", swiftSettings: strictSettings),
+        .target(
+            name: "HTTP",
+            dependencies: ["JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+        .target(
+            name: "ReliefLog",
+            dependencies: ["SQLite", "HTTP", "JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "ReliefLogCLI",
+            dependencies: [
+                "ReliefLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strictSettings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strictSettings),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "JSON"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ReliefLogTests",
+            dependencies: ["ReliefLog", "HTTP", "SQLite", "JSON"],
+            swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)
