@@ -65,30 +65,32 @@ public enum JSON {
     /// Doubles are written as Swift's shortest round-trip text (`2.0`, `0.1`,
     /// `1e-07`); NaN and infinities have no JSON form and are written as `null`.
     public static func serialize(_ value: JSONValue) -> [UInt8] {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(256)
-        JSONSerializer.write(value, into: &buffer)
-        return buffer
+        var sink = ByteSink(capacity: 512)
+        JSONSerializer.write(value, into: &sink)
+        return sink.withBytes { Array($0) }
     }
 
     /// Appends the compact JSON text of `value` to `buffer`, e.g. after
-    /// response headers, without an intermediate array.
+    /// response headers.
     public static func serialize(_ value: JSONValue, into buffer: inout [UInt8]) {
-        JSONSerializer.write(value, into: &buffer)
+        var sink = ByteSink(capacity: 512)
+        JSONSerializer.write(value, into: &sink)
+        sink.withBytes { buffer.append(contentsOf: $0) }
     }
 
     /// The compact JSON text of `value` as a `String`.
     public static func string(_ value: JSONValue) -> String {
-        String(decoding: serialize(value), as: UTF8.self)
+        var sink = ByteSink(capacity: 512)
+        JSONSerializer.write(value, into: &sink)
+        return sink.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     /// JSON text indented by two spaces, `"key": value`, members in insertion
     /// order and no trailing newline, for documents people read.
     public static func prettyString(_ value: JSONValue) -> String {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1024)
-        JSONSerializer.writePretty(value, indent: 0, into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
+        var sink = ByteSink(capacity: 4096)
+        JSONSerializer.writePretty(value, indent: 0, into: &sink)
+        return sink.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Applies a JSON Merge Patch (RFC 7386 §2) to `target`.

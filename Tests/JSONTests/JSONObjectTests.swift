@@ -78,6 +78,32 @@ struct JSONObjectTests {
         #expect(a != ["x": 1, "y": [2, 3], "w": ["n": nil]])
     }
 
+    @Test("keys match by their UTF-8 bytes, not by Unicode canonical equivalence")
+    func byteKeys() throws {
+        // RFC 8259 §8.3: compare names code unit by code unit.
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed)  // Swift String equality says equal
+        var object = JSONObject()
+        object[composed] = 1
+        #expect(object[decomposed] == nil)
+        object[decomposed] = 2
+        #expect(object.count == 2)
+        #expect(object[composed] == 1)
+        #expect(object[decomposed] == 2)
+        let parsed = try JSON.parse(#"{"caf\u00e9":1,"cafe\u0301":2}"#)
+        #expect(parsed.objectValue?.count == 2)
+
+        // Same rule once the object is large enough to use its hash index.
+        var large = JSONObject()
+        for i in 0..<40 { large.append("filler\(i)", true) }
+        large[composed] = 1
+        large[decomposed] = 2
+        #expect(large.count == 42)
+        #expect(large[composed] == 1)
+        #expect(large[decomposed] == 2)
+    }
+
     @Test("an empty object is empty")
     func empty() {
         let object = JSONObject()

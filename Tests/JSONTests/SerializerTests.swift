@@ -32,6 +32,35 @@ struct SerializerTests {
         #expect(try JSON.parse(text) == .string(all))
     }
 
+    @Test("escapes a special character at any position of strings of any length")
+    func escapePositions() throws {
+        // The serializer checks eight bytes at a time; cover every alignment
+        // and the short-string and tail cases against a byte-by-byte reference.
+        for special in ["\"", "\\", "\n", "\u{0}", "\u{1F}"] {
+            for length in 0...40 {
+                for position in 0..<max(length, 1) {
+                    var characters = Array(repeating: "a", count: length)
+                    if length > 0 { characters[position] = special }
+                    if length > 3 { characters[length - 1] = "é" }
+                    let string = characters.joined()
+                    let expected = "\"" + string.unicodeScalars.map(Self.referenceEscape).joined() + "\""
+                    #expect(compact(.string(string)) == expected)
+                }
+            }
+        }
+    }
+
+    static func referenceEscape(_ scalar: Unicode.Scalar) -> String {
+        switch scalar {
+        case "\"": return "\\\""
+        case "\\": return "\\\\"
+        case "\n": return "\\n"
+        case "\u{0}": return "\\u0000"
+        case "\u{1F}": return "\\u001f"
+        default: return String(scalar)
+        }
+    }
+
     @Test("leaves solidus, DEL, U+2028, U+2029 and non-ASCII unescaped")
     func noNeedlessEscapes() {
         let text = "</script> \u{7F} \u{2028}\u{2029} é 中 😀"
