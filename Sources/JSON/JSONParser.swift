@@ -119,6 +119,7 @@ struct JSONParser: ~Copyable {
             depth -= 1
             return .array(elements)
         }
+        elements.reserveCapacity(4)  // one allocation for typical short arrays
         while true {
             skipWhitespace()
             if position < end, bytes[position] == UInt8(ascii: "]"), !elements.isEmpty {
@@ -207,7 +208,15 @@ struct JSONParser: ~Copyable {
     private mutating func parseString() throws(JSONParseError) -> String {
         let start = position + 1
         var i = start
-        // Fast path: printable ASCII without escapes, decoded once from the input.
+        // Fast path: printable ASCII without escapes, decoded once from the
+        // input. Skip eight such bytes at a time, then finish byte by byte.
+        if let base = bytes.baseAddress {
+            while end - i >= 8 {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if Self.hasSpecialByte(word) { break }
+                i += 8
+            }
+        }
         while i < end {
             let byte = bytes[i]
             if byte == UInt8(ascii: "\"") {
@@ -218,6 +227,19 @@ struct JSONParser: ~Copyable {
             i += 1
         }
         return try parseStringSlow(start: start, resumingAt: i)
+    }
+
+    /// Whether any of the eight bytes is a quote, a backslash, below 0x20 or
+    /// above 0x7F (the exact "has a byte less than n / equal to c" bit tricks).
+    @inline(__always)
+    private static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let control = (word &- ones &* 0x20) & ~word
+        let quoteBits = word ^ (ones &* 0x22)
+        let quote = (quoteBits &- ones) & ~quoteBits
+        let backslashBits = word ^ (ones &* 0x5C)
+        let backslash = (backslashBits &- ones) & ~backslashBits
+        return (control | quote | backslash | word) & 0x8080_8080_8080_8080 != 0
     }
 
     /// Handles escapes, non-ASCII (validated here so the error has an offset)

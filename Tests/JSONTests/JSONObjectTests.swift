@@ -113,3 +113,21 @@ struct JSONObjectTests {
         #expect(object == [:])
     }
 }
+
+@Suite("Programmer errors")
+struct ProgrammerErrorTests {
+    @Test("a repeated key in an object literal traps")
+    func duplicateLiteralKey() async {
+        await #expect(processExitsWith: .failure) {
+            let key = "a"
+            _ = JSONObject(dictionaryLiteral: (key, 1), (key, 2))
+        }
+    }
+
+    @Test("an invalid JSON Pointer literal traps")
+    func invalidPointerLiteral() async {
+        await #expect(processExitsWith: .failure) {
+            _ = JSONPointer(stringLiteral: "no-leading-slash")
+        }
+    }
+}
