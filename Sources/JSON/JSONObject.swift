@@ -158,6 +158,7 @@ extension JSONObject: Sequence {
     /// Members in insertion order.
     public typealias Element = (key: String, value: JSONValue)
 
+    /// Iterates members in insertion order.
     public struct Iterator: IteratorProtocol {
         var base: IndexingIterator<[Entry]>
 
@@ -198,7 +199,7 @@ extension JSONObject: Hashable {
         var combined = 0
         for (key, value) in self {
             var memberHasher = Hasher()
-            memberHasher.combine(key)
+            memberHasher.combine(KeyBytes(key))
             memberHasher.combine(value)
             combined ^= memberHasher.finalize()
         }

@@ -80,8 +80,6 @@ struct JSONParser: ~Copyable {
             return error("NaN is not a valid JSON number")
         case UInt8(ascii: "I") where hasPrefix("Infinity"):
             return error("Infinity is not a valid JSON number")
-        case UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ","), UInt8(ascii: ":"):
-            return error("unexpected \(describeByte(at: position)), expected a value")
         default:
             return error("unexpected \(describeByte(at: position)), expected a value")
         }
@@ -146,15 +144,12 @@ struct JSONParser: ~Copyable {
         position += 1  // {
         var object = JSONObject()
         skipWhitespace()
-        if position < end, bytes[position] != UInt8(ascii: "}") {
-            // Skips the 1, 2, 4 growth steps for typical request objects.
-            object.reserveCapacity(8)
-        }
         if position < end, bytes[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
             return .object(object)
         }
+        object.reserveCapacity(8)  // skips the 1, 2, 4 growth steps for typical objects
         while true {
             skipWhitespace()
             guard position < end else { throw error("unexpected end of input, expected a string key") }
