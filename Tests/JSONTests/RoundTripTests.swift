@@ -50,6 +50,33 @@ struct RoundTripTests {
     }
 }
 
+@Suite("Mutated input")
+struct MutationTests {
+    @Test("seeded byte mutations of valid documents either fail cleanly or round-trip")
+    func mutations() throws {
+        var rng = SplitMix64(seed: 0xBAD_B17E5)
+        let interesting: [UInt8] = Array(#"{}[],:"\/0123456789-+.eEtfnu "#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC0, 0xE2, 0xED, 0xF0, 0xFF]
+        for _ in 0..<3_000 {
+            var bytes = JSON.serialize(RandomJSON.value(depth: 2, using: &rng))
+            for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
+                let i = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[i] = interesting.randomElement(using: &rng)!
+                case 1: bytes.remove(at: i)
+                default: bytes.insert(interesting.randomElement(using: &rng)!, at: i)
+                }
+            }
+            do {
+                let value = try JSON.parse(bytes)
+                #expect(try JSON.parse(JSON.serialize(value)) == value)
+            } catch {
+                #expect(error.offset >= 0 && error.offset <= bytes.count, "\(error)")
+                #expect(!error.reason.isEmpty)
+            }
+        }
+    }
+}
+
 /// Random JSON values for round-trip testing: every kind, nested, with
 /// awkward strings (controls, quotes, combining marks, astral characters) and
 /// numbers across the whole Int64 and Double ranges.
