@@ -271,6 +271,16 @@ public final class Connection {
 
     // MARK: State
 
+    /// Whether the open transaction has deferred foreign key violations that would
+    /// make COMMIT fail (https://www.sqlite.org/c3ref/c_dbstatus_options.html).
+    var hasDeferredForeignKeyViolations: Bool {
+        guard let db = database.pointer else { return false }
+        var current: Int32 = 0
+        var highwater: Int32 = 0
+        sqlite3_db_status(db, SQLITE_DBSTATUS_DEFERRED_FKS, &current, &highwater, 0)
+        return current > 0
+    }
+
     /// Rowid of the most recent successful INSERT on this connection.
     public var lastInsertRowID: Int64 {
         database.pointer.map { sqlite3_last_insert_rowid($0) } ?? 0
