@@ -385,15 +385,33 @@ final class PoolCore: Sendable {
                 continue
             }
             var batch = jobs.compactMap(\.batched)
+            let started = DispatchTime.now().uptimeNanoseconds
             while !batch.isEmpty {
                 batch = commitBatch(batch, on: connection)
             }
             connection.resetActiveStatements()
+            if jobs.count > 1 {
+                gather(expected: jobs.count, commitNanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+            }
         }
         // Let the readers finish first: a reader still inside a transaction would keep
         // the checkpoint from resetting the WAL.
         readersExited.wait()
         try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
+    /// After a batch of `expected` writes, the callers just resumed are likely to
+    /// write again within microseconds; taking the queue at once would commit the
+    /// first one or two alone and leave the rest for the next fsync. So wait until as
+    /// many writes are queued again, but never longer than half a commit's duration
+    /// (at most 0.5 ms): a lone writer never waits here, and stragglers lose far less
+    /// than a whole extra commit.
+    private func gather(expected: Int, commitNanoseconds: UInt64) {
+        let window = min(commitNanoseconds / 2, 500_000)
+        let deadline = DispatchTime.now().uptimeNanoseconds + window
+        while writer.count < min(expected, maxBatchSize), DispatchTime.now().uptimeNanoseconds < deadline {
+            usleep(20)
+        }
     }
 
     private static let savepoint = "relieflog_batched_write"

@@ -114,6 +114,9 @@ final class JobQueue<Job: Sendable>: Sendable {
     }
 
     var isClosed: Bool { state.withLock { $0.isClosed } }
+
+    /// Number of queued jobs.
+    var count: Int { state.withLock { $0.jobs.count } }
 }
 
 extension FIFO: Sendable where Element: Sendable {}
