@@ -332,6 +332,19 @@ public final class Connection {
         }
     }
 
+    /// Runs `body` with BEGIN, COMMIT, END and ROLLBACK (but not savepoints) refused
+    /// at prepare time with `SQLITE_AUTH`, so a script cannot end the transaction it
+    /// runs in (https://www.sqlite.org/c3ref/set_authorizer.html). Installing an
+    /// authorizer expires every prepared statement, so this is for rare work such as
+    /// migrations, not for hot paths.
+    func denyingTransactionControl<T>(_ body: () throws -> T) throws -> T {
+        let db = try open(nil)
+        sqlite3_set_authorizer(
+            db, { _, action, _, _, _, _ in action == SQLITE_TRANSACTION ? SQLITE_DENY : SQLITE_OK }, nil)
+        defer { sqlite3_set_authorizer(db, nil, nil) }
+        return try body()
+    }
+
     /// Rolls back the open transaction, if any; errors are ignored because the
     /// caller is already handling the error that got it here.
     func rollbackIfNeeded() {
