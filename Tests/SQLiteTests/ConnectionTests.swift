@@ -15,6 +15,16 @@ struct ConnectionTests {
         #expect(try connection.scalar("PRAGMA query_only") == .integer(0))
     }
 
+    @Test("an in-memory database opens without WAL")
+    func inMemory() throws {
+        let connection = try Connection(path: ":memory:")
+        #expect(try connection.scalar("PRAGMA journal_mode") == .text("memory"))
+        try connection.execute("CREATE TABLE t(x)")
+        try connection.run("INSERT INTO t VALUES (?)", [1])
+        #expect(try connection.scalar("SELECT x FROM t") == .integer(1))
+        #expect(connection.changes == 1)
+    }
+
     @Test("a read-only connection is query_only and cannot write")
     func readOnly() throws {
         let directory = try TemporaryDirectory()

@@ -108,6 +108,36 @@ struct DatabasePoolTests {
         #expect(!stored.contains("also undone"))
     }
 
+    @Test("a body that ends the shared transaction fails its batch-mates cleanly; later writes run anew")
+    func bodyEndsTransaction() async throws {
+        let directory = try TemporaryDirectory()
+        let pool = try makePool(directory)
+        defer { pool.close() }
+        let release = Atomic<Bool>(false)
+        let blocker = Task {
+            try await pool.write { _ in
+                while !release.load(ordering: .acquiring) { usleep(1000) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        // Queued in this order behind the blocker, so they form one batch.
+        let before = Task { try await pool.write { db in try db.run("INSERT INTO t(v) VALUES ('before')") } }
+        try await Task.sleep(for: .milliseconds(20))
+        let rogue = Task { try await pool.write { db in try db.run("ROLLBACK") } }
+        try await Task.sleep(for: .milliseconds(20))
+        let after = Task { try await pool.write { db in try db.run("INSERT INTO t(v) VALUES ('after')") } }
+        try await Task.sleep(for: .milliseconds(20))
+        release.store(true, ordering: .releasing)
+
+        try await blocker.value
+        let lost = await #expect(throws: SQLiteError.self) { try await before.value }
+        #expect(lost?.primaryCode == SQLITE_ABORT)
+        await #expect(throws: SQLiteError.self) { try await rogue.value }
+        try await after.value
+        let stored = try await pool.read { db in try db.query("SELECT v FROM t").compactMap { $0.string(0) } }
+        #expect(stored == ["after"])
+    }
+
     @Test("a body leaving a deferred foreign key violation fails alone")
     func deferredForeignKeys() async throws {
         let directory = try TemporaryDirectory()
