@@ -13,7 +13,9 @@
 //   BEGIN IMMEDIATE transaction, and COMMITs once. With synchronous=FULL every
 //   COMMIT is an fsync, so sharing it between callers ("group commit") is what makes
 //   many concurrent small writes fast. No caller is resumed before the COMMIT that
-//   contains its work has returned.
+//   contains its work has returned. After a batch, the writer waits briefly (at
+//   most half a commit, 0.5 ms cap) for the callers it just resumed to queue their
+//   next writes, so they share the next fsync instead of trickling in one by one.
 // - `readerCount` reader threads each own a read-only connection (query_only).
 //   They all pull from one shared job queue, so a long analytics query occupies
 //   one reader while the others keep serving; and since WAL readers work from a
@@ -21,7 +23,9 @@
 //
 // Connections are opened on their own threads and never leave them, which is why
 // `Connection` is not `Sendable`. Jobs travel to the threads through `JobQueue`
-// (a `Synchronization.Mutex`-protected FIFO plus a semaphore per idle thread), and
+// (a `Synchronization.Mutex`-protected FIFO, see `Locked`, plus a semaphore per
+// idle thread; an idle thread sleeps, it does not spin: on two cores spinning
+// slowed round trips down), and
 // results come back through checked continuations (async API) or a blocking hand-off
 // (`readSync`/`writeSync`/`withWriterConnection`, the only place that needs an
 // `@unchecked Sendable`; see `SyncCall`).
@@ -48,6 +52,7 @@ public final class DatabasePool: Sendable {
         /// Most `write` bodies committed together in one transaction (at least 1).
         public var maxBatchSize: Int
 
+        /// Four readers, a 5 s busy timeout and batches of up to 64 writes by default.
         public init(readerCount: Int = 4, busyTimeoutMilliseconds: Int32 = 5000, maxBatchSize: Int = 64) {
             self.readerCount = readerCount
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -124,8 +129,10 @@ public final class DatabasePool: Sendable {
     /// and the error is rethrown here; the other bodies are unaffected (a body that
     /// leaves deferred foreign key violations counts as throwing). If the COMMIT fails,
     /// every body of the batch gets that error. `body` must not run BEGIN, COMMIT,
-    /// ROLLBACK, or release savepoints it did not create. Cancellation does not
-    /// interrupt `body`.
+    /// ROLLBACK, or release savepoints it did not create: if the shared transaction
+    /// ends early (that, or SQLite rolling it back after an I/O error), the bodies
+    /// already run get an `SQLITE_ABORT` error and the rest run in a new transaction.
+    /// Cancellation does not interrupt `body`.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let job = BatchedWrite(
@@ -214,8 +221,9 @@ public final class DatabasePool: Sendable {
     /// connection. Blocks until done, except when called from inside a pool job,
     /// where it only stops the pool from accepting work.
     ///
-    /// Idempotent. Afterwards every call throws an `SQLiteError` with code
-    /// `SQLITE_MISUSE` (`isMisuse`) and the message "database pool is closed".
+    /// Idempotent; also done when the pool is deallocated. Afterwards every call
+    /// throws an `SQLiteError` with code `SQLITE_MISUSE` (`isMisuse`) and the message
+    /// "database pool is closed".
     public func close() {
         core.shutdown(wait: !core.isCurrentThreadWorker)
     }

@@ -1,6 +1,8 @@
 /// A value SQLite stores: one of its five storage classes.
 ///
-/// See https://www.sqlite.org/datatype3.html. Text is UTF-8. A `Double.nan`
+/// See https://www.sqlite.org/datatype3.html. Text is UTF-8 and is bound and read
+/// with explicit byte lengths, so text containing NUL characters round-trips intact
+/// (SQL functions such as `length()` do stop at the first NUL). A `Double.nan`
 /// bound as `.real` is stored as NULL by SQLite.
 public enum SQLiteValue: Sendable, Hashable {
     case integer(Int64)
