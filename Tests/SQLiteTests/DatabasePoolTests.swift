@@ -235,6 +235,23 @@ struct DatabasePoolTests {
         #expect(try pool.readSync { try $0.scalar("SELECT count(*) FROM t") } == .integer(160))
     }
 
+    @Test("a statement left mid-way by a read body does not pin an old snapshot")
+    func abandonedStatement() async throws {
+        let directory = try TemporaryDirectory()
+        let pool = try makePool(directory, readers: 1)
+        defer { pool.close() }
+        try await pool.write { db in try db.run("INSERT INTO t(v) VALUES (1), (2)") }
+        let first = try await pool.read { db -> Int64 in
+            let statement = try db.statement("SELECT v FROM t ORDER BY id")
+            _ = try statement.step()  // one row read, statement never reset
+            return statement.int64(0)
+        }
+        #expect(first == 1)
+        try await pool.write { db in try db.run("INSERT INTO t(v) VALUES (3)") }
+        let count = try await pool.read { db in try db.scalar("SELECT count(*) FROM t") }
+        #expect(count == .integer(3))
+    }
+
     @Test("writeSync commits or rolls back its own transaction")
     func writeSync() throws {
         struct Boom: Error {}
