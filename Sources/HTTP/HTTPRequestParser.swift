@@ -291,7 +291,7 @@ public struct HTTPRequestParser: Sendable {
             // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means
             // the framing is faulty.
             if !isHTTP11 { return fail(400, "Transfer-Encoding is not allowed in HTTP/1.0") }
-            // RFC 9112 §6.1 / §6.3 ¶3: both framing fields may be a request
+            // RFC 9112 §6.1 / §6.3 item 3: both framing fields may be a request
             // smuggling attempt; reject rather than pick one.
             if pending.contentLengthFieldCount > 0 {
                 return fail(400, "both Content-Length and Transfer-Encoding")
@@ -300,7 +300,7 @@ public struct HTTPRequestParser: Sendable {
                 return fail(400, "invalid Transfer-Encoding")
             }
             // RFC 9112 §6.1: chunked MUST NOT be applied more than once and,
-            // in a request, MUST be the final coding (§6.3 ¶4).
+            // in a request, MUST be the final coding (§6.3 item 4).
             if pending.chunkedCount > 1 { return fail(400, "chunked transfer coding applied more than once") }
             if pending.chunkedCount == 1 && !pending.lastCodingIsChunked {
                 return fail(400, "chunked is not the final transfer coding")
@@ -328,7 +328,7 @@ public struct HTTPRequestParser: Sendable {
         pending.head.expectsContinue =
             isHTTP11 && pending.expectsContinue && (isChunked || (contentLength ?? 0) > 0)
 
-        // RFC 9112 §6.3 ¶7: a request without Content-Length or
+        // RFC 9112 §6.3 item 7: a request without Content-Length or
         // Transfer-Encoding has a body of length zero.
         state = isChunked ? .chunkSize : .contentBody(remaining: contentLength ?? 0)
         return .head(pending.head)
@@ -648,7 +648,7 @@ extension HTTPRequestParser {
         case 14 where ASCII.equalsIgnoringCase(bytes, name, "content-length"):
             // Content-Length = 1*DIGIT (RFC 9110 §8.6). A list of identical
             // values, or repeated fields with the same value, is accepted as
-            // that value; anything else is invalid (RFC 9112 §6.3 ¶5).
+            // that value; anything else is invalid (RFC 9112 §6.3 item 5).
             pending.contentLengthFieldCount += 1
             ASCII.forEachListElement(bytes, value) { element in
                 guard pending.contentLengthError == nil else { return }
@@ -665,7 +665,7 @@ extension HTTPRequestParser {
 
         case 17 where ASCII.equalsIgnoringCase(bytes, name, "transfer-encoding"):
             // Transfer-Encoding = #transfer-coding; transfer-coding = token
-            // *( OWS ";" OWS transfer-parameter )  (RFC 9112 §6.1, RFC 9110 §10.1.4).
+            // *( OWS ";" OWS transfer-parameter )  (RFC 9112 §6.1, §7).
             // Repeated fields form one list in order (RFC 9110 §5.3).
             pending.hasTransferEncoding = true
             ASCII.forEachListElement(bytes, value) { element in
