@@ -1,0 +1,370 @@
+import Dispatch
+
+/// One client connection: socket sources, parser, timing, and the response being written.
+///
+/// Requests are handled one at a time per connection: while a request is in flight nothing
+/// more is parsed (later bytes stay buffered), so responses to pipelined requests leave in
+/// request order by construction, and a pipelining client cannot make the server buffer
+/// without bound (reading stops past `maxBufferedInput`).
+///
+/// `@unchecked Sendable`: all state is confined to the owning loop's serial queue. The only
+/// use from another thread is the handler task, which hops back with `loop.queue.async`.
+final class Connection: @unchecked Sendable {
+    private enum AfterWrite {
+        case keepOpen
+        case close
+    }
+
+    let fd: Int32
+    let address: String
+    private unowned let loop: EventLoop
+    private let shared: ServerShared
+    private var parser: HTTPRequestParser
+    private(set) var clock: ConnectionClock
+    private let readSource: any DispatchSourceRead
+    private var writeSource: (any DispatchSourceWrite)?
+    private var writeSourceActive = false
+    private var readSuspended = false
+    private var liveSources = 1
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    private var afterWrite: AfterWrite?
+    private var inFlight = false
+    private var pendingContinue = false
+    private var peerClosed = false
+    private var lingering = false
+    private(set) var closed = false
+
+    init(fd: Int32, address: String, loop: EventLoop) {
+        self.fd = fd
+        self.address = address
+        self.loop = loop
+        self.shared = loop.shared
+        self.parser = HTTPRequestParser(limits: loop.shared.configuration.parserLimits)
+        self.clock = ConnectionClock(limits: loop.shared.clockLimits, acceptedAt: monotonicNow())
+        self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
+    }
+
+    func start() {
+        readSource.setEventHandler { [unowned self] in self.readable() }
+        readSource.setCancelHandler { [self] in self.sourceCancelled() }
+        readSource.resume()
+    }
+
+    // MARK: Reading
+
+    private func readable() {
+        guard !closed else { return }
+        switch Socket.read(fd, into: loop.readBuffer) {
+        case .bytes(let count):
+            if lingering { return }  // draining after the final response: discard
+            if clock.phase == .idle { clock.requestStarted(at: monotonicNow()) }
+            parser.append(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
+            if inFlight {
+                if parser.bufferedByteCount > shared.configuration.maxBufferedInput { suspendReading() }
+                return
+            }
+            processInput()
+        case .wouldBlock:
+            return
+        case .endOfFile:
+            peerClosed = true
+            suspendReading()  // EOF stays readable: stop the level-triggered source from firing again
+            if lingering {
+                close()
+            } else if !inFlight && output.isEmpty {
+                processInput()
+                if !inFlight && output.isEmpty { close() }
+            }
+        case .peerGone:
+            close()
+        }
+    }
+
+    /// Parses and dispatches as long as no request is in flight.
+    private func processInput() {
+        while !inFlight && !closed && !lingering {
+            switch parser.next() {
+            case .needMoreData:
+                if pendingContinue {
+                    // RFC 9110 §10.1.1: the client waits for this before sending the body.
+                    pendingContinue = false
+                    output.append(contentsOf: Connection.continueResponse)
+                    flush()
+                }
+                if peerClosed && !inFlight { close() }
+                return
+            case .head(let head):
+                if head.isChunked || (head.contentLength ?? 0) > 0 {
+                    clock.bodyStarted(at: monotonicNow())
+                    pendingContinue = head.expectsContinue
+                }
+            case .request(let request):
+                pendingContinue = false
+                dispatch(request)
+            case .error(let error):
+                pendingContinue = false
+                sendFinal(Problem(status: error.status, detail: error.reason).response, route: "-")
+                return
+            }
+        }
+    }
+
+    private static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    // MARK: Handling
+
+    private func dispatch(_ request: HTTPRequest) {
+        inFlight = true
+        clock.processingStarted()
+        let started = monotonicNow()
+        let head = request.head
+        let requestId = Connection.saneRequestId(head.headers["X-Request-Id"]) ?? loop.nextRequestId()
+        let serverRequest = HTTPServerRequest(
+            head: head, body: request.body, requestId: requestId, remoteAddress: address)
+        let responder = shared.responder
+        Task {
+            let response = await responder.respond(to: serverRequest)
+            self.loop.queue.async {
+                self.complete(response, head: head, requestId: requestId, started: started)
+            }
+        }
+    }
+
+    private func complete(_ response: HTTPResponse, head: HTTPRequestHead, requestId: String, started: UInt64) {
+        inFlight = false
+        let keepAlive = head.keepAlive && !shared.isShuttingDown && !peerClosed && !closed
+        let bodyBytes = head.method == "HEAD" || HTTPStatus.forbidsBody(response.status) ? 0 : response.body.count
+        shared.observer?.requestCompleted(HTTPRequestRecord(
+            method: head.method, route: response.route ?? "unmatched", status: response.status,
+            durationNanoseconds: monotonicNow() &- started, bodyBytes: bodyBytes, requestId: requestId))
+        guard !closed else { return }
+        encode(response, requestId: requestId, keepAlive: keepAlive, http10: head.version == .http1_0,
+               omitBody: head.method == "HEAD")
+        afterWrite = keepAlive ? .keepOpen : .close
+        flush()
+    }
+
+    /// A response the server makes itself (parse errors, timeouts): always the last on the connection.
+    private func sendFinal(_ response: HTTPResponse, route: String) {
+        let requestId = loop.nextRequestId()
+        shared.observer?.requestCompleted(HTTPRequestRecord(
+            method: "-", route: route, status: response.status, durationNanoseconds: 0,
+            bodyBytes: response.body.count, requestId: requestId))
+        encode(response, requestId: requestId, keepAlive: false, http10: false, omitBody: false)
+        afterWrite = .close
+        flush()
+    }
+
+    /// Status line, the handler's headers, the framing headers the server owns, then the body:
+    /// one buffer, so the response normally leaves in a single `send`.
+    private func encode(_ response: HTTPResponse, requestId: String, keepAlive: Bool, http10: Bool, omitBody: Bool) {
+        output.reserveCapacity(output.count + 256 + response.body.count)
+        output.append(contentsOf: "HTTP/1.1 \(response.status) \(HTTPStatus.reasonPhrase(response.status))\r\n".utf8)
+        for (name, value) in response.headers {
+            if Connection.isServerOwned(name) { continue }
+            output.append(contentsOf: name.utf8)
+            output.append(contentsOf: Connection.colonSpace)
+            // Defence against response splitting: a header value never carries CR or LF.
+            for byte in value.utf8 where byte != 13 && byte != 10 { output.append(byte) }
+            output.append(contentsOf: Connection.crlf)
+        }
+        if !HTTPStatus.forbidsBody(response.status) {
+            output.append(contentsOf: Connection.contentLength)
+            output.append(contentsOf: String(response.body.count).utf8)
+            output.append(contentsOf: Connection.crlf)
+        }
+        output.append(contentsOf: Connection.dateName)
+        output.append(contentsOf: loop.dateHeaderValue())
+        output.append(contentsOf: Connection.crlf)
+        output.append(contentsOf: Connection.requestIdName)
+        output.append(contentsOf: requestId.utf8)
+        output.append(contentsOf: Connection.crlf)
+        if !keepAlive {
+            output.append(contentsOf: Connection.connectionClose)
+        } else if http10 {
+            output.append(contentsOf: Connection.connectionKeepAlive)
+        }
+        output.append(contentsOf: shared.defaultHeaderBytes)
+        output.append(contentsOf: Connection.crlf)
+        if !omitBody && !HTTPStatus.forbidsBody(response.status) {
+            output.append(contentsOf: response.body)
+        }
+    }
+
+    private static let crlf: [UInt8] = [13, 10]
+    private static let colonSpace = Array(": ".utf8)
+    private static let contentLength = Array("Content-Length: ".utf8)
+    private static let dateName = Array("Date: ".utf8)
+    private static let requestIdName = Array("X-Request-Id: ".utf8)
+    private static let connectionClose = Array("Connection: close\r\n".utf8)
+    private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
+
+    private static func isServerOwned(_ name: String) -> Bool {
+        switch name.lowercased() {
+        case "content-length", "connection", "date", "x-request-id", "transfer-encoding": true
+        default: false
+        }
+    }
+
+    /// A client's request id is echoed only when it is short and made of safe characters,
+    /// so it cannot inject anything into logs or headers.
+    static func saneRequestId(_ value: String?) -> String? {
+        guard let value, (1...128).contains(value.utf8.count) else { return nil }
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                 UInt8(ascii: "."), UInt8(ascii: ":"):
+                continue
+            default:
+                return nil
+            }
+        }
+        return value
+    }
+
+    // MARK: Writing
+
+    private func flush() {
+        while outputOffset < output.count {
+            let result = output.withUnsafeBytes {
+                Socket.write(fd, UnsafeRawBufferPointer(rebasing: $0[outputOffset...]))
+            }
+            switch result {
+            case .bytes(let count):
+                outputOffset += count
+            case .wouldBlock:
+                clock.writeBlocked(at: monotonicNow())
+                enableWriteSource()
+                return
+            case .endOfFile, .peerGone:
+                close()
+                return
+            }
+        }
+        // Keep a modest buffer for the next response; drop a large one.
+        if output.capacity > 64 * 1024 {
+            output = []
+        } else {
+            output.removeAll(keepingCapacity: true)
+        }
+        outputOffset = 0
+        disableWriteSource()
+        if let next = afterWrite {
+            afterWrite = nil
+            responseWritten(next)
+        }
+    }
+
+    private func responseWritten(_ next: AfterWrite) {
+        switch next {
+        case .close:
+            if peerClosed {
+                close()
+            } else {
+                // RFC 9112 §9.6: half-close and drain, so unread request bytes do not make the
+                // kernel reset the connection and destroy the response before the client reads it.
+                Socket.shutdownWrite(fd)
+                lingering = true
+                clock.lingerStarted(at: monotonicNow())
+                resumeReading()
+            }
+        case .keepOpen:
+            if parser.bufferedByteCount > 0 {
+                clock.pipelinedRequestStarted(at: monotonicNow())
+            } else {
+                clock.responseCompleted(at: monotonicNow())
+            }
+            if peerClosed {
+                processInput()
+                if !inFlight && output.isEmpty { close() }
+                return
+            }
+            resumeReading()
+            processInput()
+        }
+    }
+
+    private func enableWriteSource() {
+        if writeSource == nil {
+            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
+            source.setEventHandler { [unowned self] in self.flush() }
+            source.setCancelHandler { [self] in self.sourceCancelled() }
+            liveSources += 1
+            writeSource = source
+        }
+        if !writeSourceActive {
+            writeSourceActive = true
+            writeSource?.resume()
+        }
+    }
+
+    private func disableWriteSource() {
+        if writeSourceActive {
+            writeSourceActive = false
+            writeSource?.suspend()
+        }
+    }
+
+    private func suspendReading() {
+        if !readSuspended {
+            readSuspended = true
+            readSource.suspend()
+        }
+    }
+
+    private func resumeReading() {
+        if readSuspended && !peerClosed {
+            readSuspended = false
+            readSource.resume()
+        }
+    }
+
+    // MARK: Timeouts and shutdown
+
+    func timedOut(_ timeout: ConnectionTimeout) {
+        guard !closed else { return }
+        switch timeout {
+        case .header where parser.bufferedByteCount > 0 || !parser.isIdle, .body:
+            // RFC 9110 §15.5.9: tell a client that started a request why it is cut off.
+            sendFinal(Problem(status: 408, detail: "The request was not received in time.").response, route: "-")
+        case .header, .idle, .write, .linger:
+            close()
+        }
+    }
+
+    /// On shutdown an idle connection closes now; one with a request in progress closes after
+    /// its response, which then carries `Connection: close`.
+    func shutdownRequested() {
+        if !inFlight && output.isEmpty && parser.isIdle && parser.bufferedByteCount == 0 {
+            close()
+        }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        // A suspended source must be resumed before its cancellation can complete.
+        if readSuspended {
+            readSuspended = false
+            readSource.resume()
+        }
+        readSource.cancel()
+        if let writeSource {
+            if !writeSourceActive {
+                writeSourceActive = true
+                writeSource.resume()
+            }
+            writeSource.cancel()
+        }
+        loop.forget(self)
+    }
+
+    /// The descriptor is closed only once every source watching it is cancelled; closing it
+    /// earlier could let a new connection reuse the number under a live source.
+    private func sourceCancelled() {
+        liveSources -= 1
+        if liveSources == 0 { Socket.close(fd) }
+    }
+}

@@ -1,0 +1,226 @@
+public import Logging
+
+/// What a route handler receives besides the request.
+public struct RequestContext: Sendable {
+    public let requestId: String
+    /// The matched route template, e.g. "/v1/episodes/{id}".
+    public let route: String
+    public let parameters: RouteParameters
+    private let baseLogger: Logger
+
+    public init(requestId: String, route: String, parameters: RouteParameters, logger: Logger) {
+        self.requestId = requestId
+        self.route = route
+        self.parameters = parameters
+        self.baseLogger = logger
+    }
+
+    /// A logger tagged with the request id and route (built on demand: most requests never log).
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "requestId"] = .string(requestId)
+        logger[metadataKey: "route"] = .string(route)
+        return logger
+    }
+}
+
+/// Path parameters of the matched route, percent-decoded.
+public struct RouteParameters: Sendable {
+    private var values: [(name: String, value: String)] = []
+
+    public init() {}
+
+    mutating func append(_ name: String, _ value: String) { values.append((name, value)) }
+
+    public subscript(_ name: String) -> String? { values.first { $0.name == name }?.value }
+
+    /// The parameter converted to `T`, or a 400 naming the parameter.
+    public func require<T: LosslessStringConvertible>(_ name: String, as type: T.Type = T.self) throws(Problem) -> T {
+        guard let raw = self[name], let value = T(raw) else {
+            throw Problem(
+                status: 400, detail: "Path parameter '\(name)' is not a valid \(T.self).",
+                errors: [.init(field: "/\(name)", message: "must be a valid \(T.self)")])
+        }
+        return value
+    }
+}
+
+public typealias HTTPHandler = @Sendable (HTTPServerRequest, RequestContext) async throws -> HTTPResponse
+
+/// Something that turns a request into a response; the server's single entry point.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPServerRequest) async -> HTTPResponse
+}
+
+/// Collects routes; `build()` freezes them into an immutable `Router`.
+public struct RouterBuilder {
+    fileprivate struct Entry {
+        let method: String
+        let template: String
+        let segments: [RouteSegment]
+        let handler: HTTPHandler
+    }
+
+    private var entries: [Entry] = []
+
+    public init() {}
+
+    /// Registers `handler` for `method` on a path template such as "/v1/patients/{id}".
+    /// A template is literal segments and `{name}` parameters; registering the same method and
+    /// shape twice is a programming error and stops the process at start-up.
+    public mutating func add(_ method: String, _ template: String, handler: @escaping HTTPHandler) {
+        let segments = RouteSegment.parse(template)
+        precondition(
+            !entries.contains { $0.method == method && $0.segments.shapeEquals(segments) },
+            "route \(method) \(template) registered twice")
+        entries.append(Entry(method: method, template: template, segments: segments, handler: handler))
+    }
+
+    public func build(logger: Logger) -> Router {
+        Router(entries: entries, logger: logger)
+    }
+}
+
+enum RouteSegment: Equatable {
+    case literal(String)
+    case parameter(String)
+
+    static func parse(_ template: String) -> [RouteSegment] {
+        precondition(template.hasPrefix("/"), "route template must start with '/': \(template)")
+        return template.split(separator: "/", omittingEmptySubsequences: true).map { part in
+            if part.hasPrefix("{") && part.hasSuffix("}") {
+                return .parameter(String(part.dropFirst().dropLast()))
+            }
+            return .literal(String(part))
+        }
+    }
+}
+
+extension [RouteSegment] {
+    func shapeEquals(_ other: [RouteSegment]) -> Bool {
+        guard count == other.count else { return false }
+        return zip(self, other).allSatisfy { pair in
+            switch pair {
+            case (.literal(let a), .literal(let b)): a == b
+            case (.parameter, .parameter): true
+            default: false
+            }
+        }
+    }
+}
+
+/// An immutable routing table: a trie of path segments, each node holding its handlers by method.
+///
+/// It answers 404 for an unknown path and 405 with `Allow` for a known path with another
+/// method (HEAD is served by GET's handler; the server drops the body). Every error a handler
+/// throws becomes a problem response here, so errors leave from one place.
+public struct Router: HTTPResponder {
+    private final class Node: @unchecked Sendable {
+        // Only mutated while the router is built, before it is shared; read-only afterwards.
+        var literals: [String: Node] = [:]
+        var parameter: (name: String, node: Node)?
+        var handlers: [String: (template: String, handler: HTTPHandler)] = [:]
+    }
+
+    public struct RouteDescription: Sendable, Hashable {
+        public let method: String
+        public let template: String
+    }
+
+    private let root: Node
+    private let logger: Logger
+    /// Every registered route, in registration order.
+    public let routes: [RouteDescription]
+
+    fileprivate init(entries: [RouterBuilder.Entry], logger: Logger) {
+        let root = Node()
+        for entry in entries {
+            var node = root
+            for segment in entry.segments {
+                switch segment {
+                case .literal(let text):
+                    if let next = node.literals[text] {
+                        node = next
+                    } else {
+                        let next = Node()
+                        node.literals[text] = next
+                        node = next
+                    }
+                case .parameter(let name):
+                    if let existing = node.parameter {
+                        precondition(existing.name == name, "conflicting parameter names at \(entry.template)")
+                        node = existing.node
+                    } else {
+                        let next = Node()
+                        node.parameter = (name, next)
+                        node = next
+                    }
+                }
+            }
+            node.handlers[entry.method] = (entry.template, entry.handler)
+        }
+        self.root = root
+        self.logger = logger
+        self.routes = entries.map { RouteDescription(method: $0.method, template: $0.template) }
+    }
+
+    /// The outcome of matching a method and path.
+    enum Match {
+        case found(template: String, handler: HTTPHandler, parameters: RouteParameters)
+        case methodNotAllowed(template: String, allowed: [String])
+        case notFound
+    }
+
+    func match(method: String, path: String) -> Match {
+        var node = root
+        var parameters = RouteParameters()
+        for rawSegment in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
+            let raw = Substring(rawSegment)
+            if let next = node.literals[String(raw)] {
+                node = next
+            } else if let (name, next) = node.parameter, !raw.isEmpty,
+                      let value = PercentDecoding.decode(raw, plusAsSpace: false) {
+                parameters.append(name, value)
+                node = next
+            } else {
+                return .notFound
+            }
+        }
+        if let route = node.handlers[method] ?? (method == "HEAD" ? node.handlers["GET"] : nil) {
+            return .found(template: route.template, handler: route.handler, parameters: parameters)
+        }
+        guard let template = node.handlers.values.first?.template else { return .notFound }
+        var allowed = Set(node.handlers.keys)
+        if allowed.contains("GET") { allowed.insert("HEAD") }
+        return .methodNotAllowed(template: template, allowed: allowed.sorted())
+    }
+
+    public func respond(to request: HTTPServerRequest) async -> HTTPResponse {
+        switch match(method: request.method, path: request.path) {
+        case .notFound:
+            var response = Problem.notFound().response
+            response.route = "unmatched"
+            return response
+        case .methodNotAllowed(let template, let allowed):
+            var response = Problem.methodNotAllowed(allowed: allowed).response
+            response.route = template
+            return response
+        case .found(let template, let handler, let parameters):
+            let context = RequestContext(
+                requestId: request.requestId, route: template, parameters: parameters, logger: logger)
+            var response: HTTPResponse
+            do {
+                response = try await handler(request, context)
+            } catch let error as any ProblemConvertible {
+                response = error.problem.response
+            } catch {
+                // Unknown errors are logged (type and description only: no request data) and
+                // answered with a generic 500 that reveals no internals.
+                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error))): \(error)"])
+                response = Problem.internalError().response
+            }
+            response.route = template
+            return response
+        }
+    }
+}

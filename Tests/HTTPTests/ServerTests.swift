@@ -1,0 +1,391 @@
+import Foundation
+import HTTP
+import JSON
+import Logging
+import Synchronization
+import Testing
+import TestSupport
+
+/// A server on a loopback port with a small set of routes for exercising the HTTP layer.
+final class TestServer: Sendable {
+    let server: HTTPServer
+    let port: Int
+    let recordBox: RecordBox
+
+    private struct Recorder: HTTPServerObserver {
+        let sink: @Sendable (HTTPRequestRecord) -> Void
+        func requestCompleted(_ record: HTTPRequestRecord) { sink(record) }
+    }
+
+    init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        configure(&configuration)
+        var routes = RouterBuilder()
+        routes.add("GET", "/hello") { _, _ in .json(["status": "ok"]) }
+        routes.add("POST", "/echo") { request, _ in
+            HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: request.body)
+        }
+        routes.add("GET", "/slow/{ms}") { _, context in
+            let milliseconds = try context.parameters.require("ms", as: Int.self)
+            try await Task.sleep(for: .milliseconds(milliseconds))
+            return .text("slept \(milliseconds)")
+        }
+        routes.add("GET", "/items/{id}") { _, context in
+            let id = try context.parameters.require("id", as: Int64.self)
+            return .json(["id": .number(.integer(id))])
+        }
+        routes.add("DELETE", "/items/{id}") { _, _ in .empty(status: 204) }
+        routes.add("GET", "/fail") { _, _ in
+            struct Boom: Error {}
+            throw Boom()
+        }
+        routes.add("GET", "/big/{kib}") { _, context in
+            let kib = try context.parameters.require("kib", as: Int.self)
+            return HTTPResponse(status: 200, body: [UInt8](repeating: UInt8(ascii: "x"), count: kib * 1024))
+        }
+        routes.add("GET", "/query") { request, _ in
+            let items = request.queryItems ?? []
+            return .json(.array(items.map { .string("\($0.name)=\($0.value)") }))
+        }
+        let router = routes.build(logger: Logger(label: "test"))
+        let box = RecordBox()
+        server = HTTPServer(
+            configuration: configuration, responder: router,
+            observer: Recorder { box.append($0) }, logger: Logger(label: "test"))
+        port = try server.start()
+        recordBox = box
+    }
+
+    final class RecordBox: Sendable {
+        let records = Mutex<[HTTPRequestRecord]>([])
+        func append(_ record: HTTPRequestRecord) { records.withLock { $0.append(record) } }
+    }
+
+    func client(timeout: Double = 5) throws -> TestHTTPClient { try TestHTTPClient(port: port, timeout: timeout) }
+
+    func stop() async { await server.shutdown() }
+}
+
+@Suite("HTTP server over a real loopback socket")
+struct ServerTests {
+    @Test("serves two requests on one kept-alive connection")
+    func keepAlive() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let first = try await client.request("GET", "/hello")
+        let second = try await client.request("GET", "/items/7")
+        #expect(first.status == 200)
+        #expect(first.text == #"{"status":"ok"}"#)
+        #expect(first.header("Connection") == nil)
+        #expect(second.status == 200)
+        #expect(second.text == #"{"id":7}"#)
+        await server.stop()
+    }
+
+    @Test("answers pipelined requests in request order even when the first is slowest")
+    func pipelining() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try await client.send(
+            "GET /slow/150 HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /slow/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        var responses: [TestResponse] = []
+        for _ in 0..<3 { responses.append(try await client.readResponse()) }
+        #expect(responses.map(\.text) == ["slept 150", "slept 1", "hello"])
+        await server.stop()
+    }
+
+    @Test("decodes a chunked request body with extensions and trailers")
+    func chunkedBody() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try await client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try await client.send("5;ext=1\r\nhello\r\n")
+        try await client.send("6\r\n world\r\n0\r\nX-Trailer: yes\r\n\r\n")
+        let response = try await client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.text == "hello world")
+        await server.stop()
+    }
+
+    @Test("sends 100 Continue before reading a body the client holds back")
+    func expectContinue() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try await client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        let interim = try await client.readResponse()
+        #expect(interim.status == 100)
+        try await client.send("ping")
+        let final = try await client.readResponse()
+        #expect(final.status == 200)
+        #expect(final.text == "ping")
+        await server.stop()
+    }
+
+    @Test("rejects an oversized body with 413 before the client sends it")
+    func bodyTooLargeBeforeReading() async throws {
+        let server = try TestServer { $0.parserLimits.maxBodyBytes = 1000 }
+        let client = try server.client()
+        try await client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+        let response = try await client.readResponse()
+        #expect(response.status == 413)
+        #expect(response.header("Content-Type") == "application/problem+json")
+        #expect(response.header("Connection") == "close")
+        #expect(await client.isClosedByServer())
+        await server.stop()
+    }
+
+    @Test("answers HEAD with the GET headers and no body")
+    func head() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let response = try await client.request("HEAD", "/hello")
+        #expect(response.status == 200)
+        #expect(response.header("Content-Length") == "15")
+        let next = try await client.request("GET", "/items/1")
+        #expect(next.text == #"{"id":1}"#, "no stray body bytes from the HEAD response")
+        await server.stop()
+    }
+
+    @Test("closes an HTTP/1.0 connection unless it asks for keep-alive")
+    func http10() async throws {
+        let server = try TestServer()
+        let plain = try server.client()
+        try await plain.send("GET /hello HTTP/1.0\r\n\r\n")
+        let closed = try await plain.readResponse()
+        #expect(closed.status == 200)
+        #expect(closed.header("Connection") == "close")
+        #expect(await plain.isClosedByServer())
+
+        let kept = try server.client()
+        try await kept.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        let first = try await kept.readResponse()
+        #expect(first.header("Connection") == "keep-alive")
+        try await kept.send("GET /items/2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        #expect(try await kept.readResponse().text == #"{"id":2}"#)
+        await server.stop()
+    }
+
+    @Test("honours Connection: close from the client")
+    func connectionClose() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let response = try await client.request("GET", "/hello", headers: [("Connection", "close")])
+        #expect(response.header("Connection") == "close")
+        #expect(await client.isClosedByServer())
+        await server.stop()
+    }
+
+    @Test("answers a malformed request with 400, closes, and never reads what follows as a request")
+    func badRequestCloses() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\nGET /items/9 HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try await client.readResponse()
+        #expect(response.status == 400)
+        #expect(response.header("Content-Type") == "application/problem+json")
+        #expect(response.object["status"] as? Int == 400)
+        #expect(await client.isClosedByServer())
+        #expect(!String(decoding: client.unreadBytes, as: UTF8.self).contains("HTTP/1.1"))
+        await server.stop()
+    }
+
+    /// Requests that break the protocol, named so test output stays readable.
+    enum Violation: String, CaseIterable, Sendable {
+        case missingHost, http2, gzipCoding, lengthAndChunked, conflictingLengths, longTarget, hugeHeader
+
+        var request: String {
+            switch self {
+            case .missingHost: "GET /hello HTTP/1.1\r\n\r\n"
+            case .http2: "GET /hello HTTP/2.0\r\nHost: x\r\n\r\n"
+            case .gzipCoding: "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+            case .lengthAndChunked: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+            case .conflictingLengths: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"
+            case .longTarget: "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
+            case .hugeHeader: "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 33000) + "\r\n\r\n"
+            }
+        }
+
+        var status: Int {
+            switch self {
+            case .missingHost, .lengthAndChunked, .conflictingLengths: 400
+            case .http2: 505
+            case .gzipCoding: 501
+            case .longTarget: 414
+            case .hugeHeader: 431
+            }
+        }
+    }
+
+    @Test("maps protocol violations to their status codes", arguments: Violation.allCases)
+    func protocolErrors(violation: Violation) async throws {
+        let (request, status) = (violation.request, violation.status)
+        let server = try TestServer()
+        let client = try server.client()
+        try await client.send(request)
+        let response = try await client.readResponse()
+        #expect(response.status == status)
+        #expect(response.header("Connection") == "close")
+        await server.stop()
+    }
+
+    @Test("answers 431 past the header count limit")
+    func headerCount() async throws {
+        let server = try TestServer { $0.parserLimits.maxHeaderCount = 10 }
+        let client = try server.client()
+        let headers = (0..<11).map { "X-\($0): v\r\n" }.joined()
+        try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\(headers)\r\n")
+        #expect(try await client.readResponse().status == 431)
+        await server.stop()
+    }
+
+    @Test("routes: 404 for an unknown path, 405 with Allow for a known path, 400 for a bad parameter")
+    func routing() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let missing = try await client.request("GET", "/nope")
+        #expect(missing.status == 404)
+        #expect(missing.header("Content-Type") == "application/problem+json")
+        let wrongMethod = try await client.request("PUT", "/items/3", body: "{}")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.header("Allow") == "DELETE, GET, HEAD")
+        let badParameter = try await client.request("GET", "/items/abc")
+        #expect(badParameter.status == 400)
+        #expect((badParameter.object["errors"] as? [[String: Any]])?.first?["field"] as? String == "/id")
+        await server.stop()
+    }
+
+    @Test("turns an unexpected handler error into a bare 500 problem")
+    func internalError() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let response = try await client.request("GET", "/fail")
+        #expect(response.status == 500)
+        #expect(response.header("Content-Type") == "application/problem+json")
+        #expect(!response.text.contains("Boom"))
+        #expect(try await client.request("GET", "/hello").status == 200, "the connection survives a 500")
+        await server.stop()
+    }
+
+    @Test("sends Date, X-Request-Id, nosniff; echoes a sane request id and replaces an unsafe one")
+    func standardHeaders() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let generated = try await client.request("GET", "/hello")
+        #expect(generated.header("Date")?.hasSuffix(" GMT") == true)
+        #expect(generated.header("X-Content-Type-Options") == "nosniff")
+        let id = try #require(generated.header("X-Request-Id"))
+        #expect(!id.isEmpty)
+        let another = try await client.request("GET", "/hello")
+        #expect(another.header("X-Request-Id") != id)
+        let echoed = try await client.request("GET", "/hello", headers: [("X-Request-Id", "abc-123.DEF")])
+        #expect(echoed.header("X-Request-Id") == "abc-123.DEF")
+        let unsafe = try await client.request("GET", "/hello", headers: [("X-Request-Id", "evil\"{}id")])
+        #expect(unsafe.header("X-Request-Id") != "evil\"{}id")
+        await server.stop()
+    }
+
+    @Test("decodes query parameters")
+    func query() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let response = try await client.request("GET", "/query?a=1&b=x%20y&c=p+q")
+        #expect(response.text == #"["a=1","b=x y","c=p q"]"#)
+        await server.stop()
+    }
+
+    @Test("a stalled client does not delay a fast one")
+    func stalledClient() async throws {
+        let server = try TestServer()
+        let stalled = try server.client()
+        try await stalled.send("GET /hello HTTP/1.1\r\nHost: x\r\n")  // head never finished
+        let slowBody = try server.client()
+        try await slowBody.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        let fast = try server.client(timeout: 2)
+        let started = ContinuousClock.now
+        for _ in 0..<200 {
+            #expect(try await fast.request("GET", "/hello").status == 200)
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        await server.stop()
+    }
+
+    @Test("times out a client that never finishes its head with 408, and an idle one silently")
+    func timeouts() async throws {
+        let server = try TestServer {
+            $0.headerTimeout = .milliseconds(300)
+            $0.idleTimeout = .milliseconds(300)
+        }
+        let partial = try server.client()
+        try await partial.send("GET /hello HTTP/1.1\r\nHo")
+        let response = try await partial.readResponse()
+        #expect(response.status == 408)
+        #expect(await partial.isClosedByServer())
+
+        let idle = try server.client()
+        #expect(try await idle.request("GET", "/hello").status == 200)
+        let started = ContinuousClock.now
+        #expect(await idle.isClosedByServer())
+        #expect(idle.unreadBytes.isEmpty)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        await server.stop()
+    }
+
+    @Test("answers 503 beyond the connection limit")
+    func connectionLimit() async throws {
+        let server = try TestServer { $0.maxConnections = 2 }
+        let first = try server.client()
+        let second = try server.client()
+        #expect(try await first.request("GET", "/hello").status == 200)
+        #expect(try await second.request("GET", "/hello").status == 200)
+        let third = try server.client()
+        let rejected = try await third.readResponse()
+        #expect(rejected.status == 503)
+        #expect(rejected.header("Retry-After") == "1")
+        await server.stop()
+    }
+
+    @Test("writes a large response to a client that reads slowly")
+    func largeResponse() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try await client.send("GET /big/4096 HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(200))  // let the kernel buffers fill: the server must wait, not drop
+        let response = try await client.readResponse()
+        #expect(response.body.count == 4096 * 1024)
+        #expect(try await client.request("GET", "/hello").status == 200)
+        await server.stop()
+    }
+
+    @Test("on shutdown finishes the in-flight request, then closes")
+    func gracefulShutdown() async throws {
+        let server = try TestServer()
+        let busy = try server.client()
+        let idle = try server.client()
+        #expect(try await idle.request("GET", "/hello").status == 200)
+        try await busy.send("GET /slow/400 HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(100))
+        let stopping = Task { await server.stop() }
+        let response = try await busy.readResponse()
+        #expect(response.status == 200)
+        #expect(response.text == "slept 400")
+        #expect(response.header("Connection") == "close")
+        #expect(await idle.isClosedByServer())
+        await stopping.value
+        #expect(server.server.openConnections == 0)
+        #expect(throws: (any Error).self) { _ = try TestHTTPClient(port: server.port, timeout: 1) }
+    }
+
+    @Test("reports every request to the observer with its route template")
+    func observer() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        _ = try await client.request("GET", "/items/42")
+        _ = try await client.request("GET", "/missing")
+        try await Task.sleep(for: .milliseconds(50))
+        let records = server.recordBox.records.withLock { $0 }
+        #expect(records.map(\.route) == ["/items/{id}", "unmatched"])
+        #expect(records.map(\.status) == [200, 404])
+        await server.stop()
+    }
+}
