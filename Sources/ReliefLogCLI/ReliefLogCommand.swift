@@ -1,0 +1,184 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import ReliefLog
+
+/// `relieflog`: the service's one executable. It parses arguments and calls into the
+/// `ReliefLog` module; everything else lives there, where the tests reach it too.
+@main
+struct ReliefLogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relieflog",
+        abstract: "Migraine diary and massage-session records with trend analytics, over HTTP.",
+        version: reliefLogVersion,
+        subcommands: [Serve.self, Migrate.self, Backup.self])
+
+    /// Errors leave as one line on standard error ("relieflog: ...") with a non-zero status.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit { exit(withError: error) }
+            let message = error is ExitCode ? "" : message(for: error)
+            if let line = message.split(separator: "\n").first {
+                FileHandle.standardError.write(Data("relieflog: \(line)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// Options shared by every subcommand that opens the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (JSON). Default: config/relieflog.json when present; env RELIEFLOG_CONFIG.")
+    var config: String?
+
+    @Option(name: .long, help: "SQLite database file. Default: ./data/relieflog.sqlite; env RELIEFLOG_DB.")
+    var db: String?
+
+    @Option(name: .long, help: "Directory of numbered .sql migrations. Default: found beside the binary or in the repository; env RELIEFLOG_MIGRATIONS.")
+    var migrations: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. Default: info; env RELIEFLOG_LOG_LEVEL.")
+    var logLevel: String?
+}
+
+/// Loads the configuration and sets up logging, or fails with a one-line reason.
+func prepare(_ overrides: ConfigurationOverrides) throws -> (AppConfiguration, Logger) {
+    let configuration = try AppConfiguration.load(flags: overrides)
+    let level = Logger.Level(configurationName: configuration.logLevel) ?? .info
+    LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+    return (configuration, Logger(label: "relieflog"))
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending migrations, then serve HTTP until SIGINT or SIGTERM.")
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(name: .long, help: "Address to listen on. Default: 127.0.0.1; env RELIEFLOG_HOST.")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on; 0 picks a free one. Default: 8080; env RELIEFLOG_PORT.")
+    var port: Int?
+
+    func run() async throws {
+        let (configuration, logger) = try prepare(ConfigurationOverrides(
+            configFile: options.config, host: host, port: port, databasePath: options.db,
+            migrationsDirectory: options.migrations, logLevel: options.logLevel))
+        let application = try buildApplication(configuration, logger: logger)
+        let signals = ShutdownSignal()
+        let boundPort: Int
+        do {
+            boundPort = try application.start()
+        } catch {
+            application.database.close()
+            throw error
+        }
+        let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        // Unbuffered, so a supervisor or test reading the pipe sees it at once.
+        FileHandle.standardOutput.write(Data("listening on http://\(shownHost):\(boundPort)\n".utf8))
+        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(boundPort)", "database": "\(configuration.databasePath)"])
+        let signal = await signals.wait()
+        logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        await application.shutdown()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations and exit.")
+
+    @OptionGroup var options: DatabaseOptions
+
+    func run() async throws {
+        let (configuration, logger) = try prepare(ConfigurationOverrides(
+            configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
+            logLevel: options.logLevel))
+        let database = try openDatabase(configuration, logger: logger)
+        database.close()
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a consistent copy of the database while the server runs (VACUUM INTO).")
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(name: .long, help: "Destination file; must not exist.")
+    var to: String
+
+    func run() async throws {
+        let (configuration, logger) = try prepare(ConfigurationOverrides(
+            configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
+            logLevel: options.logLevel))
+        let database = try openDatabase(configuration, logger: logger)
+        defer { database.close() }
+        do {
+            try database.backup(to: to)
+        } catch {
+            throw StartupError("backup to \(to) failed: \(error)")
+        }
+        logger.info("backup written", metadata: ["to": "\(to)"])
+    }
+}
+
+/// Turns SIGINT and SIGTERM into an awaitable event (the default action would kill the
+/// process before in-flight requests finish and the database closes). The sources start at
+/// once, so a signal that arrives before `wait()` is not lost.
+///
+/// `@unchecked Sendable`: the mutable state is guarded by `lock`; the sources are immutable
+/// after `init` and Dispatch sources are thread-safe, but the Linux overlay does not mark
+/// them `Sendable`.
+final class ShutdownSignal: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let lock = NSLock()
+    private var received: String?
+    private var waiter: CheckedContinuation<String, Never>?
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "relieflog.signals")
+        sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
+        for (source, name) in zip(sources, ["SIGINT", "SIGTERM"]) {
+            source.setEventHandler { [weak self] in self?.fire(name) }
+            source.resume()
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+    }
+
+    private func fire(_ name: String) {
+        lock.lock()
+        let pending = waiter
+        waiter = nil
+        if received == nil { received = name }
+        lock.unlock()
+        pending?.resume(returning: name)
+    }
+
+    func wait() async -> String {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if let received {
+                lock.unlock()
+                continuation.resume(returning: received)
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
+        }
+    }
+}

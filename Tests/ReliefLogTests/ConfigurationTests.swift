@@ -1,0 +1,103 @@
+import Foundation
+import ReliefLog
+import Testing
+import TestSupport
+
+@Suite("Configuration precedence: flags > environment > file > defaults")
+struct ConfigurationTests {
+    private func write(_ text: String) -> (TemporaryDirectory, String) {
+        let directory = TemporaryDirectory()
+        let path = directory.file("relieflog.json")
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return (directory, path)
+    }
+
+    @Test("defaults apply when nothing else is given")
+    func defaults() throws {
+        let configuration = try AppConfiguration.load(flags: .init(configFile: nil), environment: [:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.databasePath == "./data/relieflog.sqlite")
+    }
+
+    @Test("each layer overrides the one below it")
+    func precedence() throws {
+        let (directory, path) = write(#"{"host": "10.0.0.1", "port": 9000, "database": "/tmp/file.sqlite", "logLevel": "debug"}"#)
+        defer { directory.remove() }
+        let fileOnly = try AppConfiguration.load(flags: .init(configFile: path), environment: [:])
+        #expect(fileOnly.port == 9000)
+        #expect(fileOnly.host == "10.0.0.1")
+        let environment = ["RELIEFLOG_PORT": "9100", "RELIEFLOG_DB": "/tmp/env.sqlite"]
+        let withEnvironment = try AppConfiguration.load(flags: .init(configFile: path), environment: environment)
+        #expect(withEnvironment.port == 9100)
+        #expect(withEnvironment.databasePath == "/tmp/env.sqlite")
+        #expect(withEnvironment.host == "10.0.0.1")
+        let withFlags = try AppConfiguration.load(flags: .init(configFile: path, port: 9200), environment: environment)
+        #expect(withFlags.port == 9200)
+        #expect(withFlags.databasePath == "/tmp/env.sqlite")
+        #expect(withFlags.logLevel == "debug")
+    }
+
+    @Test("RELIEFLOG_CONFIG names the file when no flag does")
+    func configFromEnvironment() throws {
+        let (directory, path) = write(#"{"port": 7777}"#)
+        defer { directory.remove() }
+        let configuration = try AppConfiguration.load(flags: .init(), environment: ["RELIEFLOG_CONFIG": path])
+        #expect(configuration.port == 7777)
+    }
+
+    @Test("rejects unknown keys, wrong types, bad values and a missing file with one clear line", arguments: [
+        (#"{"prot": 1}"#, "unknown setting 'prot'"),
+        (#"{"http": {"maxBodyBytez": 1}}"#, "unknown setting 'http.maxBodyBytez'"),
+        (#"{"port": "80"}"#, "port must be an integer"),
+        (#"{"port": 70000}"#, "port must be between 0 and 65535"),
+        (#"{"logLevel": "loud"}"#, "logLevel must be one of"),
+        (#"{"http": {"headerTimeoutSeconds": -1}}"#, "http.headerTimeoutSeconds must be a positive number"),
+        ("{not json", "is not valid JSON"),
+    ])
+    func rejects(text: String, expected: String) throws {
+        let (directory, path) = write(text)
+        defer { directory.remove() }
+        let error = #expect(throws: ConfigurationError.self) {
+            try AppConfiguration.load(flags: .init(configFile: path), environment: [:])
+        }
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "no error")")
+        #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test("a bad environment value is an error, not ignored")
+    func badEnvironment() {
+        #expect(throws: ConfigurationError.self) {
+            try AppConfiguration.load(flags: .init(), environment: ["RELIEFLOG_PORT": "eighty"])
+        }
+    }
+
+    @Test("the documented defaults file matches the built-in defaults")
+    func documentedDefaults() throws {
+        let path = repositoryRoot.appendingPathComponent("config/relieflog.json").path
+        let fromFile = try AppConfiguration.load(flags: .init(configFile: path), environment: [:])
+        let builtIn = AppConfiguration.defaults
+        #expect(fromFile.host == builtIn.host)
+        #expect(fromFile.port == builtIn.port)
+        #expect(fromFile.databasePath == builtIn.databasePath)
+        #expect(fromFile.logLevel == builtIn.logLevel)
+        #expect(fromFile.accessLog == builtIn.accessLog)
+        #expect(fromFile.readerCount == builtIn.readerCount)
+        #expect(fromFile.maxWriteBatch == builtIn.maxWriteBatch)
+        #expect(fromFile.http.parserLimits == builtIn.http.parserLimits)
+        #expect(fromFile.http.headerTimeout == builtIn.http.headerTimeout)
+        #expect(fromFile.http.bodyTimeout == builtIn.http.bodyTimeout)
+        #expect(fromFile.http.idleTimeout == builtIn.http.idleTimeout)
+        #expect(fromFile.http.writeTimeout == builtIn.http.writeTimeout)
+        #expect(fromFile.http.maxConnections == builtIn.http.maxConnections)
+        #expect(fromFile.http.shutdownGracePeriod == builtIn.http.shutdownGracePeriod)
+    }
+
+    @Test("migrations are found from the repository when run from a build directory")
+    func migrationsLocator() throws {
+        let fakeBinary = repositoryRoot.appendingPathComponent(".build/debug/relieflog")
+        let found = try MigrationsLocator.locate(explicit: nil, executable: fakeBinary)
+        #expect(found.standardizedFileURL.path == repositoryRoot.appendingPathComponent("Migrations").standardizedFileURL.path)
+        #expect(throws: StartupError.self) { try MigrationsLocator.locate(explicit: "/nonexistent/migrations") }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import ReliefLog
+import TestSupport
+
+/// The repository root, found from this file's path (tests run from anywhere).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let migrationsDirectory = repositoryRoot.appendingPathComponent("Migrations").path
+
+/// A running application on a loopback port over a SQLite file in a temporary directory.
+final class TestApp: Sendable {
+    let application: Application
+    let port: Int
+    let directory: TemporaryDirectory
+
+    init(configure: (inout AppConfiguration) -> Void = { _ in }) throws {
+        directory = TemporaryDirectory()
+        var configuration = AppConfiguration()
+        configuration.port = 0
+        configuration.databasePath = directory.file("data/relieflog.sqlite")
+        configuration.migrationsDirectory = migrationsDirectory
+        configuration.accessLog = false
+        configure(&configuration)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        application = try buildApplication(configuration, logger: logger)
+        port = try application.start()
+    }
+
+    func client() throws -> TestHTTPClient { try TestHTTPClient(port: port) }
+
+    func stop() async {
+        await application.shutdown()
+        directory.remove()
+    }
+}
+
+/// The `relieflog` executable built next to the test bundle.
+func relieflogExecutable() -> URL? {
+    let candidates = [
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relieflog"),
+        Bundle.main.bundleURL.appendingPathComponent("relieflog"),
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("relieflog"),
+        repositoryRoot.appendingPathComponent(".build/debug/relieflog"),
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}
+
+/// A child process with captured output, for command-line tests.
+final class ChildProcess: @unchecked Sendable {
+    // Output is appended from the pipe's reader thread and read by the test: guarded by `lock`.
+    let process = Process()
+    private let lock = NSLock()
+    private var stdoutData = Data()
+    private var stderrData = Data()
+
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+        guard let executable = relieflogExecutable() else {
+            throw TestClientError("relieflog executable not found next to the tests; run `swift build` first")
+        }
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RELIEFLOG_") }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.stdoutData.append(data) }
+        }
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.stderrData.append(data) }
+        }
+        try process.run()
+    }
+
+    var stdout: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
+    var stderr: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
+
+    /// Waits for the process to exit (bounded) and returns its status.
+    func wait(timeout: Duration = .seconds(20)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                process.terminate()
+                throw TestClientError("process did not exit in time")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(50))  // let the pipes drain
+        return process.terminationStatus
+    }
+
+    /// Waits until standard output contains `text`.
+    func waitForOutput(_ text: String, timeout: Duration = .seconds(20)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while !stdout.contains(text) {
+            guard ContinuousClock.now < deadline, process.isRunning else {
+                throw TestClientError("no '\(text)' in output; stderr: \(stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return stdout
+    }
+}
