@@ -1,0 +1,40 @@
+# ReliefLog: two stages. The build stage compiles a release binary with the Swift standard
+# library linked statically; the runtime stage is Debian slim with only libsqlite3 and tzdata.
+
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libsqlite3-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+# Resolve dependencies in their own layer so source edits do not refetch them.
+COPY Package.swift ./
+RUN mkdir -p Sources Tests && swift package resolve
+COPY Sources ./Sources
+COPY Tests ./Tests
+RUN swift build -c release --product relieflog --static-swift-stdlib \
+    && install -D "$(swift build -c release --show-bin-path)/relieflog" /out/relieflog
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libsqlite3-0 tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin relieflog \
+    && mkdir -p /data \
+    && chown relieflog:relieflog /data
+COPY --from=build /out/relieflog /usr/local/bin/relieflog
+# Found by the binary at <bin>/../share/relieflog/Migrations.
+COPY Migrations /usr/local/share/relieflog/Migrations
+COPY config/relieflog.json /etc/relieflog/relieflog.json
+ENV RELIEFLOG_HOST=0.0.0.0 \
+    RELIEFLOG_PORT=8080 \
+    RELIEFLOG_DB=/data/relieflog.sqlite \
+    RELIEFLOG_CONFIG=/etc/relieflog/relieflog.json
+VOLUME ["/data"]
+WORKDIR /data
+USER relieflog
+EXPOSE 8080
+# No curl in the image: bash's /dev/tcp is enough to ask /healthz.
+HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["relieflog"]
+CMD ["serve"]
