@@ -18,7 +18,8 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libsqlite3-0 tzdata \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin relieflog \
+    && groupadd --system --gid 10001 relieflog \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin relieflog \
     && mkdir -p /data \
     && chown relieflog:relieflog /data
 COPY --from=build /out/relieflog /usr/local/bin/relieflog
@@ -31,7 +32,7 @@ ENV RELIEFLOG_HOST=0.0.0.0 \
     RELIEFLOG_CONFIG=/etc/relieflog/relieflog.json
 VOLUME ["/data"]
 WORKDIR /data
-USER relieflog
+USER 10001:10001
 EXPOSE 8080
 # No curl in the image: bash's /dev/tcp is enough to ask /healthz.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
