@@ -8,7 +8,7 @@ struct ConfigurationTests {
     private func write(_ text: String) -> (TemporaryDirectory, String) {
         let directory = TemporaryDirectory()
         let path = directory.file("relieflog.json")
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return (directory, path)
     }
 
