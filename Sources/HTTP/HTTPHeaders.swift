@@ -29,12 +29,6 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, E
         self.init(elements)
     }
 
-    /// Creates an empty header list with room for `capacity` fields.
-    internal init(minimumCapacity capacity: Int) {
-        fields = []
-        fields.reserveCapacity(capacity)
-    }
-
     /// The number of fields, counting repeated names separately.
     public var count: Int { fields.count }
 

@@ -9,12 +9,16 @@
 ///
 /// The outcome depends only on the bytes, never on how they were split
 /// between calls to `append`: every decision is taken on a complete line,
-/// or on a prefix that already proves a limit is exceeded.
+/// or on a prefix that already proves a limit is exceeded. Lines are
+/// consumed as soon as they are complete and body bytes are moved out of
+/// the buffer as they arrive, so between events the parser holds at most
+/// one unfinished line.
 ///
 /// Strictness, beyond what RFC 9112 requires:
 /// - Lines end with CRLF only. A bare CR *or* a bare LF anywhere in the head,
-///   a chunk-size line or the trailers is an error (RFC 9112 §2.2 lets a
-///   server reject a bare CR; this parser treats a bare LF the same way).
+///   a chunk-size line or the trailers is an error. RFC 9112 §2.2 lets a
+///   recipient treat a bare CR as invalid and only *allows* (MAY) accepting
+///   a lone LF as a line terminator; this parser does not.
 /// - Up to four empty lines before a request line are ignored (RFC 9112
 ///   §2.2 asks for at least one); a fifth is an error.
 /// - A `#` (fragment) in the request target is an error: no target form of
