@@ -331,6 +331,33 @@ struct ServerTests {
         await server.stop()
     }
 
+    @Test("times out a body that stops arriving with 408")
+    func bodyTimeout() async throws {
+        let server = try TestServer { $0.bodyTimeout = .milliseconds(300) }
+        let client = try server.client()
+        try await client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        let response = try await client.readResponse()
+        #expect(response.status == 408)
+        #expect(response.header("Connection") == "close")
+        await server.stop()
+    }
+
+    @Test("drops a client that stops reading a large response, without stalling the server")
+    func writeTimeout() async throws {
+        let server = try TestServer { $0.writeTimeout = .milliseconds(300) }
+        let reader = try server.client()
+        try await reader.send("GET /big/65536 HTTP/1.1\r\nHost: x\r\n\r\n")  // 64 MiB, never read
+        let other = try server.client()
+        #expect(try await other.request("GET", "/hello").status == 200)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while server.server.openConnections > 1 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(server.server.openConnections == 1, "the non-reading client was dropped")
+        #expect(try await other.request("GET", "/hello").status == 200)
+        await server.stop()
+    }
+
     @Test("answers 503 beyond the connection limit")
     func connectionLimit() async throws {
         let server = try TestServer { $0.maxConnections = 2 }
