@@ -110,6 +110,19 @@ struct EpisodeRepository {
     /// `episodes_started` / `episodes_patient_started` indexes
     /// (https://www.sqlite.org/rowvalue.html#scrolling_window_queries).
     func list(_ query: EpisodeQuery) throws -> Page<Episode> {
+        let (sql, bindings, limit) = try Self.listSQL(query)
+        var items = try connection.fetchAll(sql, bindings, Self.decode)
+        var next: String?
+        if items.count > limit {
+            items.removeLast(items.count - limit)
+            next = items.last.map { Cursor.encode(list: "episodes", key: [$0.startedAt, $0.id]) }
+        }
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// The SQL of `list` and its bindings (one row more than `limit`, to learn whether
+    /// another page follows); `invalidCursor` for a cursor this list did not make.
+    static func listSQL(_ query: EpisodeQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         var filter = ListFilter()
         if let patientId = query.patientId { filter.add("patient_id = ?", .integer(patientId)) }
         if let from = query.from { filter.add("started_at_ms >= ?", .integer(from)) }
@@ -120,19 +133,12 @@ struct EpisodeRepository {
         }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
         if let cursor = query.cursor {
-            guard let key = Cursor.decode(cursor, list: "episodes", count: 2) else { throw RecordsError.invalidCursor }
+            guard let key = Cursor.decode(cursor, list: "episodes", count: 2) else { throw .invalidCursor }
             filter.add("(started_at_ms, id) < (?, ?)", .integer(key[0]), .integer(key[1]))
         }
         let limit = clampedLimit(query.limit)
-        var items = try connection.fetchAll(
-            "SELECT \(Self.columns) FROM episodes\(filter.whereClause) ORDER BY started_at_ms DESC, id DESC LIMIT ?",
-            filter.bindings + [.integer(Int64(limit + 1))], Self.decode)
-        var next: String?
-        if items.count > limit {
-            items.removeLast(items.count - limit)
-            next = items.last.map { Cursor.encode(list: "episodes", key: [$0.startedAt, $0.id]) }
-        }
-        return Page(items: items, nextCursor: next)
+        let sql = "SELECT \(Self.columns) FROM episodes\(filter.whereClause) ORDER BY started_at_ms DESC, id DESC LIMIT ?"
+        return (sql, filter.bindings + [.integer(Int64(limit + 1))], limit)
     }
 }
 

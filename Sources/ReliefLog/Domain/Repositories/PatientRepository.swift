@@ -77,21 +77,27 @@ struct PatientRepository {
 
     /// One page, by id ascending; `invalidCursor` for a cursor this list did not make.
     func list(_ query: PatientQuery) throws -> Page<Patient> {
-        var filter = ListFilter()
-        if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
-        if let cursor = query.cursor {
-            guard let key = Cursor.decode(cursor, list: "patients", count: 1) else { throw RecordsError.invalidCursor }
-            filter.add("id > ?", .integer(key[0]))
-        }
-        let limit = clampedLimit(query.limit)
-        var items = try connection.fetchAll(
-            "SELECT \(Self.columns) FROM patients\(filter.whereClause) ORDER BY id LIMIT ?",
-            filter.bindings + [.integer(Int64(limit + 1))], Self.decode)
+        let (sql, bindings, limit) = try Self.listSQL(query)
+        var items = try connection.fetchAll(sql, bindings, Self.decode)
         var next: String?
         if items.count > limit {
             items.removeLast(items.count - limit)
             next = items.last.map { Cursor.encode(list: "patients", key: [$0.id]) }
         }
         return Page(items: items, nextCursor: next)
+    }
+
+    /// The SQL of `list` and its bindings (one row more than `limit`, to learn whether
+    /// another page follows); `invalidCursor` for a cursor this list did not make.
+    static func listSQL(_ query: PatientQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+        var filter = ListFilter()
+        if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
+        if let cursor = query.cursor {
+            guard let key = Cursor.decode(cursor, list: "patients", count: 1) else { throw .invalidCursor }
+            filter.add("id > ?", .integer(key[0]))
+        }
+        let limit = clampedLimit(query.limit)
+        let sql = "SELECT \(Self.columns) FROM patients\(filter.whereClause) ORDER BY id LIMIT ?"
+        return (sql, filter.bindings + [.integer(Int64(limit + 1))], limit)
     }
 }

@@ -117,6 +117,19 @@ struct SessionRepository {
 
     /// One page, newest first, keyset-paged on `(started_at_ms, id)` like episodes.
     func list(_ query: SessionQuery) throws -> Page<MassageSession> {
+        let (sql, bindings, limit) = try Self.listSQL(query)
+        var items = try connection.fetchAll(sql, bindings, Self.decode)
+        var next: String?
+        if items.count > limit {
+            items.removeLast(items.count - limit)
+            next = items.last.map { Cursor.encode(list: "sessions", key: [$0.startedAt, $0.id]) }
+        }
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// The SQL of `list` and its bindings (one row more than `limit`, to learn whether
+    /// another page follows); `invalidCursor` for a cursor this list did not make.
+    static func listSQL(_ query: SessionQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         var filter = ListFilter()
         if let patientId = query.patientId { filter.add("patient_id = ?", .integer(patientId)) }
         if let therapistId = query.therapistId { filter.add("therapist_id = ?", .integer(therapistId)) }
@@ -128,18 +141,11 @@ struct SessionRepository {
         if let to = query.to { filter.add("started_at_ms < ?", .integer(to)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
         if let cursor = query.cursor {
-            guard let key = Cursor.decode(cursor, list: "sessions", count: 2) else { throw RecordsError.invalidCursor }
+            guard let key = Cursor.decode(cursor, list: "sessions", count: 2) else { throw .invalidCursor }
             filter.add("(started_at_ms, id) < (?, ?)", .integer(key[0]), .integer(key[1]))
         }
         let limit = clampedLimit(query.limit)
-        var items = try connection.fetchAll(
-            "SELECT \(Self.columns) FROM sessions\(filter.whereClause) ORDER BY started_at_ms DESC, id DESC LIMIT ?",
-            filter.bindings + [.integer(Int64(limit + 1))], Self.decode)
-        var next: String?
-        if items.count > limit {
-            items.removeLast(items.count - limit)
-            next = items.last.map { Cursor.encode(list: "sessions", key: [$0.startedAt, $0.id]) }
-        }
-        return Page(items: items, nextCursor: next)
+        let sql = "SELECT \(Self.columns) FROM sessions\(filter.whereClause) ORDER BY started_at_ms DESC, id DESC LIMIT ?"
+        return (sql, filter.bindings + [.integer(Int64(limit + 1))], limit)
     }
 }

@@ -101,6 +101,19 @@ struct TherapistRepository {
 
     /// One page, by id ascending; `invalidCursor` for a cursor this list did not make.
     func list(_ query: TherapistQuery) throws -> Page<Therapist> {
+        let (sql, bindings, limit) = try Self.listSQL(query)
+        var items = try connection.fetchAll(sql, bindings, Self.decode)
+        var next: String?
+        if items.count > limit {
+            items.removeLast(items.count - limit)
+            next = items.last.map { Cursor.encode(list: "therapists", key: [$0.id]) }
+        }
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// The SQL of `list` and its bindings (one row more than `limit`, to learn whether
+    /// another page follows); `invalidCursor` for a cursor this list did not make.
+    static func listSQL(_ query: TherapistQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         var filter = ListFilter()
         if let technique = query.technique {
             filter.add("EXISTS (SELECT 1 FROM json_each(therapists.techniques) WHERE value = ?)", .text(technique))
@@ -111,18 +124,11 @@ struct TherapistRepository {
         if let active = query.active { filter.add("active = ?", active.sqliteValue) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
         if let cursor = query.cursor {
-            guard let key = Cursor.decode(cursor, list: "therapists", count: 1) else { throw RecordsError.invalidCursor }
+            guard let key = Cursor.decode(cursor, list: "therapists", count: 1) else { throw .invalidCursor }
             filter.add("id > ?", .integer(key[0]))
         }
         let limit = clampedLimit(query.limit)
-        var items = try connection.fetchAll(
-            "SELECT \(Self.columns) FROM therapists\(filter.whereClause) ORDER BY id LIMIT ?",
-            filter.bindings + [.integer(Int64(limit + 1))], Self.decode)
-        var next: String?
-        if items.count > limit {
-            items.removeLast(items.count - limit)
-            next = items.last.map { Cursor.encode(list: "therapists", key: [$0.id]) }
-        }
-        return Page(items: items, nextCursor: next)
+        let sql = "SELECT \(Self.columns) FROM therapists\(filter.whereClause) ORDER BY id LIMIT ?"
+        return (sql, filter.bindings + [.integer(Int64(limit + 1))], limit)
     }
 }
