@@ -54,14 +54,20 @@ enum Slug {
 
 /// IANA time zone names (a patient's `timezone` defines their calendar days).
 enum TimeZoneName {
-    /// The identifiers of the system's time zone database, plus `UTC`.
-    ///
-    /// `TimeZone(identifier:)` alone is too lenient: Foundation also accepts abbreviations
-    /// such as "EST" and offsets such as "GMT+1", which are not IANA names and whose meaning
-    /// varies. Only names listed by the database (and `UTC`) are accepted.
+    /// The identifiers Foundation lists (its ICU data), plus `UTC`.
     static let known: Set<String> = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC"])
 
+    /// Whether `name` is an IANA time zone name this system can use.
+    ///
+    /// `TimeZone(identifier:)` alone is too lenient: it also accepts abbreviations such as
+    /// "EST" and offsets such as "GMT+1", which are not IANA names and whose meaning varies.
+    /// The listed identifiers alone are too strict: ICU lists some zones under their older
+    /// names only (`Asia/Calcutta`, not `Asia/Kolkata`). So a name is accepted when it is
+    /// listed, is `UTC`, or is an `Area/Location` name that Foundation loads under exactly
+    /// that name.
     static func isValid(_ name: String) -> Bool {
-        known.contains(name) && TimeZone(identifier: name) != nil
+        if known.contains(name) { return name == "UTC" || TimeZone(identifier: name) != nil }
+        guard name.utf8.contains(UInt8(ascii: "/")) else { return false }
+        return TimeZone(identifier: name)?.identifier == name
     }
 }
