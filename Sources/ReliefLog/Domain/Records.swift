@@ -11,8 +11,7 @@ import JSON
 
 // MARK: - Patient
 
-@dynamicMemberLookup
-struct Patient: Sendable, Hashable {
+struct Patient: Record {
     var id: Int64
     var fields: Fields
     var createdAt: Int64
@@ -26,13 +25,6 @@ struct Patient: Sendable, Hashable {
         var externalId: String?
         var notes: String?
     }
-
-    subscript<T>(dynamicMember keyPath: WritableKeyPath<Fields, T>) -> T {
-        get { fields[keyPath: keyPath] }
-        set { fields[keyPath: keyPath] = newValue }
-    }
-
-    var json: JSONValue { resourceJSON(id: id, fields: fields, createdAt: createdAt, updatedAt: updatedAt) }
 }
 
 extension Patient.Fields: RecordFields {
@@ -47,8 +39,7 @@ extension Patient.Fields: RecordFields {
 
 // MARK: - Therapist
 
-@dynamicMemberLookup
-struct Therapist: Sendable, Hashable {
+struct Therapist: Record {
     var id: Int64
     var fields: Fields
     var createdAt: Int64
@@ -68,13 +59,6 @@ struct Therapist: Sendable, Hashable {
         var active: Bool = true
         var externalId: String?
     }
-
-    subscript<T>(dynamicMember keyPath: WritableKeyPath<Fields, T>) -> T {
-        get { fields[keyPath: keyPath] }
-        set { fields[keyPath: keyPath] = newValue }
-    }
-
-    var json: JSONValue { resourceJSON(id: id, fields: fields, createdAt: createdAt, updatedAt: updatedAt) }
 }
 
 extension Therapist.Fields: RecordFields {
@@ -96,8 +80,7 @@ extension Therapist.Fields: RecordFields {
 // MARK: - Episode
 
 /// A migraine diary entry.
-@dynamicMemberLookup
-struct Episode: Sendable, Hashable {
+struct Episode: Record {
     var id: Int64
     var fields: Fields
     var createdAt: Int64
@@ -122,13 +105,6 @@ struct Episode: Sendable, Hashable {
         var notes: String?
         var externalId: String?
     }
-
-    subscript<T>(dynamicMember keyPath: WritableKeyPath<Fields, T>) -> T {
-        get { fields[keyPath: keyPath] }
-        set { fields[keyPath: keyPath] = newValue }
-    }
-
-    var json: JSONValue { resourceJSON(id: id, fields: fields, createdAt: createdAt, updatedAt: updatedAt) }
 }
 
 extension Episode.Fields: RecordFields {
@@ -182,8 +158,7 @@ struct Medication: Sendable, Hashable {
 // MARK: - Massage session
 
 /// A massage session, given by a therapist (`professional`) or by the patient (`self`).
-@dynamicMemberLookup
-struct MassageSession: Sendable, Hashable {
+struct MassageSession: Record {
     var id: Int64
     var fields: Fields
     var createdAt: Int64
@@ -218,13 +193,6 @@ struct MassageSession: Sendable, Hashable {
         var notes: String?
         var externalId: String?
     }
-
-    subscript<T>(dynamicMember keyPath: WritableKeyPath<Fields, T>) -> T {
-        get { fields[keyPath: keyPath] }
-        set { fields[keyPath: keyPath] = newValue }
-    }
-
-    var json: JSONValue { resourceJSON(id: id, fields: fields, createdAt: createdAt, updatedAt: updatedAt) }
 }
 
 extension MassageSession.Fields: RecordFields {
@@ -268,15 +236,33 @@ extension RecordFields {
     }
 }
 
-/// `id`, the fields, then `createdAt` and `updatedAt`.
-private func resourceJSON(id: Int64, fields: some RecordFields, createdAt: Int64, updatedAt: Int64) -> JSONValue {
-    var object = JSONObject()
-    object.reserveCapacity(24)
-    object.append("id", .number(.integer(id)))
-    fields.appendMembers(to: &object)
-    object.append("createdAt", .string(Timestamp.format(createdAt)))
-    object.append("updatedAt", .string(Timestamp.format(updatedAt)))
-    return .object(object)
+/// A stored resource: the server-managed members around its `Fields`, whose members read
+/// as the resource's own (`episode.intensity`).
+@dynamicMemberLookup
+protocol Record: Sendable, Hashable {
+    associatedtype Fields: RecordFields
+    var id: Int64 { get }
+    var fields: Fields { get set }
+    var createdAt: Int64 { get }
+    var updatedAt: Int64 { get }
+}
+
+extension Record {
+    subscript<T>(dynamicMember keyPath: WritableKeyPath<Fields, T>) -> T {
+        get { fields[keyPath: keyPath] }
+        set { fields[keyPath: keyPath] = newValue }
+    }
+
+    /// The response body: `id`, the fields, then `createdAt` and `updatedAt`.
+    var json: JSONValue {
+        var object = JSONObject()
+        object.reserveCapacity(24)
+        object.append("id", .number(.integer(id)))
+        fields.appendMembers(to: &object)
+        object.append("createdAt", .string(Timestamp.format(createdAt)))
+        object.append("updatedAt", .string(Timestamp.format(updatedAt)))
+        return .object(object)
+    }
 }
 
 func stringArray(_ strings: [String]) -> JSONValue {

@@ -37,6 +37,18 @@ struct Page<Item: Sendable>: Sendable {
 }
 
 extension Page {
+    /// The page of `fetched`, which holds up to `limit + 1` rows: the extra row only shows
+    /// that another page follows, whose cursor is `cursor` of the last row kept.
+    init(fetched: [Item], limit: Int, cursor: (Item) -> String) {
+        var items = fetched
+        var next: String?
+        if items.count > limit {
+            items.removeLast(items.count - limit)
+            next = items.last.map(cursor)
+        }
+        self.init(items: items, nextCursor: next)
+    }
+
     /// The contract's list body, each item rendered by `render`.
     func json(_ render: (Item) -> JSONValue) -> JSONValue {
         var object = JSONObject()

@@ -111,13 +111,9 @@ struct EpisodeRepository {
     /// (https://www.sqlite.org/rowvalue.html#scrolling_window_queries).
     func list(_ query: EpisodeQuery) throws -> Page<Episode> {
         let (sql, bindings, limit) = try Self.listSQL(query)
-        var items = try connection.fetchAll(sql, bindings, Self.decode)
-        var next: String?
-        if items.count > limit {
-            items.removeLast(items.count - limit)
-            next = items.last.map { Cursor.encode(list: "episodes", key: [$0.startedAt, $0.id]) }
+        return Page(fetched: try connection.fetchAll(sql, bindings, Self.decode), limit: limit) {
+            Cursor.encode(list: "episodes", key: [$0.startedAt, $0.id])
         }
-        return Page(items: items, nextCursor: next)
     }
 
     /// The SQL of `list` and its bindings (one row more than `limit`, to learn whether

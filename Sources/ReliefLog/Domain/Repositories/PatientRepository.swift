@@ -78,13 +78,9 @@ struct PatientRepository {
     /// One page, by id ascending; `invalidCursor` for a cursor this list did not make.
     func list(_ query: PatientQuery) throws -> Page<Patient> {
         let (sql, bindings, limit) = try Self.listSQL(query)
-        var items = try connection.fetchAll(sql, bindings, Self.decode)
-        var next: String?
-        if items.count > limit {
-            items.removeLast(items.count - limit)
-            next = items.last.map { Cursor.encode(list: "patients", key: [$0.id]) }
+        return Page(fetched: try connection.fetchAll(sql, bindings, Self.decode), limit: limit) {
+            Cursor.encode(list: "patients", key: [$0.id])
         }
-        return Page(items: items, nextCursor: next)
     }
 
     /// The SQL of `list` and its bindings (one row more than `limit`, to learn whether

@@ -118,13 +118,9 @@ struct SessionRepository {
     /// One page, newest first, keyset-paged on `(started_at_ms, id)` like episodes.
     func list(_ query: SessionQuery) throws -> Page<MassageSession> {
         let (sql, bindings, limit) = try Self.listSQL(query)
-        var items = try connection.fetchAll(sql, bindings, Self.decode)
-        var next: String?
-        if items.count > limit {
-            items.removeLast(items.count - limit)
-            next = items.last.map { Cursor.encode(list: "sessions", key: [$0.startedAt, $0.id]) }
+        return Page(fetched: try connection.fetchAll(sql, bindings, Self.decode), limit: limit) {
+            Cursor.encode(list: "sessions", key: [$0.startedAt, $0.id])
         }
-        return Page(items: items, nextCursor: next)
     }
 
     /// The SQL of `list` and its bindings (one row more than `limit`, to learn whether
