@@ -1,0 +1,116 @@
+import JSON
+import SQLite
+
+// Shared pieces of the record repositories.
+//
+// Repositories run on a `Connection` the caller provides: inside `DatabasePool.write` for
+// changes (so the existence checks and the write are one transaction) and `DatabasePool.read`
+// for reads. SQL text is fixed or assembled from fixed fragments; every value is a bound
+// parameter. Statements come from the connection's cache, so a hot query is prepared once.
+
+extension Connection {
+    /// The first row decoded by `decode`, or `nil`. The cached statement is reset afterwards,
+    /// so it holds no read snapshot and no copies of bound values.
+    func fetchOne<T>(_ sql: String, _ bindings: [SQLiteValue], _ decode: (Statement) throws -> T) throws -> T? {
+        let statement = try self.statement(sql)
+        defer {
+            statement.reset()
+            statement.clearBindings()
+        }
+        try statement.bind(bindings)
+        guard try statement.step() else { return nil }
+        return try decode(statement)
+    }
+
+    /// Every row decoded by `decode`.
+    func fetchAll<T>(_ sql: String, _ bindings: [SQLiteValue], _ decode: (Statement) throws -> T) throws -> [T] {
+        let statement = try self.statement(sql)
+        defer {
+            statement.reset()
+            statement.clearBindings()
+        }
+        try statement.bind(bindings)
+        var results: [T] = []
+        while try statement.step() {
+            results.append(try decode(statement))
+        }
+        return results
+    }
+
+    /// Whether `table` has a row with this id (`table` is one of ours, never input).
+    func exists(_ table: StaticString, id: Int64) throws -> Bool {
+        try scalar("SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", [.integer(id)]) == .integer(1)
+    }
+}
+
+/// The WHERE clause of a list query, built from the filters that are set.
+struct ListFilter {
+    private(set) var conditions: [String] = []
+    private(set) var bindings: [SQLiteValue] = []
+
+    /// Adds a condition (fixed SQL text with `?` placeholders) and its values.
+    mutating func add(_ condition: String, _ values: SQLiteValue...) {
+        conditions.append(condition)
+        bindings.append(contentsOf: values)
+    }
+
+    var whereClause: String {
+        conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    }
+}
+
+/// The page size to query, clamped to the contract's range.
+func clampedLimit(_ limit: Int) -> Int {
+    min(max(limit, PageLimit.range.lowerBound), PageLimit.range.upperBound)
+}
+
+/// A UNIQUE violation as the request field it concerns; SQLite names the columns (or, for an
+/// index on an expression, the index) in its message.
+func uniqueConflict(_ error: SQLiteError) -> RecordsError? {
+    guard error.isUniqueViolation else { return nil }
+    if error.message.contains("external_id") {
+        return .conflict(field: "externalId", message: "another record already has this externalId")
+    }
+    if error.message.contains("license") {
+        return .conflict(field: "licenseNumber", message: "another therapist has this license number in this jurisdiction")
+    }
+    return .conflict(field: nil, message: "conflicts with another record")
+}
+
+// MARK: Reading columns
+
+extension Statement {
+    func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
+    func optionalInt(_ i: Int32) -> Int? { isNull(i) ? nil : int(i) }
+    func optionalInt64(_ i: Int32) -> Int64? { isNull(i) ? nil : int64(i) }
+    func bool(_ i: Int32) -> Bool { int64(i) != 0 }
+}
+
+/// Stored list columns: JSON arrays of strings.
+enum StoredList {
+    static func encode(_ strings: [String]) -> SQLiteValue {
+        .text(JSON.string(stringArray(strings)))
+    }
+
+    /// The strings of a stored JSON array, or `nil` when the text is anything else.
+    static func decode(_ text: String?) -> [String]? {
+        guard let text, let value = try? JSON.parse(text), case .array(let elements) = value else { return nil }
+        var strings: [String] = []
+        strings.reserveCapacity(elements.count)
+        for element in elements {
+            guard case .string(let string) = element else { return nil }
+            strings.append(string)
+        }
+        return strings
+    }
+}
+
+extension Statement {
+    /// Column `i` as a stored string list; throws `storedDataInvalid` naming the row.
+    func strings(_ i: Int32, table: String, id: Int64) throws(RecordsError) -> [String] {
+        guard let strings = StoredList.decode(text(i)) else {
+            throw .storedDataInvalid(table: table, id: id, column: columnName(i))
+        }
+        return strings
+    }
+}
