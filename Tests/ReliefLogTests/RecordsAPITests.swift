@@ -507,6 +507,10 @@ struct RecordsAPITests {
             let therapists = try await client.get("/v1/therapists?active=yes&migraineExperience=1")
             #expect(Set(therapists.errorFields) == ["/active", "/migraineExperience"])
             #expect(try await client.get("/v1/patients?limit=500").status == 200)
+            let plus = try await client.get("/v1/episodes?from=2025-03-03T10:00:00+01:00")
+            #expect(plus.status == 400)
+            #expect((plus.object["errors"] as? [[String: Any]])?.first?["message"] as? String
+                    == "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp with an offset (write the + of an offset as %2B in a query string)")
         }
     }
 

@@ -91,7 +91,7 @@ struct QueryParameters {
     mutating func timestamp(_ name: String) -> Int64? {
         guard let text = string(name) else { return nil }
         guard let instant = Timestamp.parse(text) else {
-            fail(name, ObjectReader.timestampMessage)
+            fail(name, ObjectReader.timestampMessage + Self.plusHint(text))
             return nil
         }
         return instant
@@ -101,10 +101,16 @@ struct QueryParameters {
     mutating func dateOrTimestamp(_ name: String) -> Int64? {
         guard let text = string(name) else { return nil }
         guard let instant = Timestamp.parseDateOrTimestamp(text) else {
-            fail(name, "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp with an offset")
+            fail(name, "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp with an offset" + Self.plusHint(text))
             return nil
         }
         return instant
+    }
+
+    /// A '+' in a query string reads as a space (form encoding), so an offset such as
+    /// `+01:00` arrives as ` 01:00`; say so when that is the likely mistake.
+    private static func plusHint(_ text: String) -> String {
+        text.contains(" ") ? " (write the + of an offset as %2B in a query string)" : ""
     }
 
     /// `limit`, `cursor` and `updatedSince`, which every list takes.
