@@ -82,6 +82,7 @@ enum Schemas {
         var schemas = JSONObject()
         schemas["Problem"] = problem
         schemas["Health"] = health
+        for (name, schema) in records { schemas[name] = schema }
         return schemas
     }
 

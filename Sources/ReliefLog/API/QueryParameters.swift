@@ -1,0 +1,136 @@
+import HTTP
+
+/// Strict reading of a request's query string: every parameter is read once by name, and
+/// `finish()` answers 400 listing every malformed, out-of-range, repeated or unknown
+/// parameter at once (`field` is `/` + the parameter name).
+struct QueryParameters {
+    private var values: [String: String] = [:]
+    private var order: [String] = []
+    private var read: Set<String> = []
+    private var errors: [Problem.FieldError] = []
+
+    init(_ request: HTTPServerRequest) throws(Problem) {
+        guard let items = request.queryItems else {
+            throw Problem.badRequest("The query string is not valid percent-encoded UTF-8.")
+        }
+        var repeated: Set<String> = []
+        for (name, value) in items {
+            if values[name] != nil {
+                if repeated.insert(name).inserted { fail(name, "must be given at most once") }
+            } else {
+                values[name] = value
+                order.append(name)
+            }
+        }
+    }
+
+    private mutating func fail(_ name: String, _ message: String) {
+        errors.append(Problem.FieldError(field: "/" + name, message: message))
+    }
+
+    /// The raw value; an empty value is an error (a parameter is either given or left out).
+    mutating func string(_ name: String) -> String? {
+        read.insert(name)
+        guard let value = values[name] else { return nil }
+        guard !value.isEmpty else {
+            fail(name, "must not be empty")
+            return nil
+        }
+        return value
+    }
+
+    mutating func integer(_ name: String, _ range: ClosedRange<Int64>, message: String) -> Int64? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int64(text), String(value) == text, range.contains(value) else {
+            fail(name, message)
+            return nil
+        }
+        return value
+    }
+
+    mutating func int(_ name: String, _ range: ClosedRange<Int>) -> Int? {
+        integer(name, Int64(range.lowerBound)...Int64(range.upperBound),
+                message: "must be an integer from \(range.lowerBound) to \(range.upperBound)").map { Int($0) }
+    }
+
+    /// A record id: a positive integer.
+    mutating func id(_ name: String) -> Int64? {
+        integer(name, 1...Int64.max, message: "must be a positive integer")
+    }
+
+    mutating func bool(_ name: String) -> Bool? {
+        guard let text = string(name) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default:
+            fail(name, "must be true or false")
+            return nil
+        }
+    }
+
+    mutating func slug(_ name: String) -> String? {
+        guard let text = string(name) else { return nil }
+        guard Slug.isValid(text) else {
+            fail(name, ObjectReader.slugMessage)
+            return nil
+        }
+        return text
+    }
+
+    mutating func oneOf(_ name: String, _ allowed: [String]) -> String? {
+        guard let text = string(name) else { return nil }
+        guard allowed.contains(text) else {
+            fail(name, "must be one of: \(allowed.joined(separator: ", "))")
+            return nil
+        }
+        return text
+    }
+
+    /// An RFC 3339 timestamp with an offset.
+    mutating func timestamp(_ name: String) -> Int64? {
+        guard let text = string(name) else { return nil }
+        guard let instant = Timestamp.parse(text) else {
+            fail(name, ObjectReader.timestampMessage + Self.plusHint(text))
+            return nil
+        }
+        return instant
+    }
+
+    /// A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 timestamp.
+    mutating func dateOrTimestamp(_ name: String) -> Int64? {
+        guard let text = string(name) else { return nil }
+        guard let instant = Timestamp.parseDateOrTimestamp(text) else {
+            fail(name, "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp with an offset" + Self.plusHint(text))
+            return nil
+        }
+        return instant
+    }
+
+    /// A '+' in a query string reads as a space (form encoding), so an offset such as
+    /// `+01:00` arrives as ` 01:00`; say so when that is the likely mistake.
+    private static func plusHint(_ text: String) -> String {
+        text.contains(" ") ? " (write the + of an offset as %2B in a query string)" : ""
+    }
+
+    /// `limit`, `cursor` and `updatedSince`, which every list takes.
+    mutating func paging() -> (limit: Int, cursor: String?, updatedSince: Int64?) {
+        let limit = int("limit", PageLimit.range) ?? PageLimit.default
+        let cursor = string("cursor")
+        let updatedSince = timestamp("updatedSince")
+        return (limit, cursor, updatedSince)
+    }
+
+    /// Throws 400 listing every problem, unknown parameters included.
+    func finish() throws(Problem) {
+        var errors = errors
+        for name in order where !read.contains(name) {
+            errors.append(Problem.FieldError(field: "/" + name, message: "is not a known query parameter"))
+        }
+        guard !errors.isEmpty else { return }
+        throw Problem(
+            status: 400, type: "urn:relieflog:problem:invalid-query", title: "Invalid query parameters",
+            detail: errors.count == 1 ? "1 query parameter is invalid." : "\(errors.count) query parameters are invalid.",
+            errors: errors)
+    }
+}

@@ -1,0 +1,205 @@
+import HTTP
+import JSON
+import SQLite
+
+/// What the record routes need of each resource: its names, validation, repository and
+/// list filters. One generic set of handlers (`RecordsRoutes`) serves all four.
+protocol RecordResource: Record {
+    associatedtype Query: Sendable
+    /// The collection's path segment: `/v1/<collection>`.
+    static var collection: String { get }
+    /// The schema name and the singular of operation ids (`Patient` → `createPatient`).
+    static var schemaName: String { get }
+    /// The plural for operation ids (`listPatients`).
+    static var pluralName: String { get }
+
+    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields
+    func patched(with patch: JSONObject, now: Int64) throws(Problem) -> Fields
+
+    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Self
+    static func find(_ id: Int64, _ connection: Connection) throws -> Self?
+    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Self
+    static func delete(_ id: Int64, _ connection: Connection) throws
+    static func list(_ query: Query, _ connection: Connection) throws -> Page<Self>
+
+    /// The list query from the query string; errors are collected in `parameters`.
+    static func query(_ parameters: inout QueryParameters) -> Query
+    /// The list's filters as the OpenAPI document describes them (besides paging).
+    static var filters: [ParameterSpec] { get }
+}
+
+extension Patient: RecordResource {
+    static let collection = "patients"
+    static let schemaName = "Patient"
+    static let pluralName = "Patients"
+
+    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
+        try Fields(validating: body, now: now)
+    }
+    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Patient {
+        try PatientRepository(connection).insert(fields, now: now)
+    }
+    static func find(_ id: Int64, _ connection: Connection) throws -> Patient? {
+        try PatientRepository(connection).find(id: id)
+    }
+    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Patient {
+        try PatientRepository(connection).update(id: id, fields, now: now)
+    }
+    static func delete(_ id: Int64, _ connection: Connection) throws {
+        try PatientRepository(connection).delete(id: id)
+    }
+    static func list(_ query: PatientQuery, _ connection: Connection) throws -> Page<Patient> {
+        try PatientRepository(connection).list(query)
+    }
+    static func query(_ parameters: inout QueryParameters) -> PatientQuery {
+        let paging = parameters.paging()
+        return PatientQuery(updatedSince: paging.updatedSince, limit: paging.limit, cursor: paging.cursor)
+    }
+    static let filters: [ParameterSpec] = []
+}
+
+extension Therapist: RecordResource {
+    static let collection = "therapists"
+    static let schemaName = "Therapist"
+    static let pluralName = "Therapists"
+
+    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
+        try Fields(validating: body, now: now)
+    }
+    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Therapist {
+        try TherapistRepository(connection).insert(fields, now: now)
+    }
+    static func find(_ id: Int64, _ connection: Connection) throws -> Therapist? {
+        try TherapistRepository(connection).find(id: id)
+    }
+    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Therapist {
+        try TherapistRepository(connection).update(id: id, fields, now: now)
+    }
+    static func delete(_ id: Int64, _ connection: Connection) throws {
+        try TherapistRepository(connection).delete(id: id)
+    }
+    static func list(_ query: TherapistQuery, _ connection: Connection) throws -> Page<Therapist> {
+        try TherapistRepository(connection).list(query)
+    }
+    static func query(_ parameters: inout QueryParameters) -> TherapistQuery {
+        let paging = parameters.paging()
+        return TherapistQuery(
+            technique: parameters.slug("technique"), migraineExperience: parameters.bool("migraineExperience"),
+            active: parameters.bool("active"), updatedSince: paging.updatedSince, limit: paging.limit,
+            cursor: paging.cursor)
+    }
+    static let filters: [ParameterSpec] = [
+        .query("technique", "Therapists listing this technique slug.", OpenAPI.slugSchema),
+        .query("migraineExperience", "Therapists with (true) or without (false) migraine experience.", ["type": "boolean"]),
+        .query("active", "Active (true) or inactive (false) therapists.", ["type": "boolean"]),
+    ]
+}
+
+extension Episode: RecordResource {
+    static let collection = "episodes"
+    static let schemaName = "Episode"
+    static let pluralName = "Episodes"
+
+    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
+        try Fields(validating: body, now: now)
+    }
+    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Episode {
+        try EpisodeRepository(connection).insert(fields, now: now)
+    }
+    static func find(_ id: Int64, _ connection: Connection) throws -> Episode? {
+        try EpisodeRepository(connection).find(id: id)
+    }
+    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Episode {
+        try EpisodeRepository(connection).update(id: id, fields, now: now)
+    }
+    static func delete(_ id: Int64, _ connection: Connection) throws {
+        try EpisodeRepository(connection).delete(id: id)
+    }
+    static func list(_ query: EpisodeQuery, _ connection: Connection) throws -> Page<Episode> {
+        try EpisodeRepository(connection).list(query)
+    }
+    static func query(_ parameters: inout QueryParameters) -> EpisodeQuery {
+        let paging = parameters.paging()
+        return EpisodeQuery(
+            patientId: parameters.id("patientId"), from: parameters.dateOrTimestamp("from"),
+            to: parameters.dateOrTimestamp("to"), minIntensity: parameters.int("minIntensity", 0...10),
+            trigger: parameters.slug("trigger"), updatedSince: paging.updatedSince, limit: paging.limit,
+            cursor: paging.cursor)
+    }
+    static let filters: [ParameterSpec] = [
+        .query("patientId", "Episodes of this patient.", OpenAPI.idSchema),
+        .query("from", "Episodes starting at or after this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
+        .query("to", "Episodes starting before this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
+        .query("minIntensity", "Episodes at least this intense.", ["type": "integer", "minimum": 0, "maximum": 10]),
+        .query("trigger", "Episodes listing this trigger slug.", OpenAPI.slugSchema),
+    ]
+}
+
+extension MassageSession: RecordResource {
+    static let collection = "sessions"
+    static let schemaName = "Session"
+    static let pluralName = "Sessions"
+
+    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
+        try Fields(validating: body, now: now)
+    }
+    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> MassageSession {
+        try SessionRepository(connection).insert(fields, now: now)
+    }
+    static func find(_ id: Int64, _ connection: Connection) throws -> MassageSession? {
+        try SessionRepository(connection).find(id: id)
+    }
+    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> MassageSession {
+        try SessionRepository(connection).update(id: id, fields, now: now)
+    }
+    static func delete(_ id: Int64, _ connection: Connection) throws {
+        try SessionRepository(connection).delete(id: id)
+    }
+    static func list(_ query: SessionQuery, _ connection: Connection) throws -> Page<MassageSession> {
+        try SessionRepository(connection).list(query)
+    }
+    static func query(_ parameters: inout QueryParameters) -> SessionQuery {
+        let paging = parameters.paging()
+        return SessionQuery(
+            patientId: parameters.id("patientId"), therapistId: parameters.id("therapistId"),
+            technique: parameters.slug("technique"),
+            kind: parameters.oneOf("kind", Vocabulary.sessionKinds).flatMap(Kind.init(rawValue:)),
+            from: parameters.dateOrTimestamp("from"), to: parameters.dateOrTimestamp("to"),
+            updatedSince: paging.updatedSince, limit: paging.limit, cursor: paging.cursor)
+    }
+    static let filters: [ParameterSpec] = [
+        .query("patientId", "Sessions of this patient.", OpenAPI.idSchema),
+        .query("therapistId", "Sessions given by this therapist.", OpenAPI.idSchema),
+        .query("technique", "Sessions listing this technique slug.", OpenAPI.slugSchema),
+        .query("kind", "Professional or self-massage sessions.", ["type": "string", "enum": ["professional", "self"]]),
+        .query("from", "Sessions starting at or after this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
+        .query("to", "Sessions starting before this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
+    ]
+}
+
+extension ParameterSpec {
+    static func query(_ name: String, _ description: String, _ schema: JSONValue) -> ParameterSpec {
+        ParameterSpec(name: name, location: .query, required: false, description: description, schema: schema)
+    }
+}
+
+extension RecordsError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notFound:
+            return .notFound("No such record.")
+        case .conflict(let field, let message):
+            return Problem(
+                status: 409, detail: "The request conflicts with stored data: \(message).",
+                errors: field.map { [Problem.FieldError(field: "/" + $0, message: message)] } ?? [])
+        case .missingReference(let field):
+            return FieldErrors.single(JSONPointer.root.appending(field), "names no existing record")
+        case .invalidCursor:
+            return Problem.badRequest(
+                "The cursor is not valid for this list; use the nextCursor of the previous page.",
+                errors: [Problem.FieldError(field: "/cursor", message: "is not a cursor of this list")])
+        case .storedDataInvalid:
+            return .internalError()
+        }
+    }
+}

@@ -1,0 +1,278 @@
+import JSON
+
+// JSON Schemas of the records (API.md "Resources"), as the server renders and accepts them.
+// Each resource is described once as a list of fields; the response schema, the create
+// schema (`<Name>Input`) and the merge patch schema (`<Name>Patch`) are derived from it.
+
+/// One member of a record.
+struct FieldSchema {
+    var name: String
+    /// The non-null schema of the value.
+    var schema: JSONValue
+    /// Required in a create body.
+    var required: Bool = false
+    /// May be `null` in a response (absent optional value).
+    var nullable: Bool = false
+    var defaultValue: JSONValue? = nil
+}
+
+extension Schemas {
+    static let slug: JSONValue = [
+        "type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$",
+        "description": "A slug: a lowercase letter, then up to 39 lowercase letters, digits or underscores.",
+    ]
+
+    static func string(_ length: ClosedRange<Int>, _ description: String? = nil) -> JSONValue {
+        var object: JSONObject = ["type": "string", "minLength": JSONValue(length.lowerBound), "maxLength": JSONValue(length.upperBound)]
+        if let description { object["description"] = .string(description) }
+        return .object(object)
+    }
+
+    static func integer(_ minimum: Int, _ maximum: Int? = nil) -> JSONValue {
+        var object: JSONObject = ["type": "integer", "minimum": JSONValue(minimum)]
+        if let maximum { object["maximum"] = JSONValue(maximum) }
+        return .object(object)
+    }
+
+    static let dateTime: JSONValue = [
+        "type": "string", "format": "date-time",
+        "description": "RFC 3339 with an offset; responses render UTC (Z).",
+    ]
+
+    static func slugs(_ known: [String], minimum: Int = 0) -> JSONValue {
+        var object: JSONObject = [
+            "type": "array", "items": slug, "maxItems": 50,
+            "description": .string("Known slugs: \(known.joined(separator: ", ")); other slugs are accepted."),
+        ]
+        if minimum > 0 { object["minItems"] = JSONValue(minimum) }
+        return .object(object)
+    }
+
+    static func oneOf(_ values: [String]) -> JSONValue {
+        ["type": "string", "enum": .array(values.map(JSONValue.string))]
+    }
+
+    static let boolean: JSONValue = ["type": "boolean"]
+
+    /// `schema` that also admits `null`.
+    static func nullable(_ schema: JSONValue) -> JSONValue {
+        guard var object = schema.objectValue else { return schema }
+        if let type = object["type"]?.stringValue { object["type"] = [.string(type), "null"] }
+        if case .array(var values)? = object["enum"] {
+            values.append(.null)
+            object["enum"] = .array(values)
+        }
+        return .object(object)
+    }
+
+    static let managed: [FieldSchema] = [
+        FieldSchema(name: "id", schema: integer(1)),
+        FieldSchema(name: "createdAt", schema: dateTime),
+        FieldSchema(name: "updatedAt", schema: dateTime),
+    ]
+
+    /// The response schema: every member always present, `id` first, timestamps last.
+    static func resource(_ fields: [FieldSchema], _ description: String) -> JSONValue {
+        let all = [managed[0]] + fields + managed.dropFirst()
+        var properties = JSONObject()
+        for field in all {
+            properties[field.name] = field.nullable ? nullable(field.schema) : field.schema
+        }
+        return [
+            "type": "object", "description": .string(description),
+            "required": .array(all.map { .string($0.name) }),
+            "properties": .object(properties),
+        ]
+    }
+
+    /// The create body: required members, optional ones (`null` reads as absent), nothing else.
+    static func input(_ fields: [FieldSchema], _ description: String) -> JSONValue {
+        var properties = JSONObject()
+        for field in fields {
+            var schema = field.required ? field.schema : nullable(field.schema)
+            if let value = field.defaultValue, var object = schema.objectValue {
+                object["default"] = value
+                schema = .object(object)
+            }
+            properties[field.name] = schema
+        }
+        return [
+            "type": "object", "description": .string(description), "additionalProperties": false,
+            "required": .array(fields.filter(\.required).map { .string($0.name) }),
+            "properties": .object(properties),
+        ]
+    }
+
+    /// A JSON Merge Patch of the create body: any subset of its members; `null` clears an
+    /// optional member (a required one cannot be cleared).
+    static func patch(_ fields: [FieldSchema], _ description: String) -> JSONValue {
+        var properties = JSONObject()
+        for field in fields {
+            properties[field.name] = nullable(field.schema)
+        }
+        return [
+            "type": "object", "description": .string(description), "additionalProperties": false,
+            "properties": .object(properties),
+        ]
+    }
+
+    static func list(_ name: String) -> JSONValue {
+        [
+            "type": "object", "required": ["items", "nextCursor"],
+            "properties": [
+                "items": ["type": "array", "items": OpenAPI.ref(name)],
+                "nextCursor": [
+                    "type": ["string", "null"],
+                    "description": "Pass as `cursor` for the next page; null on the last page.",
+                ],
+            ],
+        ]
+    }
+
+    static let externalId = FieldSchema(
+        name: "externalId", schema: string(1...100, "The clinic's own identifier, unique per resource type."), nullable: true)
+    static let notes = FieldSchema(name: "notes", schema: string(0...4000), nullable: true)
+    static let zeroToTen = integer(0, 10)
+
+    static let patientFields: [FieldSchema] = [
+        FieldSchema(name: "displayName", schema: string(1...200), required: true),
+        FieldSchema(
+            name: "timezone", schema: string(1...100, "IANA time zone name; defines the patient's calendar days."),
+            defaultValue: "UTC"),
+        FieldSchema(
+            name: "birthYear",
+            schema: ["type": "integer", "minimum": 1900, "description": "From 1900 to the current year."],
+            nullable: true),
+        externalId,
+        notes,
+    ]
+
+    static let therapistFields: [FieldSchema] = [
+        FieldSchema(name: "name", schema: string(1...200), required: true),
+        FieldSchema(name: "licenseNumber", schema: string(1...100, "Unique within licenseJurisdiction."), required: true),
+        FieldSchema(name: "licenseJurisdiction", schema: string(1...100, "For example US-CA."), nullable: true),
+        FieldSchema(name: "certifications", schema: ["type": "array", "items": string(1...200), "maxItems": 50], defaultValue: []),
+        FieldSchema(name: "yearsExperience", schema: integer(0, 100), nullable: true),
+        FieldSchema(name: "migraineExperience", schema: boolean, defaultValue: false),
+        FieldSchema(name: "techniques", schema: slugs(Vocabulary.techniques), defaultValue: []),
+        FieldSchema(name: "email", schema: ["type": "string", "format": "email", "minLength": 1, "maxLength": 254], nullable: true),
+        FieldSchema(
+            name: "phone", schema: ["type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[0-9 +()-]+$"],
+            nullable: true),
+        FieldSchema(name: "active", schema: boolean, defaultValue: true),
+        externalId,
+    ]
+
+    static let medication: JSONValue = [
+        "type": "object", "additionalProperties": false, "required": ["name"],
+        "description": "A medication taken during an episode; responses list every member.",
+        "properties": [
+            "name": string(1...100),
+            "class": nullable(slugWithKnown(Vocabulary.medicationClasses)),
+            "doseMg": ["type": ["number", "null"], "exclusiveMinimum": 0],
+            "takenAt": nullable(dateTime),
+            "effective": ["type": ["boolean", "null"]],
+        ],
+    ]
+
+    static func slugWithKnown(_ known: [String]) -> JSONValue {
+        guard var object = slug.objectValue else { return slug }
+        object["description"] = .string("A slug. Known: \(known.joined(separator: ", ")); other slugs are accepted.")
+        return .object(object)
+    }
+
+    static let episodeFields: [FieldSchema] = [
+        FieldSchema(
+            name: "patientId", schema: integer(1), required: true),
+        FieldSchema(
+            name: "startedAt",
+            schema: ["type": "string", "format": "date-time", "description": "Not more than 1 day in the future."],
+            required: true),
+        FieldSchema(
+            name: "endedAt",
+            schema: [
+                "type": "string", "format": "date-time",
+                "description": "At or after startedAt, at most 14 days after it; null while ongoing.",
+            ],
+            nullable: true),
+        FieldSchema(name: "intensity", schema: zeroToTen, required: true),
+        FieldSchema(name: "aura", schema: boolean, defaultValue: false),
+        FieldSchema(name: "symptoms", schema: slugs(Vocabulary.symptoms), defaultValue: []),
+        FieldSchema(name: "locations", schema: slugs(Vocabulary.locations), defaultValue: []),
+        FieldSchema(name: "triggers", schema: slugs(Vocabulary.triggers), defaultValue: []),
+        FieldSchema(
+            name: "medications", schema: ["type": "array", "items": OpenAPI.ref("Medication"), "maxItems": 50],
+            defaultValue: []),
+        FieldSchema(name: "reliefMeasures", schema: slugs(Vocabulary.reliefMeasures), defaultValue: []),
+        FieldSchema(name: "stressLevel", schema: zeroToTen, nullable: true),
+        FieldSchema(name: "disability", schema: oneOf(Vocabulary.disabilities), nullable: true),
+        notes,
+        externalId,
+    ]
+
+    static let sessionFields: [FieldSchema] = [
+        FieldSchema(name: "patientId", schema: integer(1), required: true),
+        FieldSchema(
+            name: "therapistId",
+            schema: ["type": "integer", "minimum": 1, "description": "Required when kind is professional; null for self."],
+            nullable: true),
+        FieldSchema(
+            name: "kind",
+            schema: [
+                "type": "string", "enum": ["professional", "self"],
+                "description": "When left out: professional with a therapistId, self without.",
+            ]),
+        FieldSchema(name: "startedAt", schema: dateTime, required: true),
+        FieldSchema(name: "durationMinutes", schema: integer(1, 240), required: true),
+        FieldSchema(name: "techniques", schema: slugs(Vocabulary.techniques, minimum: 1), required: true),
+        FieldSchema(name: "areas", schema: slugs(Vocabulary.areas), defaultValue: []),
+        FieldSchema(name: "pressure", schema: oneOf(Vocabulary.pressures), nullable: true),
+        FieldSchema(name: "triggerPointsReleased", schema: integer(0), nullable: true),
+        FieldSchema(name: "essentialOils", schema: slugs(Vocabulary.essentialOils), defaultValue: []),
+        FieldSchema(name: "warmCompress", schema: boolean, defaultValue: false),
+        FieldSchema(name: "breathingExercise", schema: boolean, defaultValue: false),
+        FieldSchema(name: "painBefore", schema: zeroToTen, nullable: true),
+        FieldSchema(name: "painAfter", schema: zeroToTen, nullable: true),
+        FieldSchema(name: "stressBefore", schema: zeroToTen, nullable: true),
+        FieldSchema(name: "stressAfter", schema: zeroToTen, nullable: true),
+        notes,
+        externalId,
+    ]
+
+    /// Every record schema: `<Name>`, `<Name>Input`, `<Name>Patch`, `<Name>List`, and `Medication`.
+    static var records: JSONObject {
+        var schemas = JSONObject()
+        let resources: [(String, [FieldSchema], String)] = [
+            ("Patient", patientFields, "A patient."),
+            ("Therapist", therapistFields, "A massage therapist."),
+            ("Episode", episodeFields, "A migraine diary entry."),
+            ("Session", sessionFields, "A massage session, given by a therapist (professional) or by the patient (self)."),
+        ]
+        for (name, fields, description) in resources {
+            schemas[name] = resource(fields, description)
+            schemas[name + "Input"] = input(fields, "The body that creates a record: \(description)")
+            schemas[name + "Patch"] = patch(fields, "A JSON Merge Patch (RFC 7386) of \(name)Input.")
+            schemas[name + "List"] = list(name)
+        }
+        schemas["Medication"] = medication
+        return schemas
+    }
+}
+
+extension OpenAPI {
+    static let idSchema: JSONValue = ["type": "integer", "minimum": 1]
+    static let slugSchema: JSONValue = Schemas.slug
+    static let dateOrTimestampSchema: JSONValue = [
+        "type": "string",
+        "description": "A date (YYYY-MM-DD, midnight UTC) or an RFC 3339 timestamp with an offset.",
+        "anyOf": [["format": "date"], ["format": "date-time"]],
+    ]
+
+    static let pagingParameters: [ParameterSpec] = [
+        .query("limit", "Page size, 1–500 (default 50).", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
+        .query("cursor", "The nextCursor of the previous page.", ["type": "string"]),
+        .query(
+            "updatedSince", "Only records created or changed at or after this instant.",
+            ["type": "string", "format": "date-time"]),
+    ]
+}

@@ -1,0 +1,264 @@
+import Foundation
+import HTTP
+import JSON
+import SQLite
+
+/// `/v1/patients`, `/v1/therapists`, `/v1/episodes` and `/v1/sessions`: create, read, list,
+/// merge-patch and delete, with ETags, conditional requests and idempotent creation
+/// (API.md "Resources", "Concurrency and caching", "Idempotent creation").
+struct RecordsRoutes {
+    let database: DatabasePool
+    /// The current time in epoch milliseconds; injectable so tests can fix it.
+    var now: @Sendable () -> Int64 = RecordsRoutes.wallClock
+
+    @Sendable static func wallClock() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    /// How long an `Idempotency-Key` is remembered.
+    static let idempotencyWindow: Int64 = Timestamp.millisecondsPerDay
+
+    func register(in api: inout APIBuilder) {
+        register(Patient.self, in: &api)
+        register(Therapist.self, in: &api)
+        register(Episode.self, in: &api)
+        register(MassageSession.self, in: &api)
+    }
+
+    // MARK: Responses
+
+    /// A single resource or list body with the headers every record response carries.
+    static func response(_ body: [UInt8], status: Int = 200, etag: String? = nil) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json; charset=utf-8")
+        headers.add("Cache-Control", "no-store")
+        if let etag { headers.add("ETag", etag) }
+        return HTTPResponse(status: status, headers: headers, body: body)
+    }
+
+    static func notModified(etag: String) -> HTTPResponse {
+        .empty(status: 304, headers: ["ETag": etag, "Cache-Control": "no-store"])
+    }
+
+    static func preconditionFailed() -> Problem {
+        Problem(status: 412, detail: "The record has changed: If-Match does not match its current ETag.")
+    }
+
+    /// The `Idempotency-Key` header: 1–255 visible ASCII characters, or absent.
+    static func idempotencyKey(_ request: HTTPServerRequest) throws(Problem) -> String? {
+        let values = request.headers.values("Idempotency-Key")
+        guard !values.isEmpty else { return nil }
+        let message = "must be 1 to 255 visible ASCII characters, given once"
+        guard values.count == 1, let key = values.first, (1...255).contains(key.utf8.count),
+            key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E })
+        else {
+            throw Problem.badRequest(
+                "The Idempotency-Key header is invalid.",
+                errors: [Problem.FieldError(field: "Idempotency-Key", message: message)])
+        }
+        return key
+    }
+
+    /// What a create answers: the first response again when the key was seen.
+    struct Created: Sendable {
+        var status: Int
+        var body: [UInt8]
+        var replayed: Bool
+    }
+
+    // MARK: Routes
+
+    private func register<R: RecordResource>(_ type: R.Type, in api: inout APIBuilder) {
+        let database = database
+        let clock = now
+        let collectionPath = "/v1/\(R.collection)"
+        let itemPath = "/v1/\(R.collection)/{id}"
+        let scope = "POST \(collectionPath)"
+        let name = R.schemaName
+        let tag = R.collection
+        let idParameter = ParameterSpec(
+            name: "id", location: .path, required: true, description: "The \(name.lowercased())'s id.",
+            schema: OpenAPI.idSchema)
+        let etagHeader = ["ETag": "Strong entity tag of this representation."]
+
+        api.add(
+            Operation(
+                method: "POST", path: collectionPath, operationId: "create\(name)",
+                summary: "Create a \(name.lowercased()).", tag: tag, access: .anyone,
+                parameters: [
+                    ParameterSpec(
+                        name: "Idempotency-Key", location: .header, required: false,
+                        description: "1–255 visible ASCII characters. Repeating a key with the same body within 24 hours returns the first response again; with another body, 422.",
+                        schema: ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"]),
+                ],
+                requestSchema: OpenAPI.ref("\(name)Input"),
+                responses: [
+                    .json(201, "Created.", OpenAPI.ref(name), headers: etagHeader.merging([
+                        "Location": "The path of the new record.",
+                        "Idempotent-Replayed": "true when this is the stored response of an earlier request with the same Idempotency-Key.",
+                    ]) { a, _ in a }),
+                    .problem(400, "Malformed JSON or an invalid Idempotency-Key."),
+                    .problem(409, "Another record has this externalId (or license number)."),
+                    .problem(415, "The body is not application/json."),
+                    .problem(422, "Validation failed (every failing field listed), a referenced record does not exist, or the Idempotency-Key was used with another body."),
+                ])
+        ) { request, _ in
+            let key = try RecordsRoutes.idempotencyKey(request)
+            let body = try RequestBody.object(request)
+            let fields = try R.validate(body, now: clock())
+            let hash = FNV1a.hex(request.body)
+            let created = try await database.write { connection -> Created in
+                let now = clock()
+                if let key {
+                    try connection.run(
+                        "DELETE FROM idempotency_keys WHERE created_at_ms < ?",
+                        [.integer(now - RecordsRoutes.idempotencyWindow)])
+                    if let row = try connection.queryOne(
+                        "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE scope = ? AND key = ?",
+                        [.text(scope), .text(key)])
+                    {
+                        guard row.string(0) == hash, let status = row.int(1), let stored = row.blob(2) else {
+                            throw Problem(
+                                status: 422, type: "urn:relieflog:problem:idempotency-key-reused",
+                                title: "Idempotency key reused",
+                                detail: "This Idempotency-Key was already used with a different request body.")
+                        }
+                        return Created(status: status, body: stored, replayed: true)
+                    }
+                }
+                let record = try R.insert(fields, now: now, connection)
+                let bytes = JSON.serialize(record.json)
+                if let key {
+                    try connection.run(
+                        """
+                        INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at_ms)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                        [.text(scope), .text(key), .text(hash), .integer(201), .blob(bytes), .integer(now)])
+                }
+                return Created(status: 201, body: bytes, replayed: false)
+            }
+            var response = RecordsRoutes.response(created.body, status: created.status, etag: ETag.of(created.body))
+            if let value = try? JSON.parse(created.body), let id = value.objectValue?["id"]?.int64Value {
+                response.headers.add("Location", "\(collectionPath)/\(id)")
+            }
+            if created.replayed { response.headers.add("Idempotent-Replayed", "true") }
+            return response
+        }
+
+        api.add(
+            Operation(
+                method: "GET", path: collectionPath, operationId: "list\(R.pluralName)",
+                summary: "List \(R.collection), one page at a time.", tag: tag, access: .anyone,
+                parameters: OpenAPI.pagingParameters + R.filters,
+                responses: [
+                    .json(200, "One page.", OpenAPI.ref("\(name)List")),
+                    .problem(400, "A malformed, out-of-range or unknown query parameter, or a cursor of another list."),
+                ])
+        ) { request, _ in
+            var parameters = try QueryParameters(request)
+            let query = R.query(&parameters)
+            try parameters.finish()
+            let body = try await database.read { connection in
+                JSON.serialize(try R.list(query, connection).json(\.json))
+            }
+            return RecordsRoutes.response(body)
+        }
+
+        api.add(
+            Operation(
+                method: "GET", path: itemPath, operationId: "get\(name)",
+                summary: "Read a \(name.lowercased()).", tag: tag, access: .anyone,
+                parameters: [
+                    idParameter,
+                    ParameterSpec(
+                        name: "If-None-Match", location: .header, required: false,
+                        description: "Entity tags of cached copies; 304 when one is current (weak comparison).",
+                        schema: ["type": "string"]),
+                ],
+                responses: [
+                    .json(200, "The record.", OpenAPI.ref(name), headers: etagHeader),
+                    .empty(304, "The cached copy named by If-None-Match is current.", headers: etagHeader),
+                    .problem(404, "No such record."),
+                ])
+        ) { request, context in
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard id > 0 else { throw RecordsError.notFound }
+            let body = try await database.read { connection -> [UInt8]? in
+                try R.find(id, connection).map { JSON.serialize($0.json) }
+            }
+            guard let body else { throw RecordsError.notFound }
+            let etag = ETag.of(body)
+            if ETag.ifNoneMatchMatches(request, current: etag) { return RecordsRoutes.notModified(etag: etag) }
+            return RecordsRoutes.response(body, etag: etag)
+        }
+
+        let ifMatch = ParameterSpec(
+            name: "If-Match", location: .header, required: false,
+            description: "Proceed only if the record's current ETag is one of these (strong comparison; * matches any).",
+            schema: ["type": "string"])
+
+        api.add(
+            Operation(
+                method: "PATCH", path: itemPath, operationId: "update\(name)",
+                summary: "Change a \(name.lowercased()) with a JSON Merge Patch (RFC 7386); null clears an optional field.",
+                tag: tag, access: .anyone, parameters: [idParameter, ifMatch],
+                requestSchema: OpenAPI.ref("\(name)Patch"),
+                requestContentTypes: ["application/merge-patch+json", "application/json"],
+                responses: [
+                    .json(200, "The changed record.", OpenAPI.ref(name), headers: etagHeader),
+                    .problem(400, "Malformed JSON."),
+                    .problem(404, "No such record."),
+                    .problem(409, "Another record has this externalId (or license number)."),
+                    .problem(412, "If-Match does not match the current ETag."),
+                    .problem(415, "The body is not a merge patch or JSON."),
+                    .problem(422, "The patched record fails validation (every failing field listed)."),
+                ])
+        ) { request, context in
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard id > 0 else { throw RecordsError.notFound }
+            let patch = try RequestBody.object(request, accepting: RequestBody.mergePatchMediaTypes)
+            // Check, merge, validate and update in one write, so no other change slips between.
+            let body = try await database.write { connection -> [UInt8] in
+                guard let current = try R.find(id, connection) else { throw RecordsError.notFound }
+                let currentBody = JSON.serialize(current.json)
+                guard ETag.ifMatch(request, current: ETag.of(currentBody)) else { throw RecordsRoutes.preconditionFailed() }
+                let now = clock()
+                let fields = try current.patched(with: patch, now: now)
+                // A patch that changes nothing leaves the record (and its updatedAt) alone.
+                if fields == current.fields { return currentBody }
+                return JSON.serialize(try R.update(id, fields, now: now, connection).json)
+            }
+            return RecordsRoutes.response(body, etag: ETag.of(body))
+        }
+
+        api.add(
+            Operation(
+                method: "DELETE", path: itemPath, operationId: "delete\(name)",
+                summary: R.self == Patient.self
+                    ? "Erase a patient with every episode and session of theirs."
+                    : "Delete a \(name.lowercased()).",
+                tag: tag, access: .anyone, parameters: [idParameter, ifMatch],
+                responses: [
+                    .empty(204, "Deleted."),
+                    .problem(404, "No such record."),
+                    .problem(412, "If-Match does not match the current ETag."),
+                ] + (R.self == Therapist.self
+                    ? [.problem(409, "The therapist has sessions; set active to false instead.")] : []))
+        ) { request, context in
+            let id = try context.parameters.require("id", as: Int64.self)
+            guard id > 0 else { throw RecordsError.notFound }
+            let conditional = !request.headers.values("If-Match").isEmpty
+            try await database.write { connection in
+                if conditional {
+                    guard let current = try R.find(id, connection) else { throw RecordsError.notFound }
+                    guard ETag.ifMatch(request, current: ETag.of(JSON.serialize(current.json))) else {
+                        throw RecordsRoutes.preconditionFailed()
+                    }
+                }
+                try R.delete(id, connection)
+            }
+            return .empty(status: 204, headers: ["Cache-Control": "no-store"])
+        }
+    }
+}
