@@ -28,6 +28,18 @@ extension Schemas {
         return .object(object)
     }
 
+    /// Unicode White_Space, which the server trims against (not ECMA-262 `\s`, which differs).
+    static let notBlankPattern = #"[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"#
+
+    /// `string(length)` that must not be only white space.
+    static func text(_ length: ClosedRange<Int>, _ description: String? = nil) -> JSONValue {
+        guard var object = string(length, description).objectValue else { return string(length, description) }
+        object["pattern"] = .string(notBlankPattern)
+        let note = "Not only white space."
+        object["description"] = .string(description.map { "\($0) \(note)" } ?? note)
+        return .object(object)
+    }
+
     static func integer(_ minimum: Int, _ maximum: Int? = nil) -> JSONValue {
         var object: JSONObject = ["type": "integer", "minimum": JSONValue(minimum)]
         if let maximum { object["maximum"] = JSONValue(maximum) }
@@ -41,8 +53,8 @@ extension Schemas {
 
     static func slugs(_ known: [String], minimum: Int = 0) -> JSONValue {
         var object: JSONObject = [
-            "type": "array", "items": slug, "maxItems": 50,
-            "description": .string("Known slugs: \(known.joined(separator: ", ")); other slugs are accepted."),
+            "type": "array", "items": slug, "maxItems": 50, "uniqueItems": true,
+            "description": .string("Distinct slugs. Known: \(known.joined(separator: ", ")); other slugs are accepted."),
         ]
         if minimum > 0 { object["minItems"] = JSONValue(minimum) }
         return .object(object)
@@ -104,11 +116,11 @@ extension Schemas {
     }
 
     /// A JSON Merge Patch of the create body: any subset of its members; `null` clears an
-    /// optional member (a required one cannot be cleared).
+    /// optional member (a required one cannot be cleared, so it is not nullable here).
     static func patch(_ fields: [FieldSchema], _ description: String) -> JSONValue {
         var properties = JSONObject()
         for field in fields {
-            properties[field.name] = nullable(field.schema)
+            properties[field.name] = field.required ? field.schema : nullable(field.schema)
         }
         return [
             "type": "object", "description": .string(description), "additionalProperties": false,
@@ -135,7 +147,7 @@ extension Schemas {
     static let zeroToTen = integer(0, 10)
 
     static let patientFields: [FieldSchema] = [
-        FieldSchema(name: "displayName", schema: string(1...200), required: true),
+        FieldSchema(name: "displayName", schema: text(1...200), required: true),
         FieldSchema(
             name: "timezone", schema: string(1...100, "IANA time zone name; defines the patient's calendar days."),
             defaultValue: "UTC"),
@@ -148,10 +160,13 @@ extension Schemas {
     ]
 
     static let therapistFields: [FieldSchema] = [
-        FieldSchema(name: "name", schema: string(1...200), required: true),
-        FieldSchema(name: "licenseNumber", schema: string(1...100, "Unique within licenseJurisdiction."), required: true),
-        FieldSchema(name: "licenseJurisdiction", schema: string(1...100, "For example US-CA."), nullable: true),
-        FieldSchema(name: "certifications", schema: ["type": "array", "items": string(1...200), "maxItems": 50], defaultValue: []),
+        FieldSchema(name: "name", schema: text(1...200), required: true),
+        FieldSchema(name: "licenseNumber", schema: text(1...100, "Unique within licenseJurisdiction."), required: true),
+        FieldSchema(name: "licenseJurisdiction", schema: text(1...100, "For example US-CA."), nullable: true),
+        FieldSchema(
+            name: "certifications",
+            schema: ["type": "array", "items": string(1...200), "maxItems": 50, "uniqueItems": true, "description": "Distinct names."],
+            defaultValue: []),
         FieldSchema(name: "yearsExperience", schema: integer(0, 100), nullable: true),
         FieldSchema(name: "migraineExperience", schema: boolean, defaultValue: false),
         FieldSchema(name: "techniques", schema: slugs(Vocabulary.techniques), defaultValue: []),
@@ -167,7 +182,7 @@ extension Schemas {
         "type": "object", "additionalProperties": false, "required": ["name"],
         "description": "A medication taken during an episode; responses list every member.",
         "properties": [
-            "name": string(1...100),
+            "name": text(1...100),
             "class": nullable(slugWithKnown(Vocabulary.medicationClasses)),
             "doseMg": ["type": ["number", "null"], "exclusiveMinimum": 0],
             "takenAt": nullable(dateTime),
@@ -270,7 +285,7 @@ extension OpenAPI {
 
     static let pagingParameters: [ParameterSpec] = [
         .query("limit", "Page size, 1–500 (default 50).", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
-        .query("cursor", "The nextCursor of the previous page.", ["type": "string"]),
+        .query("cursor", "The nextCursor of the previous page.", ["type": "string", "minLength": 1]),
         .query(
             "updatedSince", "Only records created or changed at or after this instant.",
             ["type": "string", "format": "date-time"]),
