@@ -40,9 +40,12 @@ extension Schemas {
         return .object(object)
     }
 
+    /// An integer, written as an integer literal (`5.0` and `5e0` are refused with 422).
     static func integer(_ minimum: Int, _ maximum: Int? = nil) -> JSONValue {
-        var object: JSONObject = ["type": "integer", "minimum": JSONValue(minimum)]
-        if let maximum { object["maximum"] = JSONValue(maximum) }
+        let object: JSONObject = [
+            "type": "integer", "minimum": JSONValue(minimum), "maximum": JSONValue(maximum.map(Int64.init) ?? Int64.max),
+            "description": "Written as an integer literal: 5.0 and 5e0 are refused.",
+        ]
         return .object(object)
     }
 
@@ -149,11 +152,14 @@ extension Schemas {
     static let patientFields: [FieldSchema] = [
         FieldSchema(name: "displayName", schema: text(1...200), required: true),
         FieldSchema(
-            name: "timezone", schema: string(1...100, "IANA time zone name; defines the patient's calendar days."),
+            name: "timezone", schema: string(1...100, "IANA time zone name (an unknown name answers 422); defines the patient's calendar days."),
             defaultValue: "UTC"),
         FieldSchema(
             name: "birthYear",
-            schema: ["type": "integer", "minimum": 1900, "description": "From 1900 to the current year."],
+            schema: [
+                "type": "integer", "minimum": 1900,
+                "description": "From 1900 to the current year (checked when written; a later year answers 422). Written as an integer literal.",
+            ],
             nullable: true),
         externalId,
         notes,
@@ -229,7 +235,10 @@ extension Schemas {
         FieldSchema(name: "patientId", schema: integer(1), required: true),
         FieldSchema(
             name: "therapistId",
-            schema: ["type": "integer", "minimum": 1, "description": "Required when kind is professional; null for self."],
+            schema: [
+                "type": "integer", "minimum": 1, "maximum": JSONValue(Int64.max),
+                "description": "An existing therapist (otherwise 422). Required when kind is professional; null for self.",
+            ],
             nullable: true),
         FieldSchema(
             name: "kind",
@@ -275,7 +284,7 @@ extension Schemas {
 }
 
 extension OpenAPI {
-    static let idSchema: JSONValue = ["type": "integer", "minimum": 1]
+    static let idSchema: JSONValue = ["type": "integer", "minimum": 1, "maximum": JSONValue(Int64.max)]
     static let slugSchema: JSONValue = Schemas.slug
     static let dateOrTimestampSchema: JSONValue = [
         "type": "string",
@@ -285,7 +294,9 @@ extension OpenAPI {
 
     static let pagingParameters: [ParameterSpec] = [
         .query("limit", "Page size, 1–500 (default 50).", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
-        .query("cursor", "The nextCursor of the previous page.", ["type": "string", "minLength": 1]),
+        .query(
+            "cursor", "The nextCursor of the previous page (opaque; one made for another list, or altered, answers 400).",
+            ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"]),
         .query(
             "updatedSince", "Only records created or changed at or after this instant.",
             ["type": "string", "format": "date-time"]),
