@@ -23,19 +23,26 @@ extension Schemas {
     ]
 
     static func string(_ length: ClosedRange<Int>, _ description: String? = nil) -> JSONValue {
-        var object: JSONObject = ["type": "string", "minLength": JSONValue(length.lowerBound), "maxLength": JSONValue(length.upperBound)]
-        if let description { object["description"] = .string(description) }
+        var object: JSONObject = [
+            "type": "string", "minLength": JSONValue(length.lowerBound), "maxLength": JSONValue(length.upperBound),
+            "pattern": .string(noNulPattern),
+        ]
+        let note = "No U+0000."
+        object["description"] = .string(description.map { "\($0) \(note)" } ?? note)
         return .object(object)
     }
 
-    /// Unicode White_Space, which the server trims against (not ECMA-262 `\s`, which differs).
-    static let notBlankPattern = #"[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"#
+    /// No U+0000 anywhere (SQLite's `length()` stops at it).
+    static let noNulPattern = #"^[^\u0000]*$"#
+    /// No U+0000, and not only Unicode White_Space, which the server checks against (not
+    /// ECMA-262 `\s`, which differs).
+    static let notBlankPattern = #"^[^\u0000]*[^\u0000\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000]*$"#
 
     /// `string(length)` that must not be only white space.
     static func text(_ length: ClosedRange<Int>, _ description: String? = nil) -> JSONValue {
         guard var object = string(length, description).objectValue else { return string(length, description) }
         object["pattern"] = .string(notBlankPattern)
-        let note = "Not only white space."
+        let note = "No U+0000; not only white space."
         object["description"] = .string(description.map { "\($0) \(note)" } ?? note)
         return .object(object)
     }
