@@ -23,14 +23,36 @@ extension Schemas {
     ]
 
     static func string(_ length: ClosedRange<Int>, _ description: String? = nil) -> JSONValue {
-        var object: JSONObject = ["type": "string", "minLength": JSONValue(length.lowerBound), "maxLength": JSONValue(length.upperBound)]
-        if let description { object["description"] = .string(description) }
+        var object: JSONObject = [
+            "type": "string", "minLength": JSONValue(length.lowerBound), "maxLength": JSONValue(length.upperBound),
+            "pattern": .string(noNulPattern),
+        ]
+        let note = "No U+0000."
+        object["description"] = .string(description.map { "\($0) \(note)" } ?? note)
         return .object(object)
     }
 
+    /// No U+0000 anywhere (SQLite's `length()` stops at it).
+    static let noNulPattern = #"^[^\u0000]*$"#
+    /// No U+0000, and not only Unicode White_Space, which the server checks against (not
+    /// ECMA-262 `\s`, which differs).
+    static let notBlankPattern = #"^[^\u0000]*[^\u0000\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000]*$"#
+
+    /// `string(length)` that must not be only white space.
+    static func text(_ length: ClosedRange<Int>, _ description: String? = nil) -> JSONValue {
+        guard var object = string(length, description).objectValue else { return string(length, description) }
+        object["pattern"] = .string(notBlankPattern)
+        let note = "No U+0000; not only white space."
+        object["description"] = .string(description.map { "\($0) \(note)" } ?? note)
+        return .object(object)
+    }
+
+    /// An integer, written as an integer literal (`5.0` and `5e0` are refused with 422).
     static func integer(_ minimum: Int, _ maximum: Int? = nil) -> JSONValue {
-        var object: JSONObject = ["type": "integer", "minimum": JSONValue(minimum)]
-        if let maximum { object["maximum"] = JSONValue(maximum) }
+        let object: JSONObject = [
+            "type": "integer", "minimum": JSONValue(minimum), "maximum": JSONValue(maximum.map(Int64.init) ?? Int64.max),
+            "description": "Written as an integer literal: 5.0 and 5e0 are refused.",
+        ]
         return .object(object)
     }
 
@@ -41,8 +63,8 @@ extension Schemas {
 
     static func slugs(_ known: [String], minimum: Int = 0) -> JSONValue {
         var object: JSONObject = [
-            "type": "array", "items": slug, "maxItems": 50,
-            "description": .string("Known slugs: \(known.joined(separator: ", ")); other slugs are accepted."),
+            "type": "array", "items": slug, "maxItems": 50, "uniqueItems": true,
+            "description": .string("Distinct slugs. Known: \(known.joined(separator: ", ")); other slugs are accepted."),
         ]
         if minimum > 0 { object["minItems"] = JSONValue(minimum) }
         return .object(object)
@@ -104,11 +126,11 @@ extension Schemas {
     }
 
     /// A JSON Merge Patch of the create body: any subset of its members; `null` clears an
-    /// optional member (a required one cannot be cleared).
+    /// optional member (a required one cannot be cleared, so it is not nullable here).
     static func patch(_ fields: [FieldSchema], _ description: String) -> JSONValue {
         var properties = JSONObject()
         for field in fields {
-            properties[field.name] = nullable(field.schema)
+            properties[field.name] = field.required ? field.schema : nullable(field.schema)
         }
         return [
             "type": "object", "description": .string(description), "additionalProperties": false,
@@ -135,23 +157,29 @@ extension Schemas {
     static let zeroToTen = integer(0, 10)
 
     static let patientFields: [FieldSchema] = [
-        FieldSchema(name: "displayName", schema: string(1...200), required: true),
+        FieldSchema(name: "displayName", schema: text(1...200), required: true),
         FieldSchema(
-            name: "timezone", schema: string(1...100, "IANA time zone name; defines the patient's calendar days."),
+            name: "timezone", schema: string(1...100, "IANA time zone name (an unknown name answers 422); defines the patient's calendar days."),
             defaultValue: "UTC"),
         FieldSchema(
             name: "birthYear",
-            schema: ["type": "integer", "minimum": 1900, "description": "From 1900 to the current year."],
+            schema: [
+                "type": "integer", "minimum": 1900,
+                "description": "From 1900 to the current year (checked when written; a later year answers 422). Written as an integer literal.",
+            ],
             nullable: true),
         externalId,
         notes,
     ]
 
     static let therapistFields: [FieldSchema] = [
-        FieldSchema(name: "name", schema: string(1...200), required: true),
-        FieldSchema(name: "licenseNumber", schema: string(1...100, "Unique within licenseJurisdiction."), required: true),
-        FieldSchema(name: "licenseJurisdiction", schema: string(1...100, "For example US-CA."), nullable: true),
-        FieldSchema(name: "certifications", schema: ["type": "array", "items": string(1...200), "maxItems": 50], defaultValue: []),
+        FieldSchema(name: "name", schema: text(1...200), required: true),
+        FieldSchema(name: "licenseNumber", schema: text(1...100, "Unique within licenseJurisdiction."), required: true),
+        FieldSchema(name: "licenseJurisdiction", schema: text(1...100, "For example US-CA."), nullable: true),
+        FieldSchema(
+            name: "certifications",
+            schema: ["type": "array", "items": string(1...200), "maxItems": 50, "uniqueItems": true, "description": "Distinct names."],
+            defaultValue: []),
         FieldSchema(name: "yearsExperience", schema: integer(0, 100), nullable: true),
         FieldSchema(name: "migraineExperience", schema: boolean, defaultValue: false),
         FieldSchema(name: "techniques", schema: slugs(Vocabulary.techniques), defaultValue: []),
@@ -167,7 +195,7 @@ extension Schemas {
         "type": "object", "additionalProperties": false, "required": ["name"],
         "description": "A medication taken during an episode; responses list every member.",
         "properties": [
-            "name": string(1...100),
+            "name": text(1...100),
             "class": nullable(slugWithKnown(Vocabulary.medicationClasses)),
             "doseMg": ["type": ["number", "null"], "exclusiveMinimum": 0],
             "takenAt": nullable(dateTime),
@@ -214,7 +242,10 @@ extension Schemas {
         FieldSchema(name: "patientId", schema: integer(1), required: true),
         FieldSchema(
             name: "therapistId",
-            schema: ["type": "integer", "minimum": 1, "description": "Required when kind is professional; null for self."],
+            schema: [
+                "type": "integer", "minimum": 1, "maximum": JSONValue(Int64.max),
+                "description": "An existing therapist (otherwise 422). Required when kind is professional; null for self.",
+            ],
             nullable: true),
         FieldSchema(
             name: "kind",
@@ -260,7 +291,7 @@ extension Schemas {
 }
 
 extension OpenAPI {
-    static let idSchema: JSONValue = ["type": "integer", "minimum": 1]
+    static let idSchema: JSONValue = ["type": "integer", "minimum": 1, "maximum": JSONValue(Int64.max)]
     static let slugSchema: JSONValue = Schemas.slug
     static let dateOrTimestampSchema: JSONValue = [
         "type": "string",
@@ -270,7 +301,9 @@ extension OpenAPI {
 
     static let pagingParameters: [ParameterSpec] = [
         .query("limit", "Page size, 1–500 (default 50).", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
-        .query("cursor", "The nextCursor of the previous page.", ["type": "string"]),
+        .query(
+            "cursor", "The nextCursor of the previous page (opaque; one made for another list, or altered, answers 400).",
+            ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"]),
         .query(
             "updatedSince", "Only records created or changed at or after this instant.",
             ["type": "string", "format": "date-time"]),

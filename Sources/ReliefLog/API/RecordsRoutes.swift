@@ -173,7 +173,7 @@ struct RecordsRoutes {
                     idParameter,
                     ParameterSpec(
                         name: "If-None-Match", location: .header, required: false,
-                        description: "Entity tags of cached copies; 304 when one is current (weak comparison).",
+                        description: "Comma-separated entity tags of cached copies, or *; 304 when one is current (weak comparison). Any value is accepted: a malformed member matches nothing.",
                         schema: ["type": "string"]),
                 ],
                 responses: [
@@ -195,7 +195,7 @@ struct RecordsRoutes {
 
         let ifMatch = ParameterSpec(
             name: "If-Match", location: .header, required: false,
-            description: "Proceed only if the record's current ETag is one of these (strong comparison; * matches any).",
+            description: "Proceed only if the record's current ETag is one of these comma-separated entity tags (strong comparison; * matches any); otherwise 412. Any value is accepted: a malformed member matches nothing.",
             schema: ["type": "string"])
 
         api.add(

@@ -69,10 +69,13 @@ struct ObjectReader {
         return nil
     }
 
+    /// The problem with a stored string of `length` scalars, or `nil`. U+0000 is refused too:
+    /// SQLite's `length()` stops at it, so the stored length checks would misjudge the text.
     static func lengthProblem(_ text: String, _ length: ClosedRange<Int>) -> String? {
         // Count scalars only as far as needed: a 10 MB string fails after `upperBound + 1`.
         var count = 0
-        for _ in text.unicodeScalars {
+        for scalar in text.unicodeScalars {
+            if scalar == "\u{0}" { return nulMessage }
             count += 1
             if count > length.upperBound { break }
         }
@@ -109,6 +112,8 @@ struct ObjectReader {
         }
         return text
     }
+
+    static let nulMessage = "must not contain U+0000"
 
     static let slugMessage = "must be a slug: a lowercase letter, then up to 39 lowercase letters, digits or underscores"
 

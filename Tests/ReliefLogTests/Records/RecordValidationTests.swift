@@ -218,6 +218,8 @@ struct SessionValidationTests {
         (#"{"techniques": null}"#, "/techniques: is required"),
         (#"{"techniques": ["Swedish"]}"#, "/techniques/0: " + slugMessage),
         (#"{"areas": ["neck", "neck"]}"#, "/areas/1: repeats an earlier item"),
+        (#"{"notes": "a\u0000b"}"#, "/notes: must not contain U+0000"),
+        (#"{"externalId": "\u0000"}"#, "/externalId: must not contain U+0000"),
         (#"{"pressure": "hard"}"#, "/pressure: must be one of: light, medium, firm"),
         (#"{"triggerPointsReleased": -1}"#, "/triggerPointsReleased: must be at least 0"),
         (#"{"essentialOils": "lavender"}"#, "/essentialOils: must be an array"),
