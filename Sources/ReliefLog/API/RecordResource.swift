@@ -6,6 +6,8 @@ import SQLite
 /// list filters. One generic set of handlers (`RecordsRoutes`) serves all four.
 protocol RecordResource: Record {
     associatedtype Query: Sendable
+    /// The repository that stores this resource.
+    associatedtype Repository: RecordRepository where Repository.Stored == Self, Repository.Query == Query
     /// The collection's path segment: `/v1/<collection>`.
     static var collection: String { get }
     /// The schema name and the singular of operation ids (`Patient` → `createPatient`).
@@ -28,28 +30,32 @@ protocol RecordResource: Record {
     static var filters: [ParameterSpec] { get }
 }
 
+extension RecordResource {
+    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Self {
+        try Repository(connection).insert(fields, now: now)
+    }
+    static func find(_ id: Int64, _ connection: Connection) throws -> Self? {
+        try Repository(connection).find(id: id)
+    }
+    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Self {
+        try Repository(connection).update(id: id, fields, now: now)
+    }
+    static func delete(_ id: Int64, _ connection: Connection) throws {
+        try Repository(connection).delete(id: id)
+    }
+    static func list(_ query: Query, _ connection: Connection) throws -> Page<Self> {
+        try Repository(connection).list(query)
+    }
+}
+
 extension Patient: RecordResource {
+    typealias Repository = PatientRepository
     static let collection = "patients"
     static let schemaName = "Patient"
     static let pluralName = "Patients"
 
     static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
         try Fields(validating: body, now: now)
-    }
-    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Patient {
-        try PatientRepository(connection).insert(fields, now: now)
-    }
-    static func find(_ id: Int64, _ connection: Connection) throws -> Patient? {
-        try PatientRepository(connection).find(id: id)
-    }
-    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Patient {
-        try PatientRepository(connection).update(id: id, fields, now: now)
-    }
-    static func delete(_ id: Int64, _ connection: Connection) throws {
-        try PatientRepository(connection).delete(id: id)
-    }
-    static func list(_ query: PatientQuery, _ connection: Connection) throws -> Page<Patient> {
-        try PatientRepository(connection).list(query)
     }
     static func query(_ parameters: inout QueryParameters) -> PatientQuery {
         let paging = parameters.paging()
@@ -59,27 +65,13 @@ extension Patient: RecordResource {
 }
 
 extension Therapist: RecordResource {
+    typealias Repository = TherapistRepository
     static let collection = "therapists"
     static let schemaName = "Therapist"
     static let pluralName = "Therapists"
 
     static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
         try Fields(validating: body, now: now)
-    }
-    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Therapist {
-        try TherapistRepository(connection).insert(fields, now: now)
-    }
-    static func find(_ id: Int64, _ connection: Connection) throws -> Therapist? {
-        try TherapistRepository(connection).find(id: id)
-    }
-    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Therapist {
-        try TherapistRepository(connection).update(id: id, fields, now: now)
-    }
-    static func delete(_ id: Int64, _ connection: Connection) throws {
-        try TherapistRepository(connection).delete(id: id)
-    }
-    static func list(_ query: TherapistQuery, _ connection: Connection) throws -> Page<Therapist> {
-        try TherapistRepository(connection).list(query)
     }
     static func query(_ parameters: inout QueryParameters) -> TherapistQuery {
         let paging = parameters.paging()
@@ -96,27 +88,13 @@ extension Therapist: RecordResource {
 }
 
 extension Episode: RecordResource {
+    typealias Repository = EpisodeRepository
     static let collection = "episodes"
     static let schemaName = "Episode"
     static let pluralName = "Episodes"
 
     static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
         try Fields(validating: body, now: now)
-    }
-    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Episode {
-        try EpisodeRepository(connection).insert(fields, now: now)
-    }
-    static func find(_ id: Int64, _ connection: Connection) throws -> Episode? {
-        try EpisodeRepository(connection).find(id: id)
-    }
-    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Episode {
-        try EpisodeRepository(connection).update(id: id, fields, now: now)
-    }
-    static func delete(_ id: Int64, _ connection: Connection) throws {
-        try EpisodeRepository(connection).delete(id: id)
-    }
-    static func list(_ query: EpisodeQuery, _ connection: Connection) throws -> Page<Episode> {
-        try EpisodeRepository(connection).list(query)
     }
     static func query(_ parameters: inout QueryParameters) -> EpisodeQuery {
         let paging = parameters.paging()
@@ -136,27 +114,13 @@ extension Episode: RecordResource {
 }
 
 extension MassageSession: RecordResource {
+    typealias Repository = SessionRepository
     static let collection = "sessions"
     static let schemaName = "Session"
     static let pluralName = "Sessions"
 
     static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
         try Fields(validating: body, now: now)
-    }
-    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> MassageSession {
-        try SessionRepository(connection).insert(fields, now: now)
-    }
-    static func find(_ id: Int64, _ connection: Connection) throws -> MassageSession? {
-        try SessionRepository(connection).find(id: id)
-    }
-    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> MassageSession {
-        try SessionRepository(connection).update(id: id, fields, now: now)
-    }
-    static func delete(_ id: Int64, _ connection: Connection) throws {
-        try SessionRepository(connection).delete(id: id)
-    }
-    static func list(_ query: SessionQuery, _ connection: Connection) throws -> Page<MassageSession> {
-        try SessionRepository(connection).list(query)
     }
     static func query(_ parameters: inout QueryParameters) -> SessionQuery {
         let paging = parameters.paging()

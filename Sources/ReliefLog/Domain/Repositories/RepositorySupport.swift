@@ -114,3 +114,20 @@ extension Statement {
         return strings
     }
 }
+
+/// What every record repository offers: the record routes reach storage through this one shape.
+protocol RecordRepository {
+    associatedtype Stored: Record
+    associatedtype Query
+    init(_ connection: Connection)
+    func insert(_ fields: Stored.Fields, now: Int64) throws -> Stored
+    func find(id: Int64) throws -> Stored?
+    func update(id: Int64, _ fields: Stored.Fields, now: Int64) throws -> Stored
+    func delete(id: Int64) throws
+    func list(_ query: Query) throws -> Page<Stored>
+}
+
+extension PatientRepository: RecordRepository {}
+extension TherapistRepository: RecordRepository {}
+extension EpisodeRepository: RecordRepository {}
+extension SessionRepository: RecordRepository {}
