@@ -81,7 +81,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         database: database, metrics: metrics, lifecycle: lifecycle,
         expectedMigrations: migrator.migrations.count, openAPI: openAPI
     ).register(in: &api)
-    RecordsRoutes(database: database).register(in: &api)
+    RecordsRoutes(database: database, now: configuration.clock).register(in: &api)
 
     let router = api.router.build(logger: logger)
     openAPI.publish(OpenAPI.document(operations: api.operations, version: reliefLogVersion))

@@ -21,6 +21,11 @@ public struct AppConfiguration: Sendable {
     /// Most concurrent writes committed together in one durable transaction (group commit).
     public var maxWriteBatch = 64
     public var http = HTTPServerConfiguration()
+    /// The current time in epoch milliseconds, used for validation and the Idempotency-Key
+    /// window; the wall clock by default. For tests; not read from files or the environment.
+    public var clock: @Sendable () -> Int64 = {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
 
     public init() {}
 
