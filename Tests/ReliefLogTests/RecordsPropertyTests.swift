@@ -3,20 +3,8 @@ import ReliefLog
 import Testing
 import TestSupport
 
-/// SplitMix64: a small deterministic generator, so a failing case can be reproduced from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Drawing helpers for generated records, on the shared seeded generator.
+extension SplitMix64 {
     mutating func chance(_ probability: Double = 0.5) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
 
     mutating func pick<T>(_ values: [T]) -> T { values.randomElement(using: &self)! }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import ReliefLog
@@ -81,7 +82,7 @@ struct TimestampTests {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")
-        var generator = SeededGenerator(seed: 20_261_120)
+        var generator = SplitMix64(seed: 20_261_120)
         for _ in 0..<2000 {
             let milliseconds = Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &generator)
             let text = Timestamp.format(milliseconds)
@@ -105,19 +106,3 @@ struct TimestampTests {
     }
 }
 
-/// SplitMix64, so seeded random tests replay exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
