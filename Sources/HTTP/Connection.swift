@@ -200,11 +200,12 @@ final class Connection: @unchecked Sendable {
     private static let connectionClose = Array("Connection: close\r\n".utf8)
     private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
 
+    private static let serverOwnedNames = ["Content-Length", "Connection", "Date", "X-Request-Id", "Transfer-Encoding"]
+
+    /// Headers the server writes itself; a handler's copy is dropped. Compared without
+    /// allocating: this runs for every header of every response.
     private static func isServerOwned(_ name: String) -> Bool {
-        switch name.lowercased() {
-        case "content-length", "connection", "date", "x-request-id", "transfer-encoding": true
-        default: false
-        }
+        serverOwnedNames.contains { HTTPHeaders.namesEqual($0, name) }
     }
 
     /// A client's request id is echoed only when it is short and made of safe characters,
