@@ -28,6 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -39,7 +40,11 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "ReliefLog",
-            dependencies: ["SQLite", "HTTP", "JSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SQLite", "HTTP", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "ReliefLogCLI",

@@ -47,6 +47,22 @@ public struct RouteParameters: Sendable {
 
 public typealias HTTPHandler = @Sendable (HTTPServerRequest, RequestContext) async throws -> HTTPResponse
 
+/// Who may call a route, as the application declares it when registering the route.
+///
+/// The router does not interpret it (roles and credentials belong to the application, which
+/// enforces them in the handler it registers), but it refuses a route without one and lists
+/// each route with its declaration, so a test can hold every route to its declared access.
+public struct RouteAccess: Sendable, Hashable, CustomStringConvertible {
+    public let description: String
+
+    /// `declaration` must say something ("public", "admin, clinician"): an empty one stops
+    /// the process at start-up.
+    public init(_ declaration: String) {
+        precondition(declaration.contains { !$0.isWhitespace }, "a route's access declaration must not be empty")
+        description = declaration
+    }
+}
+
 /// Something that turns a request into a response; the server's single entry point.
 public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPServerRequest) async -> HTTPResponse
@@ -58,6 +74,7 @@ public struct RouterBuilder {
         let method: String
         let template: String
         let segments: [RouteSegment]
+        let access: RouteAccess
         let handler: HTTPHandler
     }
 
@@ -65,15 +82,15 @@ public struct RouterBuilder {
 
     public init() {}
 
-    /// Registers `handler` for `method` on a path template such as "/v1/patients/{id}".
-    /// A template is literal segments and `{name}` parameters; registering the same method and
-    /// shape twice is a programming error and stops the process at start-up.
-    public mutating func add(_ method: String, _ template: String, handler: @escaping HTTPHandler) {
+    /// Registers `handler` for `method` on a path template such as "/v1/patients/{id}", declaring
+    /// who may call it. A template is literal segments and `{name}` parameters; registering the
+    /// same method and shape twice is a programming error and stops the process at start-up.
+    public mutating func add(_ method: String, _ template: String, access: RouteAccess, handler: @escaping HTTPHandler) {
         let segments = RouteSegment.parse(template)
         precondition(
             !entries.contains { $0.method == method && $0.segments.shapeEquals(segments) },
             "route \(method) \(template) registered twice")
-        entries.append(Entry(method: method, template: template, segments: segments, handler: handler))
+        entries.append(Entry(method: method, template: template, segments: segments, access: access, handler: handler))
     }
 
     public func build(logger: Logger) -> Router {
@@ -125,6 +142,7 @@ public struct Router: HTTPResponder {
     public struct RouteDescription: Sendable, Hashable {
         public let method: String
         public let template: String
+        public let access: RouteAccess
     }
 
     private let root: Node
@@ -161,7 +179,7 @@ public struct Router: HTTPResponder {
         }
         self.root = root
         self.logger = logger
-        self.routes = entries.map { RouteDescription(method: $0.method, template: $0.template) }
+        self.routes = entries.map { RouteDescription(method: $0.method, template: $0.template, access: $0.access) }
     }
 
     /// The outcome of matching a method and path.

@@ -21,18 +21,20 @@ public final class Application: Sendable {
     public let routes: [Router.RouteDescription]
     private let server: HTTPServer
     private let accessLog: AccessLog?
+    private let auditTrail: AuditTrail
     private let logger: Logger
     private let lifecycle: Lifecycle
 
     fileprivate init(
         configuration: AppConfiguration, database: DatabasePool, routes: [Router.RouteDescription],
-        server: HTTPServer, accessLog: AccessLog?, logger: Logger, lifecycle: Lifecycle
+        server: HTTPServer, accessLog: AccessLog?, auditTrail: AuditTrail, logger: Logger, lifecycle: Lifecycle
     ) {
         self.configuration = configuration
         self.database = database
         self.routes = routes
         self.server = server
         self.accessLog = accessLog
+        self.auditTrail = auditTrail
         self.logger = logger
         self.lifecycle = lifecycle
     }
@@ -41,6 +43,7 @@ public final class Application: Sendable {
     public func start() throws(StartupError) -> Int {
         do {
             let port = try server.start()
+            auditTrail.start()
             lifecycle.ready.store(true, ordering: .releasing)
             return port
         } catch let error as SocketError where error.isAddressInUse {
@@ -56,6 +59,7 @@ public final class Application: Sendable {
         lifecycle.ready.store(false, ordering: .releasing)
         await server.shutdown()
         accessLog?.flush()
+        await auditTrail.close()
         database.close()
         logger.info("stopped")
     }
@@ -76,12 +80,19 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let accessLog = configuration.accessLog ? AccessLog() : nil
     let lifecycle = Lifecycle()
     let openAPI = PublishedDocument()
-    var api = APIBuilder()
+    let auditTrail = AuditTrail(
+        database: database, retentionDays: configuration.auditRetentionDays, clock: configuration.clock, logger: logger)
+    let accessControl = AccessControl(
+        authenticator: Authenticator(database: database, clock: configuration.clock), auditTrail: auditTrail,
+        limits: configuration.rateLimits, clock: configuration.clock)
+    var api = APIBuilder(accessControl: accessControl)
     OperationsRoutes(
         database: database, metrics: metrics, lifecycle: lifecycle,
         expectedMigrations: migrator.migrations.count, openAPI: openAPI
     ).register(in: &api)
     RecordsRoutes(database: database, now: configuration.clock).register(in: &api)
+    TokensRoutes(database: database, clock: configuration.clock).register(in: &api)
+    AuditRoutes(database: database).register(in: &api)
 
     let router = api.router.build(logger: logger)
     openAPI.publish(OpenAPI.document(operations: api.operations, version: reliefLogVersion))
@@ -93,7 +104,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         configuration: httpConfiguration, responder: router, observer: ObserverGroup(observers), logger: logger)
     return Application(
         configuration: configuration, database: database, routes: router.routes, server: server,
-        accessLog: accessLog, logger: logger, lifecycle: lifecycle)
+        accessLog: accessLog, auditTrail: auditTrail, logger: logger, lifecycle: lifecycle)
 }
 
 func loadMigrator(_ configuration: AppConfiguration) throws(StartupError) -> Migrator {

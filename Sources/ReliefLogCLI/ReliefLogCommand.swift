@@ -12,7 +12,7 @@ struct ReliefLogCommand: AsyncParsableCommand {
         commandName: "relieflog",
         abstract: "Migraine diary and massage-session records with trend analytics, over HTTP.",
         version: reliefLogVersion,
-        subcommands: [Serve.self, Migrate.self, Backup.self])
+        subcommands: [Serve.self, Migrate.self, Backup.self, Token.self])
 
     /// Errors leave as one line on standard error ("relieflog: ...") with a non-zero status.
     static func main() async {
@@ -76,6 +76,15 @@ struct Serve: AsyncParsableCommand {
             configFile: options.config, host: host, port: port, databasePath: options.db,
             migrationsDirectory: options.migrations, logLevel: options.logLevel))
         let application = try buildApplication(configuration, logger: logger)
+        // The first start against a database without tokens creates one admin token and shows
+        // it this once (standard error, not the log: the log must never hold a token).
+        if let token = try TokenIssuing.bootstrapAdminIfNeeded(in: application.database, now: configuration.clock()) {
+            FileHandle.standardError.write(Data("""
+                relieflog: no tokens existed, so an admin token was created. It is shown only now; keep it safe:
+                \(token)
+
+                """.utf8))
+        }
         let signals = ShutdownSignal()
         let boundPort: Int
         do {
@@ -129,6 +138,55 @@ struct Backup: AsyncParsableCommand {
             throw StartupError("backup to \(to) failed: \(error)")
         }
         logger.info("backup written", metadata: ["to": "\(to)"])
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage bearer tokens.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a bearer token and print it (the token alone, on one line). It is stored only as a digest.")
+
+        @OptionGroup var options: DatabaseOptions
+
+        @Option(name: .long, help: "admin, clinician or patient.")
+        var role: String
+
+        @Option(name: .customLong("patient"), help: "The patient a patient token is bound to.")
+        var patientId: Int64?
+
+        @Option(name: .customLong("therapist"), help: "The therapist a clinician token acts for.")
+        var therapistId: Int64?
+
+        @Option(name: .long, help: "A label to tell tokens apart (1–100 characters).")
+        var label: String?
+
+        @Option(name: .long, help: "Expiry as an RFC 3339 timestamp; default: never.")
+        var expires: String?
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else {
+                throw ValidationError("--role must be admin, clinician or patient, got '\(role)'")
+            }
+            let (configuration, logger) = try prepare(ConfigurationOverrides(
+                configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
+                logLevel: options.logLevel ?? "warning"))
+            var expiresAt: Int64?
+            if let expires {
+                guard let instant = TokenIssuing.instant(fromTimestamp: expires) else {
+                    throw ValidationError("--expires must be an RFC 3339 timestamp such as 2027-01-31T00:00:00Z")
+                }
+                expiresAt = instant
+            }
+            let database = try openDatabase(configuration, logger: logger)
+            defer { database.close() }
+            let token = try TokenIssuing.create(
+                in: database, role: role, patientId: patientId, therapistId: therapistId, label: label,
+                expiresAt: expiresAt, now: configuration.clock())
+            FileHandle.standardOutput.write(Data("\(token)\n".utf8))
+        }
     }
 }
 

@@ -21,29 +21,29 @@ final class TestServer: Sendable {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configure(&configuration)
         var routes = RouterBuilder()
-        routes.add("GET", "/hello") { _, _ in .json(["status": "ok"]) }
-        routes.add("POST", "/echo") { request, _ in
+        routes.add("GET", "/hello", access: RouteAccess("public")) { _, _ in .json(["status": "ok"]) }
+        routes.add("POST", "/echo", access: RouteAccess("public")) { request, _ in
             HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: request.body)
         }
-        routes.add("GET", "/slow/{ms}") { _, context in
+        routes.add("GET", "/slow/{ms}", access: RouteAccess("public")) { _, context in
             let milliseconds = try context.parameters.require("ms", as: Int.self)
             try await Task.sleep(for: .milliseconds(milliseconds))
             return .text("slept \(milliseconds)")
         }
-        routes.add("GET", "/items/{id}") { _, context in
+        routes.add("GET", "/items/{id}", access: RouteAccess("public")) { _, context in
             let id = try context.parameters.require("id", as: Int64.self)
             return .json(["id": .number(.integer(id))])
         }
-        routes.add("DELETE", "/items/{id}") { _, _ in .empty(status: 204) }
-        routes.add("GET", "/fail") { _, _ in
+        routes.add("DELETE", "/items/{id}", access: RouteAccess("public")) { _, _ in .empty(status: 204) }
+        routes.add("GET", "/fail", access: RouteAccess("public")) { _, _ in
             struct Boom: Error {}
             throw Boom()
         }
-        routes.add("GET", "/big/{kib}") { _, context in
+        routes.add("GET", "/big/{kib}", access: RouteAccess("public")) { _, context in
             let kib = try context.parameters.require("kib", as: Int.self)
             return HTTPResponse(status: 200, body: [UInt8](repeating: UInt8(ascii: "x"), count: kib * 1024))
         }
-        routes.add("GET", "/query") { request, _ in
+        routes.add("GET", "/query", access: RouteAccess("public")) { request, _ in
             let items = request.queryItems ?? []
             return .json(.array(items.map { .string("\($0.name)=\($0.value)") }))
         }

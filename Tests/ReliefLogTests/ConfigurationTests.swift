@@ -85,6 +85,8 @@ struct ConfigurationTests {
         #expect(fromFile.readerCount == builtIn.readerCount)
         #expect(fromFile.maxWriteBatch == builtIn.maxWriteBatch)
         #expect(fromFile.http.parserLimits == builtIn.http.parserLimits)
+        #expect(fromFile.rateLimits == builtIn.rateLimits)
+        #expect(fromFile.auditRetentionDays == builtIn.auditRetentionDays)
         #expect(fromFile.http.headerTimeout == builtIn.http.headerTimeout)
         #expect(fromFile.http.bodyTimeout == builtIn.http.bodyTimeout)
         #expect(fromFile.http.idleTimeout == builtIn.http.idleTimeout)

@@ -12,6 +12,8 @@ final class TestApp: Sendable {
     let application: Application
     let port: Int
     let directory: TemporaryDirectory
+    /// An admin token, which `client()` sends unless told otherwise.
+    let adminToken: String
 
     init(configure: (inout AppConfiguration) -> Void = { _ in }) throws {
         directory = TemporaryDirectory()
@@ -20,14 +22,32 @@ final class TestApp: Sendable {
         configuration.databasePath = directory.file("data/relieflog.sqlite")
         configuration.migrationsDirectory = migrationsDirectory
         configuration.accessLog = false
-        configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
+        // Tests issue many requests quickly from one address and token; the limits have tests of their own.
+        configuration.rateLimits.perTokenPerSecond = 0
+        configuration.rateLimits.perAddressPerSecond = 0
+        configure(&configuration)
         application = try buildApplication(configuration, logger: logger)
+        adminToken = try TokenIssuing.create(in: application.database, role: .admin, label: "tests", now: configuration.clock())
         port = try application.start()
     }
 
-    func client() throws -> TestHTTPClient { try TestHTTPClient(port: port) }
+    /// A client sending `token` (the admin token by default; nil sends no credentials).
+    func client(token: String?) throws -> TestHTTPClient {
+        let client = try TestHTTPClient(port: port)
+        if let token { client.defaultHeaders = [("Authorization", "Bearer \(token)")] }
+        return client
+    }
+
+    func client() throws -> TestHTTPClient { try client(token: adminToken) }
+
+    /// A new token for `role`, bound to `patientId` or `therapistId`.
+    func token(_ role: Role, patient: Int? = nil, therapist: Int? = nil, expiresAt: Int64? = nil) throws -> String {
+        try TokenIssuing.create(
+            in: application.database, role: role, patientId: patient.map(Int64.init), therapistId: therapist.map(Int64.init),
+            expiresAt: expiresAt, now: application.configuration.clock())
+    }
 
     func stop() async {
         await application.shutdown()

@@ -38,6 +38,9 @@ public final class TestHTTPClient: @unchecked Sendable {
     // Swift concurrency pool, which the server's handlers need.
     public let fd: Int32
     private var buffer: [UInt8] = []
+    /// Sent with every `request` unless the call gives a header of the same name (for
+    /// example `Authorization`). Set before the client is used.
+    public var defaultHeaders: [(String, String)] = []
 
     /// Connects to 127.0.0.1:`port`; reads time out after `timeout` seconds.
     public init(port: Int, timeout: Double = 5) throws {
@@ -169,6 +172,9 @@ public final class TestHTTPClient: @unchecked Sendable {
         _ method: String, _ path: String, headers: [(String, String)], body: String?
     ) throws -> TestResponse {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for (name, value) in defaultHeaders where !headers.contains(where: { $0.0.lowercased() == name.lowercased() }) {
+            text += "\(name): \(value)\r\n"
+        }
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let body {
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { text += "Content-Type: application/json\r\n" }

@@ -3,10 +3,31 @@ import JSON
 import Logging
 
 /// Who may call an endpoint. Every endpoint states it when it is registered: there is no
-/// default, so a route cannot be added without someone deciding who may reach it.
+/// default, so a route cannot be added without someone deciding who may reach it (and the
+/// router itself refuses a route without an access declaration).
 public enum Access: Sendable, Hashable {
     /// Operational endpoints (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`): no credentials.
     case anyone
+    /// A bearer token of one of these roles. `patientData` routes are written to the audit log.
+    /// Which objects a role reaches (its own patient, its own therapist's sessions) is the
+    /// handler's business: the route only admits the role.
+    case roles(Set<Role>, patientData: Bool)
+
+    /// What the router lists for the route, e.g. "admin, clinician; patient data".
+    var declaration: RouteAccess {
+        switch self {
+        case .anyone:
+            return RouteAccess("public")
+        case .roles(let roles, let patientData):
+            precondition(!roles.isEmpty, "a route must admit at least one role")
+            return RouteAccess(roles.sorted().map(\.rawValue).joined(separator: ", ") + (patientData ? "; patient data" : ""))
+        }
+    }
+
+    /// The roles admitted; empty for `.anyone` (no token needed).
+    var roles: Set<Role> {
+        if case .roles(let roles, _) = self { roles } else { [] }
+    }
 }
 
 /// One documented response of an operation.
@@ -55,14 +76,47 @@ struct Operation {
     var responses: [ResponseSpec]
 }
 
+/// A handler of the API: the request, and its context with the authenticated caller.
+typealias APIHandler = @Sendable (HTTPServerRequest, APIContext) async throws -> HTTPResponse
+
 /// Registers endpoints into the HTTP router and the OpenAPI document at once, so the
-/// document cannot drift from what the server really serves.
+/// document cannot drift from what the server really serves, and wraps each handler in the
+/// access control its `Access` declares (rate limits, authentication, role, audit).
 struct APIBuilder {
     private(set) var router = RouterBuilder()
     private(set) var operations: [Operation] = []
+    let accessControl: AccessControl
 
-    mutating func add(_ operation: Operation, handler: @escaping HTTPHandler) {
+    init(accessControl: AccessControl) {
+        self.accessControl = accessControl
+    }
+
+    mutating func add(_ operation: Operation, handler: @escaping APIHandler) {
         operations.append(operation)
-        router.add(operation.method, operation.path, handler: handler)
+        let access = operation.access
+        let control = accessControl
+        router.add(operation.method, operation.path, access: access.declaration) { request, context in
+            guard case .roles(let roles, let patientData) = access else {
+                return try await handler(request, APIContext(base: context, caller: nil, auditNote: nil))
+            }
+            let caller = try await control.admit(request)
+            let note = AuditNote()
+            do {
+                guard roles.contains(caller.role) else { throw AccessDenied.role(caller.role) }
+                var response = try await handler(request, APIContext(base: context, caller: caller, auditNote: note))
+                if patientData && !note.writtenInTransaction {
+                    control.auditTrail.record(note.entry(caller, request, context, status: response.status, at: control.clock()))
+                }
+                // Anything behind a token may be patient data: never kept by a cache.
+                if !response.headers.contains("Cache-Control") { response.headers.add("Cache-Control", "no-store") }
+                return response
+            } catch {
+                if patientData {
+                    let status = (error as? any ProblemConvertible)?.problem.status ?? 500
+                    control.auditTrail.record(note.entry(caller, request, context, status: status, at: control.clock()))
+                }
+                throw error
+            }
+        }
     }
 }

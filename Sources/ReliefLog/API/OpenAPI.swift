@@ -15,6 +15,12 @@ enum OpenAPI {
         }
         var components = JSONObject()
         components["schemas"] = .object(Schemas.all)
+        components["securitySchemes"] = [
+            "bearer": [
+                "type": "http", "scheme": "bearer",
+                "description": "A token from POST /v1/tokens or `relieflog token create` (rlg_…). Roles: admin, clinician (bound to a therapist), patient (bound to a patient).",
+            ],
+        ]
         return [
             "openapi": "3.1.0",
             "info": [
@@ -34,6 +40,13 @@ enum OpenAPI {
         object["operationId"] = .string(operation.operationId)
         object["summary"] = .string(operation.summary)
         object["tags"] = [.string(operation.tag)]
+        let roles = operation.access.roles
+        if roles.isEmpty {
+            object["security"] = []
+        } else {
+            object["security"] = [["bearer": []]]
+            object["x-roles"] = .array(roles.sorted().map { .string($0.rawValue) })
+        }
         if !operation.parameters.isEmpty {
             object["parameters"] = .array(operation.parameters.map { parameter in
                 [
@@ -51,7 +64,22 @@ enum OpenAPI {
             object["requestBody"] = ["required": true, "content": .object(content)]
         }
         var responses = JSONObject()
-        for response in operation.responses {
+        var documented = operation.responses
+        if !roles.isEmpty {
+            documented.append(ResponseSpec(
+                status: "401", description: "No, or an invalid, expired or revoked bearer token.",
+                contentType: "application/problem+json", schema: ref("Problem"),
+                headers: ["WWW-Authenticate": "Bearer challenge (RFC 6750)."]))
+            // Writes can be refused per object too: a clinician's session of another therapist.
+            if Set(Role.allCases) != roles || operation.method != "GET" {
+                documented.append(.problem(403, "The token's role may not do this (roles: \(roles.sorted().map(\.rawValue).joined(separator: ", ")))."))
+            }
+            documented.append(ResponseSpec(
+                status: "429", description: "Rate limit exceeded (per token, per address, or after failed authentications).",
+                contentType: "application/problem+json", schema: ref("Problem"),
+                headers: ["Retry-After": "Seconds until a request may succeed."]))
+        }
+        for response in documented {
             var entry = JSONObject()
             entry["description"] = .string(response.description)
             if let type = response.contentType {
@@ -83,6 +111,7 @@ enum Schemas {
         schemas["Problem"] = problem
         schemas["Health"] = health
         for (name, schema) in records { schemas[name] = schema }
+        for (name, schema) in access { schemas[name] = schema }
         return schemas
     }
 

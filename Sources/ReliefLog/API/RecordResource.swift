@@ -28,6 +28,41 @@ protocol RecordResource: Record {
     static func query(_ parameters: inout QueryParameters) -> Query
     /// The list's filters as the OpenAPI document describes them (besides paging).
     static var filters: [ParameterSpec] { get }
+
+    // MARK: Access (API.md "Authentication and roles")
+
+    /// The roles admitted to each operation on this resource.
+    static var access: RecordAccess { get }
+    /// Whether these records are patient data (audited, scoped to a patient token's patient).
+    static var isPatientData: Bool { get }
+    /// The patient whose data a record with these fields (and id, once it has one) is; nil
+    /// for records that are nobody's (therapists).
+    static func owner(of fields: Fields, id: Int64?) -> Int64?
+    /// Whether a create body names its patient (`patientId`), which a patient token implies.
+    static var impliesPatientId: Bool { get }
+    /// Narrows a list to one patient's records; `notFound` when the query asks for another's.
+    static func scope(_ query: inout Query, toPatient patientId: Int64) throws(RecordsError)
+    /// The patient a list query names, for the audit log.
+    static func patientFilter(of query: Query) -> Int64?
+    /// Whether a clinician acting for `therapistId` may create or keep a record with these
+    /// fields (only sessions of their own).
+    static func clinician(_ therapistId: Int64, mayWrite fields: Fields) -> Bool
+}
+
+/// The roles admitted to each operation on a resource.
+struct RecordAccess {
+    var create: Set<Role>
+    var list: Set<Role>
+    var read: Set<Role>
+    var update: Set<Role>
+    var delete: Set<Role>
+}
+
+extension RecordResource {
+    static func clinician(_ therapistId: Int64, mayWrite fields: Fields) -> Bool { false }
+    static var impliesPatientId: Bool { false }
+    /// The patient whose data this record is; nil for therapists.
+    var ownerPatientId: Int64? { Self.owner(of: fields, id: id) }
 }
 
 extension RecordResource {
@@ -62,6 +97,16 @@ extension Patient: RecordResource {
         return PatientQuery(updatedSince: paging.updatedSince, limit: paging.limit, cursor: paging.cursor)
     }
     static let filters: [ParameterSpec] = []
+
+    static let access = RecordAccess(
+        create: [.admin], list: [.admin, .clinician, .patient], read: [.admin, .clinician, .patient],
+        update: [.admin], delete: [.admin])
+    static let isPatientData = true
+    static func owner(of fields: Fields, id: Int64?) -> Int64? { id }
+    static func scope(_ query: inout PatientQuery, toPatient patientId: Int64) throws(RecordsError) {
+        query.onlyId = patientId
+    }
+    static func patientFilter(of query: PatientQuery) -> Int64? { query.onlyId }
 }
 
 extension Therapist: RecordResource {
@@ -85,6 +130,14 @@ extension Therapist: RecordResource {
         .query("migraineExperience", "Therapists with (true) or without (false) migraine experience.", ["type": "boolean"]),
         .query("active", "Active (true) or inactive (false) therapists.", ["type": "boolean"]),
     ]
+
+    static let access = RecordAccess(
+        create: [.admin], list: [.admin, .clinician, .patient], read: [.admin, .clinician, .patient],
+        update: [.admin], delete: [.admin])
+    static let isPatientData = false
+    static func owner(of fields: Fields, id: Int64?) -> Int64? { nil }
+    static func scope(_ query: inout TherapistQuery, toPatient patientId: Int64) throws(RecordsError) {}
+    static func patientFilter(of query: TherapistQuery) -> Int64? { nil }
 }
 
 extension Episode: RecordResource {
@@ -111,6 +164,18 @@ extension Episode: RecordResource {
         .query("minIntensity", "Episodes at least this intense.", ["type": "integer", "minimum": 0, "maximum": 10]),
         .query("trigger", "Episodes listing this trigger slug.", OpenAPI.slugSchema),
     ]
+
+    static let access = RecordAccess(
+        create: [.admin, .patient], list: [.admin, .clinician, .patient], read: [.admin, .clinician, .patient],
+        update: [.admin, .patient], delete: [.admin, .patient])
+    static let isPatientData = true
+    static func owner(of fields: Fields, id: Int64?) -> Int64? { fields.patientId }
+    static let impliesPatientId = true
+    static func scope(_ query: inout EpisodeQuery, toPatient patientId: Int64) throws(RecordsError) {
+        if let asked = query.patientId, asked != patientId { throw .notFound }
+        query.patientId = patientId
+    }
+    static func patientFilter(of query: EpisodeQuery) -> Int64? { query.patientId }
 }
 
 extension MassageSession: RecordResource {
@@ -139,6 +204,22 @@ extension MassageSession: RecordResource {
         .query("from", "Sessions starting at or after this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
         .query("to", "Sessions starting before this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
     ]
+
+    static let access = RecordAccess(
+        create: [.admin, .clinician, .patient], list: [.admin, .clinician, .patient],
+        read: [.admin, .clinician, .patient], update: [.admin, .clinician, .patient],
+        delete: [.admin, .clinician, .patient])
+    static let isPatientData = true
+    static func owner(of fields: Fields, id: Int64?) -> Int64? { fields.patientId }
+    static let impliesPatientId = true
+    static func scope(_ query: inout SessionQuery, toPatient patientId: Int64) throws(RecordsError) {
+        if let asked = query.patientId, asked != patientId { throw .notFound }
+        query.patientId = patientId
+    }
+    static func patientFilter(of query: SessionQuery) -> Int64? { query.patientId }
+    static func clinician(_ therapistId: Int64, mayWrite fields: Fields) -> Bool {
+        fields.therapistId == therapistId
+    }
 }
 
 extension ParameterSpec {
@@ -165,5 +246,13 @@ extension RecordsError: ProblemConvertible {
         case .storedDataInvalid:
             return .internalError()
         }
+    }
+}
+
+extension Caller {
+    /// Whether this caller may see `record` (a patient token sees its own patient's only).
+    func reaches<R: RecordResource>(_ record: R) -> Bool {
+        guard let owner = record.ownerPatientId else { return true }
+        return reaches(patient: owner)
     }
 }

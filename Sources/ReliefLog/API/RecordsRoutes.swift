@@ -66,6 +66,15 @@ struct RecordsRoutes {
         var replayed: Bool
     }
 
+    /// A clinician token writes only its own therapist's sessions (403 otherwise: the
+    /// clinician can read the record, so refusing it reveals nothing).
+    static func checkClinician<R: RecordResource>(_ caller: Caller, may _: R.Type, write fields: R.Fields) throws(AccessDenied) {
+        guard caller.role == .clinician, let therapistId = caller.therapistId else { return }
+        guard R.clinician(therapistId, mayWrite: fields) else {
+            throw AccessDenied.other("A clinician token may only record and change its own therapist's sessions.")
+        }
+    }
+
     // MARK: Routes
 
     private func register<R: RecordResource>(_ type: R.Type, in api: inout APIBuilder) {
@@ -73,7 +82,9 @@ struct RecordsRoutes {
         let clock = now
         let collectionPath = "/v1/\(R.collection)"
         let itemPath = "/v1/\(R.collection)/{id}"
-        let scope = "POST \(collectionPath)"
+        let authenticator = api.accessControl.authenticator
+        let access = R.access
+        let patientData = R.isPatientData
         let name = R.schemaName
         let tag = R.collection
         let idParameter = ParameterSpec(
@@ -84,7 +95,8 @@ struct RecordsRoutes {
         api.add(
             Operation(
                 method: "POST", path: collectionPath, operationId: "create\(name)",
-                summary: "Create a \(name.lowercased()).", tag: tag, access: .anyone,
+                summary: "Create a \(name.lowercased()).", tag: tag,
+                access: .roles(access.create, patientData: patientData),
                 parameters: [
                     ParameterSpec(
                         name: "Idempotency-Key", location: .header, required: false,
@@ -102,10 +114,23 @@ struct RecordsRoutes {
                     .problem(415, "The body is not application/json."),
                     .problem(422, "Validation failed (every failing field listed), a referenced record does not exist, or the Idempotency-Key was used with another body."),
                 ])
-        ) { request, _ in
+        ) { request, context in
+            let caller = context.authenticated
             let key = try RecordsRoutes.idempotencyKey(request)
-            let body = try RequestBody.object(request)
+            var body = try RequestBody.object(request)
+            if R.impliesPatientId, let own = caller.reachablePatient {
+                // A patient token's records are its patient's: `patientId` is implied, and naming
+                // another patient is answered as if that patient did not exist.
+                if let named = body["patientId"] {
+                    if let id = named.int64Value, id != own { throw RecordsError.notFound }
+                } else {
+                    body.append("patientId", .number(.integer(own)))
+                }
+            }
             let fields = try R.validate(body, now: clock())
+            try RecordsRoutes.checkClinician(caller, may: R.self, write: fields)
+            // Keys are per token: one client never receives another's stored response.
+            let scope = "POST \(collectionPath) token:\(caller.tokenId)"
             let hash = FNV1a.hex(request.body)
             let created = try await database.write { connection -> Created in
                 let now = clock()
@@ -127,6 +152,8 @@ struct RecordsRoutes {
                     }
                 }
                 let record = try R.insert(fields, now: now, connection)
+                try context.auditChange(
+                    connection, method: "POST", status: 201, resource: record.id, patient: record.ownerPatientId, at: now)
                 let bytes = JSON.serialize(record.json)
                 if let key {
                     try connection.run(
@@ -149,18 +176,22 @@ struct RecordsRoutes {
         api.add(
             Operation(
                 method: "GET", path: collectionPath, operationId: "list\(R.pluralName)",
-                summary: "List \(R.collection), one page at a time.", tag: tag, access: .anyone,
+                summary: "List \(R.collection), one page at a time.", tag: tag,
+                access: .roles(access.list, patientData: patientData),
                 parameters: OpenAPI.pagingParameters + R.filters,
                 responses: [
                     .json(200, "One page.", OpenAPI.ref("\(name)List")),
                     .problem(400, "A malformed, out-of-range or unknown query parameter, or a cursor of another list."),
                 ])
-        ) { request, _ in
+        ) { request, context in
             var parameters = try QueryParameters(request)
-            let query = R.query(&parameters)
+            var query = R.query(&parameters)
             try parameters.finish()
+            if let own = context.authenticated.reachablePatient { try R.scope(&query, toPatient: own) }
+            context.audit(patient: R.patientFilter(of: query))
+            let scopedQuery = query
             let body = try await database.read { connection in
-                JSON.serialize(try R.list(query, connection).json(\.json))
+                JSON.serialize(try R.list(scopedQuery, connection).json(\.json))
             }
             return RecordsRoutes.response(body)
         }
@@ -168,7 +199,8 @@ struct RecordsRoutes {
         api.add(
             Operation(
                 method: "GET", path: itemPath, operationId: "get\(name)",
-                summary: "Read a \(name.lowercased()).", tag: tag, access: .anyone,
+                summary: "Read a \(name.lowercased()).", tag: tag,
+                access: .roles(access.read, patientData: patientData),
                 parameters: [
                     idParameter,
                     ParameterSpec(
@@ -184,10 +216,10 @@ struct RecordsRoutes {
         ) { request, context in
             let id = try context.parameters.require("id", as: Int64.self)
             guard id > 0 else { throw RecordsError.notFound }
-            let body = try await database.read { connection -> [UInt8]? in
-                try R.find(id, connection).map { JSON.serialize($0.json) }
-            }
-            guard let body else { throw RecordsError.notFound }
+            let record = try await database.read { connection in try R.find(id, connection) }
+            guard let record, context.authenticated.reaches(record) else { throw RecordsError.notFound }
+            context.audit(resource: id, patient: record.ownerPatientId)
+            let body = JSON.serialize(record.json)
             let etag = ETag.of(body)
             if ETag.ifNoneMatchMatches(request, current: etag) { return RecordsRoutes.notModified(etag: etag) }
             return RecordsRoutes.response(body, etag: etag)
@@ -202,7 +234,7 @@ struct RecordsRoutes {
             Operation(
                 method: "PATCH", path: itemPath, operationId: "update\(name)",
                 summary: "Change a \(name.lowercased()) with a JSON Merge Patch (RFC 7386); null clears an optional field.",
-                tag: tag, access: .anyone, parameters: [idParameter, ifMatch],
+                tag: tag, access: .roles(access.update, patientData: patientData), parameters: [idParameter, ifMatch],
                 requestSchema: OpenAPI.ref("\(name)Patch"),
                 requestContentTypes: ["application/merge-patch+json", "application/json"],
                 responses: [
@@ -219,12 +251,19 @@ struct RecordsRoutes {
             guard id > 0 else { throw RecordsError.notFound }
             let patch = try RequestBody.object(request, accepting: RequestBody.mergePatchMediaTypes)
             // Check, merge, validate and update in one write, so no other change slips between.
+            let caller = context.authenticated
             let body = try await database.write { connection -> [UInt8] in
-                guard let current = try R.find(id, connection) else { throw RecordsError.notFound }
+                guard let current = try R.find(id, connection), caller.reaches(current) else { throw RecordsError.notFound }
+                try RecordsRoutes.checkClinician(caller, may: R.self, write: current.fields)
                 let currentBody = JSON.serialize(current.json)
                 guard ETag.ifMatch(request, current: ETag.of(currentBody)) else { throw RecordsRoutes.preconditionFailed() }
                 let now = clock()
                 let fields = try current.patched(with: patch, now: now)
+                if let own = caller.reachablePatient, let owner = R.owner(of: fields, id: id), owner != own {
+                    throw RecordsError.notFound
+                }
+                try RecordsRoutes.checkClinician(caller, may: R.self, write: fields)
+                try context.auditChange(connection, method: "PATCH", status: 200, resource: id, patient: current.ownerPatientId, at: now)
                 // A patch that changes nothing leaves the record (and its updatedAt) alone.
                 if fields == current.fields { return currentBody }
                 return JSON.serialize(try R.update(id, fields, now: now, connection).json)
@@ -238,7 +277,7 @@ struct RecordsRoutes {
                 summary: R.self == Patient.self
                     ? "Erase a patient with every episode and session of theirs."
                     : "Delete a \(name.lowercased()).",
-                tag: tag, access: .anyone, parameters: [idParameter, ifMatch],
+                tag: tag, access: .roles(access.delete, patientData: patientData), parameters: [idParameter, ifMatch],
                 responses: [
                     .empty(204, "Deleted."),
                     .problem(404, "No such record."),
@@ -249,14 +288,25 @@ struct RecordsRoutes {
             let id = try context.parameters.require("id", as: Int64.self)
             guard id > 0 else { throw RecordsError.notFound }
             let conditional = !request.headers.values("If-Match").isEmpty
+            let caller = context.authenticated
             try await database.write { connection in
+                guard let current = try R.find(id, connection), caller.reaches(current) else { throw RecordsError.notFound }
+                try RecordsRoutes.checkClinician(caller, may: R.self, write: current.fields)
                 if conditional {
-                    guard let current = try R.find(id, connection) else { throw RecordsError.notFound }
                     guard ETag.ifMatch(request, current: ETag.of(JSON.serialize(current.json))) else {
                         throw RecordsRoutes.preconditionFailed()
                     }
                 }
                 try R.delete(id, connection)
+                try context.auditChange(
+                    connection, method: "DELETE", status: 204, resource: id, patient: current.ownerPatientId, at: clock())
+            }
+            // Tokens bound to an erased patient (or a deleted therapist) went with it (ON DELETE
+            // CASCADE); forget any copies held for fast authentication.
+            if R.self == Patient.self {
+                authenticator.forget { $0.patientId == id }
+            } else if R.self == Therapist.self {
+                authenticator.forget { $0.therapistId == id }
             }
             return .empty(status: 204, headers: ["Cache-Control": "no-store"])
         }

@@ -21,6 +21,10 @@ public struct AppConfiguration: Sendable {
     /// Most concurrent writes committed together in one durable transaction (group commit).
     public var maxWriteBatch = 64
     public var http = HTTPServerConfiguration()
+    public var rateLimits = RateLimitSettings()
+    /// Audit log rows older than this many days are deleted (hourly); 0 keeps them forever.
+    /// Six years by default: the retention HIPAA asks of compliance documentation.
+    public var auditRetentionDays = 2192
     /// The current time in epoch milliseconds, used for validation and the Idempotency-Key
     /// window; the wall clock by default. For tests; not read from files or the environment.
     public var clock: @Sendable () -> Int64 = {
@@ -106,6 +110,18 @@ extension AppConfiguration {
         accessLog = try reader.bool("accessLog") ?? accessLog
         readerCount = try reader.int("readers") ?? readerCount
         maxWriteBatch = try reader.int("maxWriteBatch") ?? maxWriteBatch
+        auditRetentionDays = try reader.int("auditRetentionDays") ?? auditRetentionDays
+        if let limitsObject = try reader.object("rateLimits") {
+            var limitsReader = ConfigReader(object: limitsObject, source: source, prefix: "rateLimits.")
+            rateLimits.perTokenPerSecond = try limitsReader.number("perTokenPerSecond") ?? rateLimits.perTokenPerSecond
+            rateLimits.perTokenBurst = try limitsReader.int("perTokenBurst") ?? rateLimits.perTokenBurst
+            rateLimits.perAddressPerSecond = try limitsReader.number("perAddressPerSecond") ?? rateLimits.perAddressPerSecond
+            rateLimits.perAddressBurst = try limitsReader.int("perAddressBurst") ?? rateLimits.perAddressBurst
+            rateLimits.failedAuthenticationsPerMinute =
+                try limitsReader.number("failedAuthenticationsPerMinute") ?? rateLimits.failedAuthenticationsPerMinute
+            rateLimits.failedAuthenticationBurst = try limitsReader.int("failedAuthenticationBurst") ?? rateLimits.failedAuthenticationBurst
+            try limitsReader.rejectUnknownKeys()
+        }
         if let httpObject = try reader.object("http") {
             var httpReader = ConfigReader(object: httpObject, source: source, prefix: "http.")
             var limits = http.parserLimits
@@ -161,6 +177,15 @@ extension AppConfiguration {
         }
         guard (1...64).contains(readerCount) else { throw ConfigurationError("readers must be between 1 and 64, got \(readerCount)") }
         guard (1...1024).contains(maxWriteBatch) else { throw ConfigurationError("maxWriteBatch must be between 1 and 1024, got \(maxWriteBatch)") }
+        guard auditRetentionDays >= 0 else { throw ConfigurationError("auditRetentionDays must be 0 (keep forever) or more, got \(auditRetentionDays)") }
+        let rates = rateLimits
+        guard rates.perTokenPerSecond >= 0, rates.perAddressPerSecond >= 0, rates.failedAuthenticationsPerMinute > 0 else {
+            throw ConfigurationError("rateLimits: rates must be 0 (off) or positive, and failedAuthenticationsPerMinute positive")
+        }
+        for (name, value) in [("perTokenBurst", rates.perTokenBurst), ("perAddressBurst", rates.perAddressBurst),
+                              ("failedAuthenticationBurst", rates.failedAuthenticationBurst)] where value < 1 {
+            throw ConfigurationError("rateLimits.\(name) must be at least 1, got \(value)")
+        }
         let limits = http.parserLimits
         for (name, value) in [("maxRequestLineBytes", limits.maxRequestLineBytes), ("maxHeaderBytes", limits.maxHeaderBytes),
                               ("maxHeaderCount", limits.maxHeaderCount), ("maxBodyBytes", limits.maxBodyBytes),
@@ -204,6 +229,15 @@ private struct ConfigReader {
         guard let value = value(key) else { return nil }
         guard case .number(.integer(let number)) = value, let int = Int(exactly: number) else { throw wrongType(key, "an integer") }
         return int
+    }
+
+    mutating func number(_ key: String) throws(ConfigurationError) -> Double? {
+        guard let value = value(key) else { return nil }
+        switch value {
+        case .number(.integer(let number)): return Double(number)
+        case .number(.double(let number)): return number
+        default: throw wrongType(key, "a number")
+        }
     }
 
     mutating func bool(_ key: String) throws(ConfigurationError) -> Bool? {

@@ -2,6 +2,8 @@ import SQLite
 
 /// Filters and paging of `GET /v1/patients` (ordered by id ascending).
 struct PatientQuery: Sendable, Hashable {
+    /// Only this patient (a patient token's list holds its own record alone).
+    var onlyId: Int64?
     /// Rows created or changed at or after this instant.
     var updatedSince: Int64?
     var limit: Int = PageLimit.default
@@ -87,6 +89,7 @@ struct PatientRepository {
     /// another page follows); `invalidCursor` for a cursor this list did not make.
     static func listSQL(_ query: PatientQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         var filter = ListFilter()
+        if let onlyId = query.onlyId { filter.add("id = ?", .integer(onlyId)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
         if let cursor = query.cursor {
             guard let key = Cursor.decode(cursor, list: "patients", count: 1) else { throw .invalidCursor }

@@ -1,0 +1,90 @@
+import HTTP
+import Logging
+import SQLite
+import Synchronization
+
+/// What an API handler receives besides the request: the route's context, the authenticated
+/// caller, and the request's audit note.
+struct APIContext: Sendable {
+    let base: RequestContext
+    /// The authenticated caller; nil only on `.anyone` routes.
+    let caller: Caller?
+    let auditNote: AuditNote?
+
+    var parameters: RouteParameters { base.parameters }
+    var route: String { base.route }
+    var requestId: String { base.requestId }
+    var logger: Logger { base.logger }
+
+    /// The caller of a route declared with roles (always authenticated there).
+    var authenticated: Caller {
+        guard let caller else { preconditionFailure("\(route) declares no roles but asks for its caller") }
+        return caller
+    }
+
+    /// Names the resource and patient this request concerns, for its audit line.
+    func audit(resource: Int64? = nil, patient: Int64?) {
+        auditNote?.set(resource: resource, patient: patient)
+    }
+
+    /// Writes this request's audit line inside the transaction of its change, so the change
+    /// and its record commit together.
+    func auditChange(_ connection: Connection, method: String, status: Int, resource: Int64?, patient: Int64?, at now: Int64) throws {
+        guard let auditNote, let caller else { return }
+        auditNote.set(resource: resource, patient: patient)
+        try AuditTrail.insert(
+            AuditEntry(
+                at: now, tokenId: caller.tokenId, role: caller.role, method: method, route: route,
+                resourceId: resource, patientId: patient, status: status, requestId: requestId),
+            connection)
+        auditNote.markWritten()
+    }
+}
+
+/// The audit facts a handler learns while it runs (which resource, which patient), and
+/// whether it already wrote its line inside a transaction.
+final class AuditNote: Sendable {
+    private struct State {
+        var resourceId: Int64?
+        var patientId: Int64?
+        var written = false
+    }
+
+    private let state = Mutex(State())
+
+    func set(resource: Int64?, patient: Int64?) {
+        state.withLock {
+            if let resource { $0.resourceId = resource }
+            if let patient { $0.patientId = patient }
+        }
+    }
+
+    func markWritten() { state.withLock { $0.written = true } }
+
+    var writtenInTransaction: Bool { state.withLock { $0.written } }
+
+    func entry(_ caller: Caller, _ request: HTTPServerRequest, _ context: RequestContext, status: Int, at now: Int64) -> AuditEntry {
+        let state = state.withLock { $0 }
+        return AuditEntry(
+            at: now, tokenId: caller.tokenId, role: caller.role, method: request.method, route: context.route,
+            resourceId: state.resourceId, patientId: state.patientId, status: status, requestId: request.requestId)
+    }
+}
+
+/// A valid token whose role may not do this: 403 (API.md). Objects outside a token's reach
+/// are 404 instead (`RecordsError.notFound`), so their existence does not leak.
+enum AccessDenied: Error, ProblemConvertible {
+    case role(Role)
+    case other(String)
+
+    var problem: Problem {
+        switch self {
+        case .role(let role):
+            Problem(
+                status: 403, type: "urn:relieflog:problem:forbidden", title: "Forbidden",
+                detail: "A \(role.rawValue) token may not do this.")
+        case .other(let detail):
+            Problem(status: 403, type: "urn:relieflog:problem:forbidden", title: "Forbidden", detail: detail)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import HTTP
+
+/// The gate in front of every route that needs a token: per-address and per-token rate
+/// limits, a much tighter limit on failed authentication (so tokens cannot be guessed online),
+/// authentication, and the audit trail the routes write to.
+final class AccessControl: Sendable {
+    let authenticator: Authenticator
+    let auditTrail: AuditTrail
+    let clock: @Sendable () -> Int64
+    private let perAddress: RateLimiter<String>?
+    private let perToken: RateLimiter<Int64>?
+    private let failedAuthentication: RateLimiter<String>
+
+    init(authenticator: Authenticator, auditTrail: AuditTrail, limits: RateLimitSettings, clock: @escaping @Sendable () -> Int64) {
+        self.authenticator = authenticator
+        self.auditTrail = auditTrail
+        self.clock = clock
+        perAddress = limits.perAddressPerSecond > 0
+            ? RateLimiter(rule: .init(ratePerSecond: limits.perAddressPerSecond, burst: Double(limits.perAddressBurst))) : nil
+        perToken = limits.perTokenPerSecond > 0
+            ? RateLimiter(rule: .init(ratePerSecond: limits.perTokenPerSecond, burst: Double(limits.perTokenBurst))) : nil
+        failedAuthentication = RateLimiter(
+            rule: .init(ratePerSecond: limits.failedAuthenticationsPerMinute / 60, burst: Double(limits.failedAuthenticationBurst)))
+    }
+
+    /// The caller of `request`, or the 429/401 problem that stops it.
+    func admit(_ request: HTTPServerRequest) async throws(Problem) -> Caller {
+        let address = request.remoteAddress
+        if let perAddress, case .limited(let seconds) = perAddress.take(address) {
+            throw Self.tooManyRequests(seconds, "Too many requests from this address.")
+        }
+        // An address that keeps presenting bad tokens is shut out until its bucket refills,
+        // whatever it presents next.
+        if case .limited(let seconds) = failedAuthentication.check(address) {
+            throw Self.tooManyRequests(seconds, "Too many failed authentication attempts from this address.")
+        }
+        let caller: Caller
+        do {
+            caller = try await authenticator.authenticate(request)
+        } catch {
+            // A request without credentials guesses nothing; only presented tokens count.
+            if error != .missing { _ = failedAuthentication.take(address) }
+            throw error.problem
+        }
+        if let perToken, case .limited(let seconds) = perToken.take(caller.tokenId) {
+            throw Self.tooManyRequests(seconds, "Too many requests with this token.")
+        }
+        return caller
+    }
+
+    static func tooManyRequests(_ retryAfter: Int, _ detail: String) -> Problem {
+        Problem(
+            status: 429, type: "urn:relieflog:problem:rate-limited", title: "Too Many Requests", detail: detail,
+            headers: ["Retry-After": String(retryAfter)])
+    }
+}
+
+/// Rate limits (token buckets). A rate of 0 turns the per-address or per-token limit off;
+/// the failed-authentication limit is always on.
+public struct RateLimitSettings: Sendable, Hashable {
+    /// Requests per second each token earns, and how many it may spend at once.
+    public var perTokenPerSecond: Double = 100
+    public var perTokenBurst = 200
+    /// Requests per second each client address earns (before authentication), and its burst.
+    public var perAddressPerSecond: Double = 300
+    public var perAddressBurst = 600
+    /// Failed authentications each address may make per minute once its burst is spent.
+    public var failedAuthenticationsPerMinute: Double = 10
+    public var failedAuthenticationBurst = 10
+
+    public init() {}
+}

@@ -1,0 +1,103 @@
+import HTTP
+import SQLite
+import Synchronization
+
+/// Why a request was not authenticated.
+enum AuthenticationFailure: Error, Sendable, Equatable {
+    /// No `Authorization` header.
+    case missing
+    /// An `Authorization` header that is not one `Bearer` token.
+    case malformed
+    /// A token that is not (or no longer) ours.
+    case invalid
+    /// A token past its `expiresAt`.
+    case expired
+}
+
+/// Turns the `Authorization: Bearer …` header into a `Caller`.
+///
+/// Verified tokens are remembered for `cacheLifetime` so the common request costs one SHA-256
+/// and a dictionary look-up, not a database read. Revocation and erasure through the API
+/// forget them at once (`forget`); a row deleted behind the server's back (say, with the
+/// sqlite3 shell) stops working within the cache lifetime.
+final class Authenticator: Sendable {
+    private struct Remembered {
+        var token: StoredToken
+        var fetchedAt: Int64
+    }
+
+    private let database: DatabasePool
+    private let clock: @Sendable () -> Int64
+    private let cache = Mutex<[String: Remembered]>([:])
+    static let cacheLifetimeMilliseconds: Int64 = 30_000
+    static let cacheCapacity = 10_000
+
+    init(database: DatabasePool, clock: @escaping @Sendable () -> Int64) {
+        self.database = database
+        self.clock = clock
+    }
+
+    func authenticate(_ request: HTTPServerRequest) async throws(AuthenticationFailure) -> Caller {
+        let token = try Self.presentedToken(request)
+        let now = clock()
+        let stored: StoredToken?
+        if let remembered = cache.withLock({ $0[token.lookup] }), now - remembered.fetchedAt < Self.cacheLifetimeMilliseconds {
+            stored = remembered.token
+        } else {
+            do {
+                stored = try await database.read { connection in try TokenRepository(connection).find(lookup: token.lookup) }
+            } catch {
+                throw .invalid
+            }
+            if let stored { remember(stored, at: now) }
+        }
+        // The digest comparison is constant-time; the look-up by the public part leaks nothing
+        // about the secret.
+        guard let stored, token.matches(stored.digest) else { throw .invalid }
+        if let expiresAt = stored.metadata.expiresAt, now >= expiresAt { throw .expired }
+        return stored.metadata.caller
+    }
+
+    /// Drops remembered tokens matching `predicate` (after revocation or erasure).
+    func forget(where predicate: (TokenMetadata) -> Bool) {
+        cache.withLock { cache in
+            cache = cache.filter { !predicate($0.value.token.metadata) }
+        }
+    }
+
+    private func remember(_ token: StoredToken, at now: Int64) {
+        cache.withLock { cache in
+            if cache.count >= Self.cacheCapacity { cache.removeAll(keepingCapacity: true) }
+            cache[token.metadata.lookup] = Remembered(token: token, fetchedAt: now)
+        }
+    }
+
+    /// The token of the single `Authorization: Bearer <token>` header (RFC 6750 §2.1; the
+    /// scheme is case-insensitive).
+    static func presentedToken(_ request: HTTPServerRequest) throws(AuthenticationFailure) -> AccessToken {
+        let values = request.headers.values("Authorization")
+        guard let value = values.first else { throw .missing }
+        guard values.count == 1 else { throw .malformed }
+        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .malformed }
+        guard let token = AccessToken(presented: String(parts[1])) else { throw .invalid }
+        return token
+    }
+}
+
+extension AuthenticationFailure: ProblemConvertible {
+    /// 401 with the `WWW-Authenticate` challenge of RFC 6750 §3.
+    var problem: Problem {
+        let (error, detail): (String?, String) = switch self {
+        case .missing: (nil, "This endpoint needs an Authorization: Bearer token.")
+        case .malformed: ("invalid_request", "The Authorization header must be exactly one 'Bearer <token>'.")
+        case .invalid: ("invalid_token", "The bearer token is not valid (unknown or revoked).")
+        case .expired: ("invalid_token", "The bearer token has expired.")
+        }
+        var challenge = #"Bearer realm="relieflog""#
+        if let error { challenge += #", error="\#(error)""# }
+        return Problem(
+            status: 401, type: "urn:relieflog:problem:unauthorized", title: "Unauthorized", detail: detail,
+            headers: ["WWW-Authenticate": challenge])
+    }
+}
