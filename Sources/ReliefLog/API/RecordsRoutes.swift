@@ -217,8 +217,9 @@ struct RecordsRoutes {
             let id = try context.parameters.require("id", as: Int64.self)
             guard id > 0 else { throw RecordsError.notFound }
             let record = try await database.read { connection in try R.find(id, connection) }
+            // Audited before the reach check, so a refused attempt names whose data it aimed at.
+            context.audit(resource: id, patient: record?.ownerPatientId)
             guard let record, context.authenticated.reaches(record) else { throw RecordsError.notFound }
-            context.audit(resource: id, patient: record.ownerPatientId)
             let body = JSON.serialize(record.json)
             let etag = ETag.of(body)
             if ETag.ifNoneMatchMatches(request, current: etag) { return RecordsRoutes.notModified(etag: etag) }
@@ -252,6 +253,7 @@ struct RecordsRoutes {
             let patch = try RequestBody.object(request, accepting: RequestBody.mergePatchMediaTypes)
             // Check, merge, validate and update in one write, so no other change slips between.
             let caller = context.authenticated
+            context.audit(resource: id, patient: nil)
             let body = try await database.write { connection -> [UInt8] in
                 guard let current = try R.find(id, connection), caller.reaches(current) else { throw RecordsError.notFound }
                 try RecordsRoutes.checkClinician(caller, may: R.self, write: current.fields)
@@ -289,6 +291,7 @@ struct RecordsRoutes {
             guard id > 0 else { throw RecordsError.notFound }
             let conditional = !request.headers.values("If-Match").isEmpty
             let caller = context.authenticated
+            context.audit(resource: id, patient: nil)
             try await database.write { connection in
                 guard let current = try R.find(id, connection), caller.reaches(current) else { throw RecordsError.notFound }
                 try RecordsRoutes.checkClinician(caller, may: R.self, write: current.fields)

@@ -1,0 +1,219 @@
+import Foundation
+import ReliefLog
+import SQLite
+import Testing
+import TestSupport
+
+func isTokenShaped(_ text: String) -> Bool {
+    text.wholeMatch(of: #/rlg_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/#) != nil
+}
+
+@Suite("Tokens, expiry, revocation, erasure, audit and rate limits")
+struct AccessTests {
+    @Test("a token is shown once, listed without its secret, works, and stops working when revoked")
+    func issueListRevoke() async throws {
+        let app = try TestApp()
+        let admin = try app.client()
+        let issued = try await admin.post("/v1/tokens", #"{"role": "admin", "label": "script"}"#)
+        #expect(issued.status == 201)
+        let token = try #require(issued.object["token"] as? String)
+        #expect(isTokenShaped(token))
+        let id = try #require(issued.object["id"] as? Int)
+        #expect(issued.header("Location") == "/v1/tokens/\(id)")
+        #expect((issued.object["prefix"] as? String).map { token.hasPrefix($0) } == true)
+
+        let list = try await admin.get("/v1/tokens")
+        #expect(list.status == 200)
+        #expect(!list.text.contains(token))
+        #expect(!list.text.contains("\"token\""))
+        #expect(list.header("Cache-Control") == "no-store")
+
+        let holder = try app.client(token: token)
+        #expect(try await holder.get("/v1/tokens/\(id)").status == 200)
+        #expect(try await admin.delete("/v1/tokens/\(id)").status == 204)
+        let refused = try await holder.get("/v1/patients")
+        #expect(refused.status == 401)
+        #expect(refused.header("WWW-Authenticate") == #"Bearer realm="relieflog", error="invalid_token""#)
+        #expect(try await admin.delete("/v1/tokens/\(id)").status == 404)
+        await app.stop()
+    }
+
+    @Test("token requests are validated field by field")
+    func tokenValidation() async throws {
+        let app = try TestApp()
+        let admin = try app.client()
+        let patient = try await admin.createPatient()
+        let cases: [(String, String)] = [
+            (#"{"role": "patient"}"#, "/patientId"),
+            (#"{"role": "clinician", "patientId": \#(patient)}"#, "/therapistId"),
+            (#"{"role": "admin", "patientId": \#(patient)}"#, "/patientId"),
+            (#"{"role": "owner"}"#, "/role"),
+            (#"{"role": "admin", "expiresAt": "2001-01-01T00:00:00Z"}"#, "/expiresAt"),
+            (#"{"role": "admin", "token": "mine"}"#, "/token"),
+            (#"{"role": "patient", "patientId": 999999}"#, "/patientId"),
+        ]
+        for (body, field) in cases {
+            let response = try await admin.post("/v1/tokens", body)
+            #expect(response.status == 422, "\(body)")
+            let fields = (response.object["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
+            #expect(fields.contains(field), "\(body): \(response.text)")
+        }
+        #expect(try await admin.listIds("/v1/tokens").ids.count == 1, "nothing was created")
+        await app.stop()
+    }
+
+    @Test("a token stops working at its expiry")
+    func expiry() async throws {
+        let clock = ManualClock(1_795_000_000_000)
+        let app = try TestApp { $0.clock = clock.reader }
+        let admin = try app.client()
+        let expiresAt = Date(timeIntervalSince1970: Double(clock.now + 60_000) / 1000)
+        let body = #"{"role": "admin", "expiresAt": "\#(ISO8601DateFormatter().string(from: expiresAt))"}"#
+        let issued = try await admin.post("/v1/tokens", body)
+        let token = try #require(issued.object["token"] as? String)
+        let holder = try app.client(token: token)
+        #expect(try await holder.get("/v1/patients").status == 200)
+        clock.advance(by: 61_000)
+        let expired = try await holder.get("/v1/patients")
+        #expect(expired.status == 401)
+        #expect(expired.text.contains("expired"))
+        await app.stop()
+    }
+
+    @Test("erasing a patient revokes the patient's tokens at once")
+    func erasureRevokes() async throws {
+        let app = try TestApp()
+        let admin = try app.client()
+        let patient = try await admin.createPatient()
+        let holder = try app.client(token: try app.token(.patient, patient: patient))
+        #expect(try await holder.get("/v1/patients/\(patient)").status == 200)
+        #expect(try await admin.delete("/v1/patients/\(patient)").status == 204)
+        #expect(try await holder.get("/v1/episodes").status == 401)
+        #expect(try await admin.listIds("/v1/tokens?patientId=\(patient)").ids.isEmpty)
+        await app.stop()
+    }
+
+    @Test("neither a token nor its secret part is anywhere in the database files")
+    func onlyDigestsStored() async throws {
+        let app = try TestApp()
+        let admin = try app.client()
+        var tokens = [app.adminToken]
+        for _ in 0..<5 {
+            let issued = try await admin.post("/v1/tokens", #"{"role": "admin"}"#)
+            tokens.append(try #require(issued.object["token"] as? String))
+        }
+        let path = app.application.configuration.databasePath
+        var bytes = Data()
+        for file in [path, path + "-wal"] {
+            bytes.append((try? Data(contentsOf: URL(fileURLWithPath: file))) ?? Data())
+        }
+        #expect(bytes.count > 0)
+        for token in tokens {
+            let secret = String(token.split(separator: "_", maxSplits: 2)[2])
+            #expect(bytes.range(of: Data(token.utf8)) == nil)
+            #expect(bytes.range(of: Data(secret.utf8)) == nil)
+        }
+        await app.stop()
+    }
+
+    @Test("reads and writes of patient data, and refused attempts, are in the audit log")
+    func auditLog() async throws {
+        let app = try TestApp()
+        let admin = try app.client()
+        let patient = try await admin.createPatient()
+        let other = try await admin.createPatient()
+        // A write's audit line commits with the write: it is there before any batch is written.
+        let episode = try await admin.createEpisode(patientId: patient, startedAt: "2026-11-01T08:00:00Z")
+        let written = try app.application.database.readSync { connection in
+            try connection.scalar("SELECT count(*) FROM audit_log WHERE method = 'POST' AND route = '/v1/episodes' AND resource_id = ?", [.integer(Int64(episode))])
+        }
+        #expect(written == .integer(1))
+
+        let token = try app.token(.patient, patient: patient)
+        let holder = try app.client(token: token)
+        #expect(try await holder.get("/v1/episodes/\(episode)").status == 200)
+        let hidden = try await admin.createEpisode(patientId: other, startedAt: "2026-11-01T08:00:00Z")
+        #expect(try await holder.get("/v1/episodes/\(hidden)").status == 404)
+
+        let page = try await admin.get("/v1/audit?patientId=\(patient)")
+        #expect(page.status == 200)
+        let items = try #require(page.object["items"] as? [[String: Any]])
+        let read = try #require(items.first { $0["method"] as? String == "GET" })
+        #expect(read["role"] as? String == "patient")
+        #expect(read["route"] as? String == "/v1/episodes/{id}")
+        #expect(read["resourceId"] as? Int == episode)
+        #expect(read["status"] as? Int == 200)
+        #expect(read["tokenId"] is Int)
+        #expect(items.contains { $0["method"] as? String == "POST" && $0["status"] as? Int == 201 })
+        // Newest first.
+        let ids = items.compactMap { $0["id"] as? Int }
+        #expect(ids == ids.sorted(by: >))
+        let attempt = try await admin.get("/v1/audit?patientId=\(other)")
+        #expect((attempt.object["items"] as? [[String: Any]])?.contains {
+            $0["status"] as? Int == 404 && $0["role"] as? String == "patient" && $0["resourceId"] as? Int == hidden
+        } == true)
+        // Paging.
+        let first = try await admin.get("/v1/audit?limit=1")
+        let cursor = try #require(first.object["nextCursor"] as? String)
+        let second = try await admin.get("/v1/audit?limit=1&cursor=\(cursor)")
+        #expect((second.object["items"] as? [[String: Any]])?.first?["id"] as? Int ?? 0 < (first.object["items"] as? [[String: Any]])?.first?["id"] as? Int ?? 0)
+        await app.stop()
+    }
+
+    @Test("a burst from one token is refused with Retry-After and does not slow another token")
+    func perTokenLimit() async throws {
+        let app = try TestApp { configuration in
+            configuration.rateLimits.perTokenPerSecond = 1
+            configuration.rateLimits.perTokenBurst = 5
+        }
+        let busy = try app.client()
+        let other = try app.client(token: try app.token(.admin))
+        var statuses: [Int] = []
+        for _ in 0..<8 { statuses.append(try await busy.get("/v1/therapists").status) }
+        #expect(statuses.prefix(5).allSatisfy { $0 == 200 })
+        #expect(statuses.suffix(2).allSatisfy { $0 == 429 })
+        let limited = try await busy.get("/v1/therapists")
+        #expect(limited.status == 429)
+        #expect(Int(limited.header("Retry-After") ?? "") ?? 0 >= 1)
+        let start = ContinuousClock.now
+        for _ in 0..<5 { #expect(try await other.get("/v1/therapists").status == 200) }
+        #expect(ContinuousClock.now - start < .seconds(2))
+        await app.stop()
+    }
+
+    @Test("after a few bad tokens an address is shut out, even with a good token, until its bucket refills")
+    func failedAuthenticationLimit() async throws {
+        let app = try TestApp { configuration in
+            configuration.rateLimits.failedAuthenticationBurst = 3
+            configuration.rateLimits.failedAuthenticationsPerMinute = 1
+        }
+        let guesser = try app.client(token: "rlg_0123456789abcdef_" + String(repeating: "A", count: 43))
+        for _ in 0..<3 { #expect(try await guesser.get("/v1/patients").status == 401) }
+        let shutOut = try await guesser.get("/v1/patients")
+        #expect(shutOut.status == 429)
+        #expect(Int(shutOut.header("Retry-After") ?? "") ?? 0 >= 30)
+        #expect(try await app.client().get("/v1/patients").status == 429)
+        // A request without credentials guesses nothing and is not counted, but is still refused here.
+        #expect(try await app.client(token: nil).get("/healthz").status == 200)
+        await app.stop()
+    }
+
+    @Test("every response says nosniff; responses behind a token say no-store")
+    func securityHeaders() async throws {
+        let app = try TestApp()
+        let admin = try app.client()
+        let anonymous = try app.client(token: nil)
+        let patient = try await admin.createPatient()
+        let responses = [
+            try await anonymous.get("/healthz"), try await anonymous.get("/nowhere"), try await anonymous.get("/v1/patients"),
+            try await admin.get("/v1/patients/\(patient)"), try await admin.get("/v1/patients"), try await admin.get("/v1/audit"),
+        ]
+        for response in responses {
+            #expect(response.header("X-Content-Type-Options") == "nosniff")
+        }
+        for response in responses.suffix(3) {
+            #expect(response.header("Cache-Control") == "no-store")
+        }
+        await app.stop()
+    }
+}
