@@ -112,6 +112,7 @@ enum Schemas {
         schemas["Health"] = health
         for (name, schema) in records { schemas[name] = schema }
         for (name, schema) in access { schemas[name] = schema }
+        for (name, schema) in analytics { schemas[name] = schema }
         return schemas
     }
 

@@ -10,6 +10,8 @@ struct RecordsRoutes {
     let database: DatabasePool
     /// The current time in epoch milliseconds; injectable so tests can fix it.
     var now: @Sendable () -> Int64 = RecordsRoutes.wallClock
+    /// Bumped after every committed write, for the analytics' ETags and cache.
+    var versions: DataVersions
 
     @Sendable static func wallClock() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
@@ -64,6 +66,8 @@ struct RecordsRoutes {
         var status: Int
         var body: [UInt8]
         var replayed: Bool
+        /// The patient whose data the new record is (nil for therapists and replays).
+        var owner: Int64? = nil
     }
 
     /// A clinician token writes only its own therapist's sessions (403 otherwise: the
@@ -80,6 +84,7 @@ struct RecordsRoutes {
     private func register<R: RecordResource>(_ type: R.Type, in api: inout APIBuilder) {
         let database = database
         let clock = now
+        let versions = versions
         let collectionPath = "/v1/\(R.collection)"
         let itemPath = "/v1/\(R.collection)/{id}"
         let authenticator = api.accessControl.authenticator
@@ -163,8 +168,9 @@ struct RecordsRoutes {
                         """,
                         [.text(scope), .text(key), .text(hash), .integer(201), .blob(bytes), .integer(now)])
                 }
-                return Created(status: 201, body: bytes, replayed: false)
+                return Created(status: 201, body: bytes, replayed: false, owner: record.ownerPatientId)
             }
+            if !created.replayed { versions.recordChanged(R.self, patients: [created.owner]) }
             var response = RecordsRoutes.response(created.body, status: created.status, etag: ETag.of(created.body))
             if let value = try? JSON.parse(created.body), let id = value.objectValue?["id"]?.int64Value {
                 response.headers.add("Location", "\(collectionPath)/\(id)")
@@ -254,7 +260,7 @@ struct RecordsRoutes {
             // Check, merge, validate and update in one write, so no other change slips between.
             let caller = context.authenticated
             context.audit(resource: id, patient: nil)
-            let body = try await database.write { connection -> [UInt8] in
+            let (body, owners) = try await database.write { connection -> ([UInt8], [Int64?]) in
                 guard let current = try R.find(id, connection), caller.reaches(current) else { throw RecordsError.notFound }
                 try RecordsRoutes.checkClinician(caller, may: R.self, write: current.fields)
                 let currentBody = JSON.serialize(current.json)
@@ -267,9 +273,11 @@ struct RecordsRoutes {
                 try RecordsRoutes.checkClinician(caller, may: R.self, write: fields)
                 try context.auditChange(connection, method: "PATCH", status: 200, resource: id, patient: current.ownerPatientId, at: now)
                 // A patch that changes nothing leaves the record (and its updatedAt) alone.
-                if fields == current.fields { return currentBody }
-                return JSON.serialize(try R.update(id, fields, now: now, connection).json)
+                if fields == current.fields { return (currentBody, []) }
+                let updated = try R.update(id, fields, now: now, connection)
+                return (JSON.serialize(updated.json), [current.ownerPatientId, updated.ownerPatientId])
             }
+            versions.recordChanged(R.self, patients: owners)
             return RecordsRoutes.response(body, etag: ETag.of(body))
         }
 
@@ -292,7 +300,7 @@ struct RecordsRoutes {
             let conditional = !request.headers.values("If-Match").isEmpty
             let caller = context.authenticated
             context.audit(resource: id, patient: nil)
-            try await database.write { connection in
+            let owner = try await database.write { connection -> Int64? in
                 guard let current = try R.find(id, connection), caller.reaches(current) else { throw RecordsError.notFound }
                 try RecordsRoutes.checkClinician(caller, may: R.self, write: current.fields)
                 if conditional {
@@ -303,6 +311,7 @@ struct RecordsRoutes {
                 try R.delete(id, connection)
                 try context.auditChange(
                     connection, method: "DELETE", status: 204, resource: id, patient: current.ownerPatientId, at: clock())
+                return current.ownerPatientId
             }
             // Tokens bound to an erased patient (or a deleted therapist) went with it (ON DELETE
             // CASCADE); forget any copies held for fast authentication.
@@ -311,6 +320,7 @@ struct RecordsRoutes {
             } else if R.self == Therapist.self {
                 authenticator.forget { $0.therapistId == id }
             }
+            versions.recordChanged(R.self, patients: [owner])
             return .empty(status: 204, headers: ["Cache-Control": "no-store"])
         }
     }

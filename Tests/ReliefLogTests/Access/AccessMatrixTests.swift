@@ -36,6 +36,11 @@ struct AccessMatrixTests {
             return isAdmin ? ok : 403
         case ("GET", "/v1/therapists"), ("GET", "/v1/therapists/{id}"):
             return 200
+        case ("GET", "/v1/analytics/overview"), ("GET", "/v1/analytics/techniques"), ("GET", "/v1/analytics/therapists"):
+            return caller == .patient ? 403 : 200
+        case ("GET", "/v1/patients/{id}/analytics/summary"), ("GET", "/v1/patients/{id}/analytics/trends"),
+             ("GET", "/v1/patients/{id}/analytics/massage-effect"):
+            return caller == .patient && target == .other ? 404 : 200
         case ("GET", "/v1/patients"):
             return 200
         case ("GET", "/v1/patients/{id}"), ("GET", "/v1/episodes/{id}"), ("GET", "/v1/sessions/{id}"),
@@ -108,6 +113,9 @@ struct AccessMatrixTests {
             default:
                 break
             }
+            if template.hasPrefix("/v1/patients/{id}/analytics/") {
+                return (template.replacingOccurrences(of: "{id}", with: String(patient)), nil)
+            }
             let id: Int
             switch template {
             case "/v1/patients/{id}":
@@ -136,6 +144,7 @@ struct AccessMatrixTests {
     static func targets(_ template: String) -> [Target] {
         switch template {
         case "/v1/patients/{id}", "/v1/episodes/{id}", "/v1/sessions/{id}": [.own, .other]
+        case _ where template.hasPrefix("/v1/patients/{id}/analytics/"): [.own, .other]
         // Creates name an own or other patient (or therapist); lists filter by one, or not at all.
         case "/v1/episodes", "/v1/sessions": [.own, .other, .none]
         default: [.none]
