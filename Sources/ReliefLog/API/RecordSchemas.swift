@@ -14,6 +14,9 @@ struct FieldSchema {
     /// May be `null` in a response (absent optional value).
     var nullable: Bool = false
     var defaultValue: JSONValue? = nil
+    /// Required, except from a patient token, which implies it (`patientId`): not listed as
+    /// required in the create schema, whose description says so instead.
+    var impliedForPatientTokens = false
 }
 
 extension Schemas {
@@ -120,10 +123,15 @@ extension Schemas {
         }
         return [
             "type": "object", "description": .string(description), "additionalProperties": false,
-            "required": .array(fields.filter(\.required).map { .string($0.name) }),
+            "required": .array(fields.filter { $0.required && !$0.impliedForPatientTokens }.map { .string($0.name) }),
             "properties": .object(properties),
         ]
     }
+
+    static let patientIdSchema: JSONValue = [
+        "type": "integer", "minimum": 1, "maximum": JSONValue(Int64.max),
+        "description": "An integer literal. Required with admin and clinician tokens (422 without it); implied by a patient token, for which any other patient is 404.",
+    ]
 
     /// A JSON Merge Patch of the create body: any subset of its members; `null` clears an
     /// optional member (a required one cannot be cleared, so it is not nullable here).
@@ -211,7 +219,7 @@ extension Schemas {
 
     static let episodeFields: [FieldSchema] = [
         FieldSchema(
-            name: "patientId", schema: integer(1), required: true),
+            name: "patientId", schema: patientIdSchema, required: true, impliedForPatientTokens: true),
         FieldSchema(
             name: "startedAt",
             schema: ["type": "string", "format": "date-time", "description": "Not more than 1 day in the future."],
@@ -239,7 +247,7 @@ extension Schemas {
     ]
 
     static let sessionFields: [FieldSchema] = [
-        FieldSchema(name: "patientId", schema: integer(1), required: true),
+        FieldSchema(name: "patientId", schema: patientIdSchema, required: true, impliedForPatientTokens: true),
         FieldSchema(
             name: "therapistId",
             schema: [
