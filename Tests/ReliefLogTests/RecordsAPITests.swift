@@ -635,7 +635,11 @@ struct RecordsAPITests {
                 #expect(schemas[name] != nil, "\(name) is missing")
             }
             #expect(schemas["EpisodeInput"]?["additionalProperties"] as? Bool == false)
-            #expect(schemas["EpisodeInput"]?["required"] as? [String] == ["patientId", "startedAt", "intensity"])
+            // patientId is implied by a patient token, so the schema cannot require it; it says so.
+            #expect(schemas["EpisodeInput"]?["required"] as? [String] == ["startedAt", "intensity"])
+            let patientId = (schemas["SessionInput"]?["properties"] as? [String: [String: Any]])?["patientId"]
+            #expect((patientId?["description"] as? String)?.contains("implied by a patient token") == true)
+            #expect(patientId?["type"] as? String == "integer")
             let intensity = (schemas["Episode"]?["properties"] as? [String: [String: Any]])?["intensity"]
             #expect(intensity?["minimum"] as? Int == 0)
             #expect(intensity?["maximum"] as? Int == 10)
