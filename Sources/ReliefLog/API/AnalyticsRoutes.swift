@@ -7,9 +7,14 @@ import Synchronization
 ///
 /// Caching (see `DataVersions`, `AnalyticsCache`): a result depends on (endpoint, patient,
 /// resolved parameters — the windows after defaults, which move with "today" — and the data
-/// version). The ETag is a hash of exactly that plus a per-process nonce, so it is known
-/// before anything is computed: a matching `If-None-Match` answers 304 without computing,
-/// and, when the patient's time zone is cached, without touching SQLite at all.
+/// version). A cached result stays valid while the data version and the resolved window are
+/// unchanged, so a poll is answered — 304 on a matching `If-None-Match` — without computing
+/// and without touching SQLite.
+///
+/// The ETag is a strong hash of the body itself, never of the version: a read can run between
+/// a write's commit and the version bump that follows it, and would then label new data with
+/// the old version. Hashing the body keeps one ETag for one set of bytes (RFC 9110 §8.8.1),
+/// and the ETag survives restarts.
 final class AnalyticsService: Sendable {
     let database: DatabasePool
     let versions: DataVersions
@@ -29,36 +34,11 @@ final class AnalyticsService: Sendable {
     /// lets tests tell a revalidation from a recomputation without timing.
     var computations: Int { computed.load(ordering: .relaxed) }
 
-    /// FNV-1a over (instance nonce, endpoint, resolved parameters, version), fed piece by
-    /// piece: this runs on every poll, so no intermediate string or array is built.
-    private func etag(_ endpoint: String, _ resolved: String, _ version: UInt64) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mixByte(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        func mixWord(_ word: UInt64) {
-            for shift in stride(from: 0, to: 64, by: 8) { mixByte(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
-        mixWord(versions.instance)
-        for byte in endpoint.utf8 { mixByte(byte) }
-        mixByte(0)
-        for byte in resolved.utf8 { mixByte(byte) }
-        mixByte(0)
-        mixWord(version)
-        let hex = String(hash, radix: 16)
-        return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
-    }
-
     private static func answer(_ request: HTTPServerRequest, etag: String, body: [UInt8]) -> HTTPResponse {
         if ETag.ifNoneMatchMatches(request, current: etag) { return RecordsRoutes.notModified(etag: etag) }
         return RecordsRoutes.response(body, etag: etag)
     }
 
-    private enum Outcome: Sendable {
-        case notModified(String)
-        case computed(AnalyticsCache.Entry)
-    }
 
     // MARK: Per patient
 
@@ -85,27 +65,19 @@ final class AnalyticsService: Sendable {
             }
         }
 
-        let endpointKey = "\(endpoint) \(patientId)"
-        let outcome = try await database.read { [self] connection -> Outcome in
+        let entry = try await database.read { [self] connection -> AnalyticsCache.Entry in
             let repository = AnalyticsRepository(connection)
             guard let timezone = try repository.timezone(patientId: patientId) else { throw Self.noSuchPatient }
             let zone = Zone.named(timezone)
             let resolved = try query.resolve(zone: zone, now: now)
             let canonical = "tz=\(timezone) \(resolved.canonical)"
-            let etag = etag(endpointKey, canonical, version)
-            if ETag.ifNoneMatchMatches(request, current: etag) { return .notModified(etag) }
             computed.add(1, ordering: .relaxed)
-            let value = try Self.compute(resolved, patientId: patientId, zone: zone, repository)
-            return .computed(AnalyticsCache.Entry(
-                version: version, timezone: timezone, resolved: canonical, etag: etag, body: JSON.serialize(value)))
+            let body = JSON.serialize(try Self.compute(resolved, patientId: patientId, zone: zone, repository))
+            return AnalyticsCache.Entry(
+                version: version, timezone: timezone, resolved: canonical, etag: ETag.of(body), body: body)
         }
-        switch outcome {
-        case .notModified(let etag):
-            return RecordsRoutes.notModified(etag: etag)
-        case .computed(let entry):
-            cache.put(key, entry)
-            return RecordsRoutes.response(entry.body, etag: entry.etag)
-        }
+        cache.put(key, entry)
+        return Self.answer(request, etag: entry.etag, body: entry.body)
     }
 
     static let noSuchPatient = Problem.notFound("No such patient.")
@@ -158,7 +130,7 @@ final class AnalyticsService: Sendable {
         case overview, techniques, therapists
     }
 
-    /// Answers a clinic-wide endpoint. The ETag needs no database at all.
+    /// Answers a clinic-wide endpoint.
     func clinic(_ request: HTTPServerRequest, endpoint: ClinicEndpoint) async throws -> HTTPResponse {
         var parameters = try QueryParameters(request)
         let query = ClinicAnalyticsRequest(from: parameters.dateParameter("from"), to: parameters.dateParameter("to"))
@@ -166,18 +138,17 @@ final class AnalyticsService: Sendable {
         let window = try query.resolve(now: clock())
         let version = versions.global
         let canonical = "from=\(window.from) to=\(window.to)"
-        let etag = etag(endpoint.rawValue, canonical, version)
-        if ETag.ifNoneMatchMatches(request, current: etag) { return RecordsRoutes.notModified(etag: etag) }
         let key = "\(endpoint.rawValue) \(canonical)"
-        if let entry = cache.get(key), entry.version == version, entry.etag == etag {
-            return RecordsRoutes.response(entry.body, etag: etag)
+        if let entry = cache.get(key), entry.version == version {
+            return Self.answer(request, etag: entry.etag, body: entry.body)
         }
         let body = try await database.read { [self] connection -> [UInt8] in
             computed.add(1, ordering: .relaxed)
             return JSON.serialize(try Self.compute(endpoint, window: window, AnalyticsRepository(connection)))
         }
-        cache.put(key, AnalyticsCache.Entry(version: version, timezone: "UTC", resolved: canonical, etag: etag, body: body))
-        return RecordsRoutes.response(body, etag: etag)
+        let entry = AnalyticsCache.Entry(version: version, timezone: "UTC", resolved: canonical, etag: ETag.of(body), body: body)
+        cache.put(key, entry)
+        return Self.answer(request, etag: entry.etag, body: body)
     }
 
     private static func compute(_ endpoint: ClinicEndpoint, window: DayWindow, _ repository: AnalyticsRepository) throws -> JSONValue {

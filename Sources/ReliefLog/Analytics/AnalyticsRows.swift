@@ -85,9 +85,10 @@ extension DayMapper {
 
 // MARK: Numbers
 
-/// 2 decimals, half away from zero (the team's reading of "rounded to 2 decimals").
+/// 2 decimals, half away from zero (our reading of "rounded to 2 decimals"). A small negative
+/// value rounds to -0.0, which would print as "-0.0": adding +0.0 makes it plain zero.
 func round2(_ value: Double) -> Double {
-    (value * 100).rounded(.toNearestOrAwayFromZero) / 100
+    (value * 100).rounded(.toNearestOrAwayFromZero) / 100 + 0.0
 }
 
 /// A rounded number, or `null`.

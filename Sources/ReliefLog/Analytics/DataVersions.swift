@@ -26,12 +26,8 @@ final class DataVersions: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Random per process: versions restart at 0, ETags of an earlier process must not match.
-    let instance: UInt64
 
-    init() {
-        instance = UInt64.random(in: .min ... .max)
-    }
+    init() {}
 
     /// The version of one patient's analytics.
     func patient(_ id: Int64) -> UInt64 {
