@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs `body` against a fresh application whose clock stands still at `now`.
+private func withAnalyticsApp(now: Int64, _ body: (AnalyticsAPI) async throws -> Void) async throws {
+    let app = try TestApp { $0.clock = { now } }
+    do {
+        try await body(AnalyticsAPI(try app.client()))
+    } catch {
+        await app.stop()
+        throw error
+    }
+    await app.stop()
+}
+
+/// Collects the comparisons of many analytics responses and reports every difference at once.
+private struct OracleRun {
+    let api: AnalyticsAPI
+    let label: String
+    var comparison = OracleComparison()
+    var queries = 0
+
+    /// GETs `path`, expects a 200 JSON answer, and compares its body with `expected`.
+    mutating func check(_ path: String, _ expected: Expected, context: String = "") async throws {
+        queries += 1
+        let response = try await api.get(path)
+        let where_ = "\(label) GET \(path)\(context.isEmpty ? "" : " [\(context)]")"
+        guard response.status == 200 else {
+            comparison.differences.append("\(where_): status \(response.status) \(response.text.prefix(300))")
+            return
+        }
+        if response.header("Content-Type") != "application/json; charset=utf-8" {
+            comparison.differences.append("\(where_): Content-Type \(response.header("Content-Type") ?? "(none)")")
+        }
+        if response.header("ETag") == nil { comparison.differences.append("\(where_): no ETag") }
+        let before = comparison.differences.count
+        comparison.compare(expected, response.json, "")
+        if comparison.differences.count > before {
+            let found = comparison.differences[before...].map { "    \($0)" }
+            comparison.differences.removeSubrange(before...)
+            comparison.differences.append("\(where_):\n" + found.joined(separator: "\n"))
+        }
+    }
+
+    func report(sourceLocation: SourceLocation = #_sourceLocation) {
+        print("[\(label)] \(queries) analytics responses, \(comparison.compared) fields compared, "
+              + "\(comparison.differences.count) responses differ, \(comparison.halfWayAllowances.count) half-way roundings allowed")
+        for allowance in comparison.halfWayAllowances { print("[\(label)] allowed: \(allowance)") }
+        if !comparison.differences.isEmpty {
+            let text = comparison.differences.prefix(40).joined(separator: "\n")
+            print("[\(label)] DIFFERENCES (expected = oracle):\n\(text)")
+            Issue.record("\(comparison.differences.count) analytics responses differ from the oracle:\n\(text)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+@Suite("Analytics: generated diaries against an independent oracle")
+struct AnalyticsOracleTests {
+    /// (seed, clock). The clocks sit next to DST changes: 2026-04-06T11:30Z is the day after
+    /// Sydney and Chatham left DST (and already 7 April in Chatham); 2025-11-02T05:30Z is half an
+    /// hour before New York leaves DST, a week after Berlin did.
+    static let scenarios: [(seed: UInt64, now: Int64)] = [
+        (0xA1A1_7C5E_0001, 1_775_475_000_000),
+        (0xA1A1_7C5E_0002, 1_762_061_400_000),
+    ]
+
+    @Test("every analytics field of generated diaries matches the oracle", arguments: 0..<2)
+    func generatedDiaries(scenario: Int) async throws {
+        let (seed, now) = Self.scenarios[scenario]
+        try await withAnalyticsApp(now: now) { api in
+            try await run(api: api, seed: seed, now: now)
+        }
+    }
+
+    private func run(api: AnalyticsAPI, seed: UInt64, now: Int64) async throws {
+        var generator = DiaryGenerator(seed: seed, now: now)
+        let span = 420 * DiaryGenerator.day
+        let day = DiaryGenerator.day
+
+        var therapistIds: [Int] = []
+        for index in 0..<5 { therapistIds.append(try await api.create("therapists", generator.therapist(active: index != 4))) }
+        _ = try await api.create("therapists", generator.therapist(active: false))  // without sessions
+
+        // One patient per zone, plus one without sessions and one with an empty diary.
+        let zones = DiaryGenerator.zones + [generator.random.pick(DiaryGenerator.zones), "Europe/Berlin"]
+        var created = (episodes: 0, sessions: 0)
+        for (index, zone) in zones.enumerated() {
+            let patientId = try await api.create("patients", generator.patient(zone))
+            if index == zones.count - 1 { continue }  // the empty diary
+            let days = ZoneDays(zone)
+            let transitions = generator.transitions(days, span: span)
+            for _ in 0..<50 {
+                let start = generator.start(days, transitions: transitions, span: span)
+                _ = try await api.create("episodes", generator.episode(patientId: patientId, startedAt: start))
+                created.episodes += 1
+            }
+            if index == zones.count - 2 { continue }  // no sessions
+            let first = generator.second(now - generator.ms(15 * day...200 * day))
+            var sessionStarts = [first]
+            for _ in 0..<20 { sessionStarts.append(generator.second(first + generator.ms(0...(now + 2 * day - first)))) }
+            for start in sessionStarts {
+                _ = try await api.create("sessions", generator.session(patientId: patientId, therapists: therapistIds, startedAt: start))
+                created.sessions += 1
+            }
+            // Episodes exactly on the edges of a session's 72 hours.
+            for _ in 0..<3 {
+                let session = generator.random.pick(sessionStarts)
+                for edge in [session, session + 72 * 3_600_000 - 1000, session + 72 * 3_600_000] where edge <= now + day / 2 {
+                    _ = try await api.create("episodes", generator.episode(patientId: patientId, startedAt: edge))
+                    created.episodes += 1
+                }
+            }
+        }
+
+        let data = try await api.readAll()
+        #expect(data.patients.count == zones.count)
+        #expect(data.episodes.count == created.episodes, "every created episode is listed once")
+        #expect(Set(data.episodes.map(\.id)).count == data.episodes.count)
+        #expect(data.sessions.count == created.sessions, "every created session is listed once")
+
+        var run = OracleRun(api: api, label: "seed \(String(seed, radix: 16))")
+        for patient in data.patients {
+            let diary = PatientDiary(patient: patient, data: data)
+            try await checkPatient(&run, diary, &generator, now: now)
+        }
+        try await checkClinic(&run, ClinicOracle(data: data), &generator, now: now)
+        print("[\(run.label)] \(data.patients.count) diaries, \(data.episodes.count) episodes, \(data.sessions.count) sessions, \(data.therapists.count) therapists")
+        run.report()
+        #expect(run.comparison.compared > 5_000, "the oracle compared too little: \(run.comparison.compared)")
+    }
+
+    private func checkPatient(_ run: inout OracleRun, _ diary: PatientDiary, _ generator: inout DiaryGenerator, now: Int64) async throws {
+        let base = "/v1/patients/\(diary.patient.id)/analytics"
+        let context = "patient \(diary.patient.id) \(diary.patient.timezone)"
+        let today = diary.today(now)
+        func date(_ day: DayNumber) -> String { CivilDay.format(day) }
+        func query(_ parameters: [(String, String)]) -> String {
+            parameters.isEmpty ? "" : "?" + parameters.map { "\($0.0)=\(AnalyticsAPI.encode($0.1))" }.joined(separator: "&")
+        }
+
+        // Windows: random ones, ones cut at DST changes, and timestamps instead of dates.
+        var windows: [(from: String, to: String)] = []
+        for _ in 0..<3 {
+            let from = today - generator.int(0...400)
+            windows.append((date(from), date(from + generator.int(1...120))))
+        }
+        for transition in generator.transitions(diary.days, span: 420 * DiaryGenerator.day).suffix(2) {
+            let local = diary.days.day(transition)
+            windows.append((date(local - generator.int(0...2)), date(local + generator.int(1...3))))
+        }
+        let fromInstant = now - generator.ms(0...200 * DiaryGenerator.day)
+        windows.append((generator.timestamp(fromInstant), generator.timestamp(fromInstant + generator.ms(2 * DiaryGenerator.day...90 * DiaryGenerator.day))))
+
+        // summary
+        try await run.check("\(base)/summary", diary.summary(diary.defaultSummaryWindow(now: now)), context: context)
+        for (from, to) in windows {
+            try await run.check("\(base)/summary" + query([("from", from), ("to", to)]),
+                                diary.summary(diary.queryDay(from)..<diary.queryDay(to)), context: context)
+        }
+
+        // trends
+        for bucket in PatientDiary.Bucket.allCases {
+            try await run.check("\(base)/trends?bucket=\(bucket.rawValue)", diary.trends(bucket, diary.defaultTrendsWindow(bucket, now: now)), context: context)
+            let length = [PatientDiary.Bucket.day: 45, .week: 200, .month: 500][bucket]!
+            let from = today - generator.int(0...400)
+            let to = from + generator.int(1...length)
+            try await run.check("\(base)/trends" + query([("bucket", bucket.rawValue), ("from", date(from)), ("to", date(to))]),
+                                diary.trends(bucket, from..<to), context: context)
+        }
+        try await run.check("\(base)/trends", diary.trends(.week, diary.defaultTrendsWindow(.week, now: now)), context: context + ", default bucket")
+        let (from, to) = windows[windows.count - 2]
+        try await run.check("\(base)/trends" + query([("from", from), ("to", to)]),
+                            diary.trends(.week, diary.queryDay(from)..<diary.queryDay(to)), context: context + ", default bucket")
+
+        // massage-effect
+        try await run.check("\(base)/massage-effect", diary.massageEffect(baselineDays: 28, windowDays: 28, end: today + 1), context: context)
+        let firstDay = diary.sessions.map(\.day).min() ?? today
+        for _ in 0..<2 {
+            let baselineDays = generator.int(1...90)
+            let windowDays = generator.int(1...120)
+            let end = firstDay + generator.int(-3...(today + 5 - firstDay))
+            try await run.check("\(base)/massage-effect" + query([("baselineDays", "\(baselineDays)"), ("windowDays", "\(windowDays)"), ("to", date(end))]),
+                                diary.massageEffect(baselineDays: baselineDays, windowDays: windowDays, end: end), context: context)
+        }
+        let toInstant = now - generator.ms(0...30 * DiaryGenerator.day)
+        let toText = generator.timestamp(toInstant)
+        try await run.check("\(base)/massage-effect" + query([("to", toText)]),
+                            diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.queryDay(toText)), context: context)
+    }
+
+    private func checkClinic(_ run: inout OracleRun, _ clinic: ClinicOracle, _ generator: inout DiaryGenerator, now: Int64) async throws {
+        let today = ZoneDays.utc.day(now)
+        var windows: [(path: String, window: Range<DayNumber>)] = [("", ClinicOracle.defaultWindow(now: now))]
+        for _ in 0..<2 {
+            let from = today - generator.int(0...400)
+            let to = from + generator.int(1...200)
+            windows.append(("?from=\(CivilDay.format(from))&to=\(CivilDay.format(to))", from..<to))
+        }
+        let fromText = generator.timestamp(now - generator.ms(30 * DiaryGenerator.day...300 * DiaryGenerator.day))
+        let toText = generator.timestamp(now)
+        windows.append(("?from=\(AnalyticsAPI.encode(fromText))&to=\(AnalyticsAPI.encode(toText))",
+                        ClinicOracle.queryDay(fromText)..<ClinicOracle.queryDay(toText)))
+        for (query, window) in windows {
+            try await run.check("/v1/analytics/overview\(query)", clinic.overview(window))
+            try await run.check("/v1/analytics/techniques\(query)", clinic.techniques(window))
+            try await run.check("/v1/analytics/therapists\(query)", clinic.therapists(window))
+        }
+    }
+}
