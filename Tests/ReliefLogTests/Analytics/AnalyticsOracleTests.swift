@@ -119,6 +119,21 @@ struct AnalyticsOracleTests {
         #expect(Set(data.episodes.map(\.id)).count == data.episodes.count)
         #expect(data.sessions.count == created.sessions, "every created session is listed once")
 
+        // The oracle's day numbers agree with Foundation's Calendar for every generated instant
+        // (a second method, so a slip in the offset arithmetic cannot hide behind both sides).
+        for patient in data.patients {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: patient.timezone)!
+            let days = ZoneDays(patient.timezone)
+            let instants = data.episodes.filter { $0.patientId == patient.id }.flatMap { [$0.startedAt] + ($0.endedAt.map { [$0] } ?? []) }
+                + data.sessions.filter { $0.patientId == patient.id }.map(\.startedAt)
+            for instant in instants {
+                let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(instant) / 1000))
+                #expect(CivilDay.number(year: parts.year!, month: parts.month!, day: parts.day!) == days.day(instant),
+                        "\(patient.timezone) \(instant): Calendar and the oracle disagree on the local date")
+            }
+        }
+
         var run = OracleRun(api: api, label: "seed \(String(seed, radix: 16))")
         for patient in data.patients {
             let diary = PatientDiary(patient: patient, data: data)
