@@ -1,0 +1,35 @@
+-- The clinic-wide aggregates of /v1/analytics/{overview,techniques,therapists} over their default
+-- window (the 28 UTC days ending with today), written directly in SQL for the sqlite3 shell:
+-- the floor the endpoints are compared with (bench/run-analytics.sh runs it with `.timer on`).
+-- Means use avg() over the differences, which skips rows where either value is NULL (API.md:
+-- "only sessions with both").
+.headers off
+.mode list
+CREATE TEMP TABLE IF NOT EXISTS w AS
+SELECT (unixepoch(date('now')) / 86400 - 27) * 86400000 AS f,
+       (unixepoch(date('now')) / 86400 + 1) * 86400000 AS t,
+       28 * 86400000 AS len;
+.timer on
+-- overview (with the previous window)
+SELECT (SELECT count(*) FROM patients),
+       (SELECT count(*) FROM therapists WHERE active = 1),
+       (SELECT count(*) FROM episodes, w WHERE started_at_ms >= w.f AND started_at_ms < w.t),
+       (SELECT round(avg(intensity), 2) FROM episodes, w WHERE started_at_ms >= w.f AND started_at_ms < w.t),
+       (SELECT count(*) FROM sessions, w WHERE started_at_ms >= w.f AND started_at_ms < w.t),
+       (SELECT round(avg(pain_before - pain_after), 2) FROM sessions, w WHERE started_at_ms >= w.f AND started_at_ms < w.t),
+       (SELECT count(*) FROM episodes, w WHERE started_at_ms >= w.f - w.len AND started_at_ms < w.f),
+       (SELECT round(avg(intensity), 2) FROM episodes, w WHERE started_at_ms >= w.f - w.len AND started_at_ms < w.f),
+       (SELECT count(*) FROM sessions, w WHERE started_at_ms >= w.f - w.len AND started_at_ms < w.f),
+       (SELECT round(avg(pain_before - pain_after), 2) FROM sessions, w WHERE started_at_ms >= w.f - w.len AND started_at_ms < w.f);
+-- techniques
+SELECT j.value, count(*), count(DISTINCT s.patient_id), round(avg(s.pain_before - s.pain_after), 2),
+       round(avg(s.stress_before - s.stress_after), 2)
+FROM w, sessions AS s, json_each(s.techniques) AS j
+WHERE s.started_at_ms >= w.f AND s.started_at_ms < w.t
+GROUP BY j.value ORDER BY 2 DESC, 1;
+-- therapists
+SELECT s.therapist_id, t.name, count(*), count(DISTINCT s.patient_id), round(avg(s.pain_before - s.pain_after), 2),
+       round(avg(s.stress_before - s.stress_after), 2)
+FROM w, sessions AS s JOIN therapists AS t ON t.id = s.therapist_id
+WHERE s.kind = 'professional' AND s.started_at_ms >= w.f AND s.started_at_ms < w.t
+GROUP BY s.therapist_id ORDER BY 3 DESC, 1;
