@@ -23,10 +23,12 @@ public final class Application: Sendable {
     private let accessLog: AccessLog?
     private let logger: Logger
     private let lifecycle: Lifecycle
+    /// The analytics endpoints' cache and computation counter (tests read it).
+    let analytics: AnalyticsService
 
     fileprivate init(
         configuration: AppConfiguration, database: DatabasePool, routes: [Router.RouteDescription],
-        server: HTTPServer, accessLog: AccessLog?, logger: Logger, lifecycle: Lifecycle
+        server: HTTPServer, accessLog: AccessLog?, logger: Logger, lifecycle: Lifecycle, analytics: AnalyticsService
     ) {
         self.configuration = configuration
         self.database = database
@@ -35,6 +37,7 @@ public final class Application: Sendable {
         self.accessLog = accessLog
         self.logger = logger
         self.lifecycle = lifecycle
+        self.analytics = analytics
     }
 
     /// Binds the listening socket and starts serving; returns the bound port.
@@ -81,7 +84,10 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         database: database, metrics: metrics, lifecycle: lifecycle,
         expectedMigrations: migrator.migrations.count, openAPI: openAPI
     ).register(in: &api)
-    RecordsRoutes(database: database, now: configuration.clock).register(in: &api)
+    let versions = DataVersions()
+    RecordsRoutes(database: database, now: configuration.clock, versions: versions).register(in: &api)
+    let analytics = AnalyticsService(database: database, versions: versions, clock: configuration.clock)
+    AnalyticsRoutes(service: analytics).register(in: &api)
 
     let router = api.router.build(logger: logger)
     openAPI.publish(OpenAPI.document(operations: api.operations, version: reliefLogVersion))
@@ -93,7 +99,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         configuration: httpConfiguration, responder: router, observer: ObserverGroup(observers), logger: logger)
     return Application(
         configuration: configuration, database: database, routes: router.routes, server: server,
-        accessLog: accessLog, logger: logger, lifecycle: lifecycle)
+        accessLog: accessLog, logger: logger, lifecycle: lifecycle, analytics: analytics)
 }
 
 func loadMigrator(_ configuration: AppConfiguration) throws(StartupError) -> Migrator {

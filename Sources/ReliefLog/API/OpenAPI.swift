@@ -83,6 +83,7 @@ enum Schemas {
         schemas["Problem"] = problem
         schemas["Health"] = health
         for (name, schema) in records { schemas[name] = schema }
+        for (name, schema) in analytics { schemas[name] = schema }
         return schemas
     }
 

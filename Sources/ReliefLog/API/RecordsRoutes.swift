@@ -10,6 +10,8 @@ struct RecordsRoutes {
     let database: DatabasePool
     /// The current time in epoch milliseconds; injectable so tests can fix it.
     var now: @Sendable () -> Int64 = RecordsRoutes.wallClock
+    /// Bumped after every committed write, for the analytics' ETags and cache.
+    var versions: DataVersions
 
     @Sendable static func wallClock() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
@@ -71,6 +73,7 @@ struct RecordsRoutes {
     private func register<R: RecordResource>(_ type: R.Type, in api: inout APIBuilder) {
         let database = database
         let clock = now
+        let versions = versions
         let collectionPath = "/v1/\(R.collection)"
         let itemPath = "/v1/\(R.collection)/{id}"
         let scope = "POST \(collectionPath)"
@@ -138,6 +141,7 @@ struct RecordsRoutes {
                 }
                 return Created(status: 201, body: bytes, replayed: false)
             }
+            if !created.replayed { versions.recordWritten(R.self, body: created.body) }
             var response = RecordsRoutes.response(created.body, status: created.status, etag: ETag.of(created.body))
             if let value = try? JSON.parse(created.body), let id = value.objectValue?["id"]?.int64Value {
                 response.headers.add("Location", "\(collectionPath)/\(id)")
@@ -229,6 +233,7 @@ struct RecordsRoutes {
                 if fields == current.fields { return currentBody }
                 return JSON.serialize(try R.update(id, fields, now: now, connection).json)
             }
+            versions.recordWritten(R.self, body: body, patch: patch)
             return RecordsRoutes.response(body, etag: ETag.of(body))
         }
 
@@ -258,6 +263,7 @@ struct RecordsRoutes {
                 }
                 try R.delete(id, connection)
             }
+            versions.recordDeleted(R.self, id: id)
             return .empty(status: 204, headers: ["Cache-Control": "no-store"])
         }
     }

@@ -1,0 +1,110 @@
+import HTTP
+
+/// A `from`/`to` query value: a calendar date, or an instant that stands for the date
+/// containing it (in the patient's zone, or UTC for clinic-wide windows).
+enum DateParameter: Sendable, Hashable {
+    case date(LocalDay)
+    case instant(Int64)
+
+    func day(in zone: Zone) -> LocalDay {
+        switch self {
+        case .date(let day): day
+        case .instant(let instant): zone.day(instant)
+        }
+    }
+}
+
+extension QueryParameters {
+    /// A date (`YYYY-MM-DD`) or an RFC 3339 timestamp; errors are collected as usual.
+    mutating func dateParameter(_ name: String) -> DateParameter? {
+        guard let instant = dateOrTimestamp(name), let text = string(name) else { return nil }
+        // `Timestamp.parseDateOrTimestamp` reads exactly the 10-byte values as dates.
+        return text.utf8.count == 10 ? .date(Days.floorDivide(instant, Timestamp.millisecondsPerDay)) : .instant(instant)
+    }
+}
+
+/// The limits on windows (notes/analytics-interpretation.md "Errors").
+enum AnalyticsLimits {
+    static let maximumWindowDays: Int64 = 36_600
+    static let maximumBuckets: Int64 = 5_000
+    static let comparisonDays: ClosedRange<Int> = 1...3650
+}
+
+/// A 400 naming the query parameter at fault, shaped like `QueryParameters.finish()`'s.
+func invalidQuery(_ field: String, _ message: String) -> Problem {
+    Problem(
+        status: 400, type: "urn:relieflog:problem:invalid-query", title: "Invalid query parameters",
+        detail: "1 query parameter is invalid.", errors: [Problem.FieldError(field: "/" + field, message: message)])
+}
+
+/// Resolves `from`/`to` against defaults and checks the window; a window error names `from`
+/// when it was given, `to` otherwise.
+func resolveWindow(
+    from: DateParameter?, to: DateParameter?, zone: Zone, defaults: DayWindow
+) throws(Problem) -> DayWindow {
+    let window = DayWindow(from: from?.day(in: zone) ?? defaults.from, to: to?.day(in: zone) ?? defaults.to)
+    let field = from != nil ? "from" : "to"
+    guard window.from < window.to else {
+        throw invalidQuery(field, "the window is empty: from must be a date before to (to is exclusive)")
+    }
+    guard window.days <= AnalyticsLimits.maximumWindowDays else {
+        throw invalidQuery(field, "the window must not be longer than \(AnalyticsLimits.maximumWindowDays) days")
+    }
+    return window
+}
+
+/// A per-patient analytics request as parsed from the query string, before the patient's
+/// time zone and "today" give it concrete dates.
+enum PatientAnalyticsRequest: Sendable, Hashable {
+    case summary(from: DateParameter?, to: DateParameter?)
+    case trends(bucket: TrendBucket, from: DateParameter?, to: DateParameter?)
+    case massageEffect(baselineDays: Int64, windowDays: Int64, to: DateParameter?)
+
+    /// The same request with concrete local dates.
+    enum Resolved: Sendable, Hashable {
+        case summary(DayWindow)
+        case trends(TrendBucket, DayWindow)
+        case massageEffect(end: LocalDay, baselineDays: Int64, windowDays: Int64)
+
+        /// What the result depends on besides the data: part of the ETag and of the
+        /// validity check of a cached result.
+        var canonical: String {
+            switch self {
+            case .summary(let w): "summary from=\(w.from) to=\(w.to)"
+            case .trends(let b, let w): "trends bucket=\(b.rawValue) from=\(w.from) to=\(w.to)"
+            case .massageEffect(let end, let b, let w): "massage-effect end=\(end) baseline=\(b) window=\(w)"
+            }
+        }
+    }
+
+    /// Applies the defaults (which depend on today's local date) and checks the windows.
+    func resolve(zone: Zone, now: Int64) throws(Problem) -> Resolved {
+        let today = zone.day(now)
+        switch self {
+        case .summary(let from, let to):
+            return .summary(try resolveWindow(from: from, to: to, zone: zone, defaults: DayWindow(from: today - 27, to: today + 1)))
+        case .trends(let bucket, let from, let to):
+            let window = try resolveWindow(from: from, to: to, zone: zone, defaults: bucket.defaultWindow(today: today))
+            guard bucket.count(window) <= AnalyticsLimits.maximumBuckets else {
+                throw invalidQuery(
+                    from != nil ? "from" : "to",
+                    "the window must not span more than \(AnalyticsLimits.maximumBuckets) \(bucket.rawValue) buckets")
+            }
+            return .trends(bucket, window)
+        case .massageEffect(let baselineDays, let windowDays, let to):
+            return .massageEffect(end: to?.day(in: zone) ?? today + 1, baselineDays: baselineDays, windowDays: windowDays)
+        }
+    }
+}
+
+/// A clinic-wide analytics request: a window of UTC dates.
+struct ClinicAnalyticsRequest: Sendable, Hashable {
+    var from: DateParameter?
+    var to: DateParameter?
+
+    /// Default: the 28 UTC days ending with today (UTC).
+    func resolve(now: Int64) throws(Problem) -> DayWindow {
+        let today = Days.utc(now)
+        return try resolveWindow(from: from, to: to, zone: .utc, defaults: DayWindow(from: today - 27, to: today + 1))
+    }
+}

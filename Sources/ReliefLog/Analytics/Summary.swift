@@ -1,0 +1,133 @@
+import JSON
+
+/// `GET /v1/patients/{id}/analytics/summary` (API.md "Analytics"; definitions in
+/// notes/analytics-interpretation.md "Summary").
+enum SummaryAnalysis {
+    /// Medication-overuse thresholds in days per 30 (ICHD-3 8.2).
+    static func overuseThreshold(_ medicationClass: String) -> Int? {
+        switch medicationClass {
+        case "triptan", "ergot", "opioid", "combination_analgesic": 10
+        case "simple_analgesic", "nsaid": 15
+        default: nil
+        }
+    }
+
+    /// - Parameters:
+    ///   - episodes: every episode that may cover a date of the window (those starting up to
+    ///     14 days before it included); others are ignored.
+    ///   - tags: triggers, symptoms and medication classes of those episodes.
+    ///   - sessions: sessions around the window; those outside it are ignored.
+    static func compute(
+        patientId: Int64, window: DayWindow, zone: Zone,
+        episodes rows: [EpisodeRow], tags: [EpisodeTag], sessions sessionRows: [SessionRow]
+    ) -> JSONValue {
+        var mapper = zone.mapper()
+        let all = mapper.episodes(rows)
+        let inWindow = all.filter { window.contains($0.startDay) }
+        let startDays = Dictionary(inWindow.map { ($0.row.id, $0.startDay) }, uniquingKeysWith: { a, _ in a })
+
+        var intensity = Mean()
+        var duration: (sum: Int64, count: Int) = (0, 0)
+        var aura = 0
+        var medicationDays = Set<LocalDay>()
+        for episode in inWindow {
+            intensity.add(episode.row.intensity)
+            if let endedAt = episode.row.endedAt {
+                duration.sum += endedAt - episode.row.startedAt
+                duration.count += 1
+            }
+            if episode.row.aura { aura += 1 }
+            if episode.row.hasMedication { medicationDays.insert(episode.startDay) }
+        }
+        let intensities = inWindow.map(\.row.intensity).sorted()
+        let median: Double? = intensities.isEmpty
+            ? nil
+            : intensities.count % 2 == 1
+                ? Double(intensities[intensities.count / 2])
+                : Double(intensities[intensities.count / 2 - 1] + intensities[intensities.count / 2]) / 2
+
+        // Each slug once per episode; only episodes starting in the window.
+        var triggerEpisodes: [String: Set<Int64>] = [:]
+        var symptomEpisodes: [String: Set<Int64>] = [:]
+        var classDays: [String: Set<LocalDay>] = [:]
+        for tag in tags {
+            guard let day = startDays[tag.episodeId] else { continue }
+            switch tag.kind {
+            case .trigger: triggerEpisodes[tag.value, default: []].insert(tag.episodeId)
+            case .symptom: symptomEpisodes[tag.value, default: []].insert(tag.episodeId)
+            case .medicationClass: classDays[tag.value, default: []].insert(day)
+            }
+        }
+
+        var mapperForSessions = zone.mapper()
+        let sessions = mapperForSessions.sessions(sessionRows).filter { window.contains($0.day) }
+        var pain = Mean()
+        var stress = Mean()
+        var professional = 0
+        var minutes = 0
+        for session in sessions {
+            if session.row.professional { professional += 1 }
+            minutes += session.row.durationMinutes
+            pain.add(session.row.painDrop)
+            stress.add(session.row.stressDrop)
+        }
+
+        let migraineDays = window.migraineDays(all)
+        var object = JSONObject()
+        object.append("patientId", JSONValue(patientId))
+        object.append("from", .string(Days.format(window.from)))
+        object.append("to", .string(Days.format(window.to)))
+        object.append("days", JSONValue(window.days))
+        object.append("episodes", JSONValue(inWindow.count))
+        object.append("migraineDays", JSONValue(migraineDays))
+        object.append("monthlyMigraineDays", rounded(window.monthly(migraineDays)))
+        object.append("meanIntensity", rounded(intensity.value))
+        object.append("medianIntensity", rounded(median))
+        object.append(
+            "meanDurationHours",
+            rounded(duration.count == 0 ? nil : Double(duration.sum) / Double(duration.count) / 3_600_000))
+        object.append("auraEpisodes", JSONValue(aura))
+        object.append("topTriggers", top(triggerEpisodes, name: "trigger", episodes: inWindow.count))
+        object.append("topSymptoms", top(symptomEpisodes, name: "symptom", episodes: inWindow.count))
+        object.append("medicationDays", JSONValue(medicationDays.count))
+        object.append("medicationOveruse", overuse(classDays, windowDays: window.days))
+        object.append("sessions", JSONValue(sessions.count))
+        object.append("professionalSessions", JSONValue(professional))
+        object.append("selfSessions", JSONValue(sessions.count - professional))
+        object.append("sessionMinutes", JSONValue(minutes))
+        object.append("meanPainDrop", rounded(pain.value))
+        object.append("meanStressDrop", rounded(stress.value))
+        object.append("note", .string(analyticsNote))
+        return .object(object)
+    }
+
+    /// At most 10, by count descending then name.
+    static func top(_ counts: [String: Set<Int64>], name: String, episodes: Int) -> JSONValue {
+        let sorted = counts.map { (name: $0.key, count: $0.value.count) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
+            .prefix(10)
+        return .array(sorted.map { item in
+            var object = JSONObject()
+            object.append(name, .string(item.name))
+            object.append("count", JSONValue(item.count))
+            object.append("share", rounded(Double(item.count) / Double(episodes)))
+            return .object(object)
+        })
+    }
+
+    /// One item per medication class, by class name.
+    static func overuse(_ classDays: [String: Set<LocalDay>], windowDays: Int64) -> JSONValue {
+        .array(classDays.keys.sorted().map { medicationClass in
+            let days = classDays[medicationClass]?.count ?? 0
+            let per30 = Double(days) * 30 / Double(windowDays)
+            let threshold = overuseThreshold(medicationClass)
+            var object = JSONObject()
+            object.append("class", .string(medicationClass))
+            object.append("days", JSONValue(days))
+            object.append("daysPer30", rounded(per30))
+            object.append("threshold", JSONValue(threshold))
+            object.append("exceeded", .bool(threshold.map { per30 >= Double($0) } ?? false))
+            return .object(object)
+        })
+    }
+}
