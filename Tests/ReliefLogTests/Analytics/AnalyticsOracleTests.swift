@@ -15,7 +15,7 @@ private func withAnalyticsApp(now: Int64, _ body: (AnalyticsAPI) async throws ->
 }
 
 /// Collects the comparisons of many analytics responses and reports every difference at once.
-private struct OracleRun {
+struct OracleRun {
     let api: AnalyticsAPI
     let label: String
     var comparison = OracleComparison()
