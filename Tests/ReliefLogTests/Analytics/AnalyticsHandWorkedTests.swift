@@ -318,6 +318,88 @@ struct AnalyticsHandWorkedTests {
         }
     }
 
+    // Boundaries, UTC patients, read at 2026-06-30T12:00Z.
+    //
+    // Overuse over [06-01, 06-22), 21 days. A triptan on 7 distinct start dates (06-01 twice,
+    // 04, 07, 10, 13, 16, 19): 7 × 30 / 21 = 10 exactly = the threshold → exceeded. NSAID on 06-04
+    // and 06-07: 2 × 30 / 21 = 2.857 → 2.86 of 15. "other" on 06-10: no threshold. A medication
+    // without a class on 06-13 only adds to medicationDays (7 dates, all listing something).
+    //
+    // Responder: first session 05-01T10:00Z, F = 05-01. Baseline [04-03, 05-01): one-day episodes on
+    // 04-05, 04-10, 04-15, 04-20 → 4 days, MMD 4. Follow-up to 06-01, 28 days: [05-04, 06-01):
+    // episodes 05-10, 05-20 → MMD 2. Change −2, percent −2 / 4 × 100 = −50 exactly → responder.
+    // The 05-02 episode is in neither window but within 72 h of the session (→ 1 per session).
+    // The 06-10 session is after `to`: sessions since F = 1 (swedish, pain 5 → 3, no stress).
+    // Baseline episodes per 72 h: 4 × 3 / 28 = 0.4286 → 0.43.
+    static let boundaryNow: Int64 = 1_782_820_800_000  // 2026-06-30T12:00:00Z
+
+    @Test("boundaries: overuse at exactly its threshold, a responder at exactly -50 %")
+    func boundaries() async throws {
+        try await withApp(now: Self.boundaryNow) { api in
+            let overusePatient = try await api.create("patients", ["displayName": "Overuse"])
+            func episode(_ patient: Int, _ day: String, hour: String = "08", _ medications: [[String: Any]] = []) async throws {
+                _ = try await api.create("episodes", ["patientId": patient, "startedAt": "2026-\(day)T\(hour):00:00Z",
+                                                      "endedAt": "2026-\(day)T\(hour):30:00Z", "intensity": 5, "medications": medications])
+            }
+            let triptan: [String: Any] = ["name": "Sumatriptan", "class": "triptan"]
+            let nsaid: [String: Any] = ["name": "Ibuprofen", "class": "nsaid"]
+            try await episode(overusePatient, "06-01", [triptan])
+            try await episode(overusePatient, "06-01", hour: "20", [triptan])
+            try await episode(overusePatient, "06-04", [triptan, nsaid])
+            try await episode(overusePatient, "06-07", [nsaid, triptan])
+            try await episode(overusePatient, "06-10", [triptan, ["name": "Feverfew", "class": "other"]])
+            try await episode(overusePatient, "06-13", [triptan, ["name": "Tea"]])
+            try await episode(overusePatient, "06-16", [triptan])
+            try await episode(overusePatient, "06-19", [triptan])
+            try await episode(overusePatient, "06-22", [triptan])  // the window's end: excluded
+
+            let responder = try await api.create("patients", ["displayName": "Responder", "timezone": "UTC"])
+            for day in ["04-05", "04-10", "04-15", "04-20", "05-02", "05-10", "05-20"] { try await episode(responder, day) }
+            _ = try await api.create("sessions", ["patientId": responder, "kind": "self", "startedAt": "2026-05-01T10:00:00Z",
+                                                  "durationMinutes": 15, "techniques": ["swedish"], "painBefore": 5, "painAfter": 3])
+            _ = try await api.create("sessions", ["patientId": responder, "kind": "self", "startedAt": "2026-06-10T10:00:00Z",
+                                                  "durationMinutes": 15, "techniques": ["scalp"], "painBefore": 9, "painAfter": 0])
+
+            let data = try await api.readAll()
+            let overuse = PatientDiary(patient: data.patients[0], data: data)
+            let window = CivilDay.parse("2026-06-01")!..<CivilDay.parse("2026-06-22")!
+            let oracle = overuse.summary(window)
+            var handRun = OracleComparison()
+            // Only the medication members are hand-worked here; the rest of the summary is the oracle's.
+            let hand: Expected = .object([
+                ("days", .int(21)), ("episodes", .int(8)), ("medicationDays", .int(7)),
+                ("medicationOveruse", .array([
+                    .object([("class", .string("nsaid")), ("days", .int(2)), ("daysPer30", n(2.86)), ("threshold", .int(15)), ("exceeded", .bool(false))]),
+                    .object([("class", .string("other")), ("days", .int(1)), ("daysPer30", n(1.43)), ("threshold", .int(nil)), ("exceeded", .bool(false))]),
+                    .object([("class", .string("triptan")), ("days", .int(7)), ("daysPer30", n(10)), ("threshold", .int(10)), ("exceeded", .bool(true))]),
+                ])),
+            ])
+            handRun.compare(hand, render(oracle), "")
+            #expect(handRun.differences.isEmpty, "oracle: \(handRun.differences)")
+            let path = "/v1/patients/\(overusePatient)/analytics/summary?from=2026-06-01&to=2026-06-22"
+            try await expectBoth(api, path, hand: hand, oracle: oracle)
+            try await expectBoth(api, path, hand: oracle, oracle: oracle)
+
+            let diary = PatientDiary(patient: data.patients[1], data: data)
+            let effect: Expected = .object([
+                ("firstSessionAt", .instant(PropertyTimestamp.parse("2026-05-01T10:00:00Z")!)),
+                ("baseline", .object([("from", .string("2026-04-03")), ("to", .string("2026-05-01")), ("days", .int(28)), ("migraineDays", .int(4)),
+                                      ("monthlyMigraineDays", n(4)), ("episodes", .int(4)), ("meanIntensity", n(5))])),
+                ("followUp", .object([("from", .string("2026-05-04")), ("to", .string("2026-06-01")), ("days", .int(28)), ("migraineDays", .int(2)),
+                                      ("monthlyMigraineDays", n(2)), ("episodes", .int(2)), ("meanIntensity", n(5))])),
+                ("mmdChange", n(-2)), ("mmdPercentChange", n(-50)), ("responder50", .bool(true)),
+                ("sessions", .int(1)), ("meanPainDrop", n(2)), ("meanStressDrop", n(nil)),
+                ("episodesWithin72hPerSession", n(1)), ("baselineEpisodesPer72h", n(0.43)),
+                ("byTechnique", .array([
+                    .object([("technique", .string("swedish")), ("sessions", .int(1)), ("meanPainDrop", n(2)), ("meanStressDrop", n(nil))]),
+                ])),
+                ("note", note),
+            ])
+            try await expectBoth(api, "/v1/patients/\(responder)/analytics/massage-effect?to=2026-06-01", hand: effect,
+                                 oracle: diary.massageEffect(baselineDays: 28, windowDays: 28, end: CivilDay.parse("2026-06-01")!))
+        }
+    }
+
     @Test("caching and errors: ETag, 304, a changed ETag after a write, 400 and 404 problems")
     func cachingAndErrors() async throws {
         try await withApp(now: Self.berlinNow) { api in
@@ -349,6 +431,16 @@ struct AnalyticsHandWorkedTests {
                 #expect(response.header("Content-Type") == "application/problem+json")
                 #expect(response.errorFields.contains(field), "trends?\(query) names \(field): \(response.text)")
             }
+            // Limits: a window of at most 36,600 days, at most 5,000 buckets.
+            // 2000-01-01 + 5,000 days = 2013-09-09; 1900-01-01 to 2000-12-31 is 36,889 days (1,212 months).
+            for query in ["bucket=day&from=2000-01-01&to=2013-09-10", "bucket=month&from=1900-01-01&to=2000-12-31"] {
+                let response = try await api.get("/v1/patients/\(patient)/analytics/trends?\(query)")
+                #expect(response.status == 400, "trends?\(query): \(response.status) \(response.text.prefix(200))")
+                #expect(response.header("Content-Type") == "application/problem+json")
+            }
+            let longest = try await api.get("/v1/patients/\(patient)/analytics/trends?bucket=day&from=2000-01-01&to=2013-09-09")
+            #expect(longest.status == 200, "5,000 daily buckets are allowed: \(longest.status) \(longest.text.prefix(200))")
+            #expect((longest.object["buckets"] as? [Any])?.count == 5000)
             for query in ["baselineDays=0", "windowDays=3651"] {
                 let response = try await api.get("/v1/patients/\(patient)/analytics/massage-effect?\(query)")
                 #expect(response.status == 400, "massage-effect?\(query): \(response.status)")

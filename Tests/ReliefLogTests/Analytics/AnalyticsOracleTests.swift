@@ -20,10 +20,12 @@ struct OracleRun {
     let label: String
     var comparison = OracleComparison()
     var queries = 0
+    var coverage: [String: Int] = [:]
 
     /// GETs `path`, expects a 200 JSON answer, and compares its body with `expected`.
     mutating func check(_ path: String, _ expected: Expected, context: String = "") async throws {
         queries += 1
+        expected.features(into: &coverage)
         let response = try await api.get(path)
         let where_ = "\(label) GET \(path)\(context.isEmpty ? "" : " [\(context)]")"
         guard response.status == 200 else {
@@ -47,6 +49,7 @@ struct OracleRun {
         print("[\(label)] \(queries) analytics responses, \(comparison.compared) fields compared, "
               + "\(comparison.differences.count) responses differ, \(comparison.halfWayAllowances.count) half-way roundings allowed")
         for allowance in comparison.halfWayAllowances { print("[\(label)] allowed: \(allowance)") }
+        print("[\(label)] coverage: " + coverage.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
         if !comparison.differences.isEmpty {
             let text = comparison.differences.prefix(40).joined(separator: "\n")
             print("[\(label)] DIFFERENCES (expected = oracle):\n\(text)")
