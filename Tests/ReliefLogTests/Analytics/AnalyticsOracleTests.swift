@@ -63,12 +63,14 @@ struct AnalyticsOracleTests {
     /// (seed, clock). The clocks sit next to DST changes: 2026-04-06T11:30Z is the day after
     /// Sydney and Chatham left DST (and already 7 April in Chatham); 2025-11-02T05:30Z is half an
     /// hour before New York leaves DST, a week after Berlin did.
+    /// 2024-03-01T03:30Z is still 29 February (a leap day) in New York, 1 March elsewhere.
     static let scenarios: [(seed: UInt64, now: Int64)] = [
         (0xA1A1_7C5E_0001, 1_775_475_000_000),
         (0xA1A1_7C5E_0002, 1_762_061_400_000),
+        (0xA1A1_7C5E_0003, 1_709_263_800_000),
     ]
 
-    @Test("every analytics field of generated diaries matches the oracle", arguments: 0..<2)
+    @Test("every analytics field of generated diaries matches the oracle", arguments: 0..<3)
     func generatedDiaries(scenario: Int) async throws {
         let (seed, now) = Self.scenarios[scenario]
         try await withAnalyticsApp(now: now) { api in
@@ -105,6 +107,17 @@ struct AnalyticsOracleTests {
             for start in sessionStarts {
                 _ = try await api.create("sessions", generator.session(patientId: patientId, therapists: therapistIds, startedAt: start))
                 created.sessions += 1
+            }
+            // Episodes ending exactly at a local midnight (which covers the new day) and just before it.
+            for _ in 0..<2 {
+                let localDay = Int64(days.day(now)) - generator.ms(1...60)
+                let midnight = days.instant(localMilliseconds: (localDay + 1) * day)
+                for end in [midnight, midnight - 1] {
+                    var body = generator.episode(patientId: patientId, startedAt: midnight - 2 * 3_600_000)
+                    body["endedAt"] = PropertyTimestamp.format(end, offsetMinutes: generator.random.pick(DiaryGenerator.offsets), fractionDigits: 3)
+                    _ = try await api.create("episodes", body)
+                    created.episodes += 1
+                }
             }
             // Episodes exactly on the edges of a session's 72 hours.
             for _ in 0..<3 {
