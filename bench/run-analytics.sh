@@ -89,8 +89,9 @@ row() {  # name, target ms, then the URLs
 }
 
 urls() {  # pattern with FROM and TO placeholders, window length in days, count, step in days
+    # Windows end 1, 2, ... steps before the default one (which the warm-up request fetched).
     local pattern=$1 length=$2 count=$3 step=${4:-1} k to from
-    for ((k = 0; k < count; k++)); do
+    for ((k = 1; k <= count; k++)); do
         to=$(day $((1 - k * step))); from=$(date -u -d "$to - $length days" +%F)
         local u=${pattern//FROM/$from}; echo "${u//TO/$to}"
     done
@@ -113,9 +114,9 @@ for patient in 1 500; do
     row "$label massage-effect" 10 "${URLS[@]}"
 done
 mapfile_urls "$BASE/v1/patients/1/analytics/trends?bucket=month&from=FROM&to=TO" 3660 "$N"
-row "patient 1 trends month, whole 10 y (121)" 10 "${URLS[@]}"
+row "stress: patient 1 trends month, whole 10 y (121)" 10 "${URLS[@]}"
 mapfile_urls "$BASE/v1/patients/1/analytics/summary?from=FROM&to=TO" 3660 "$N"
-row "patient 1 summary, whole 10 y" 10 "${URLS[@]}"
+row "stress: patient 1 summary, whole 10 y" 10 "${URLS[@]}"
 
 # --- 2. clinic-wide, and 4. the same aggregates in the sqlite3 shell ---------------------------
 declare -A ENDPOINT_MS

@@ -5,31 +5,32 @@
 -- "only sessions with both").
 .headers off
 .mode list
-CREATE TEMP TABLE IF NOT EXISTS w AS
-SELECT (unixepoch(date('now')) / 86400 - 27) * 86400000 AS f,
-       (unixepoch(date('now')) / 86400 + 1) * 86400000 AS t,
-       28 * 86400000 AS len;
+-- Bound parameters, as the server binds them: @f, @t the window [f, t), @p the previous one's start.
+.parameter init
+.parameter set @f "(unixepoch(date('now')) / 86400 - 27) * 86400000"
+.parameter set @t "(unixepoch(date('now')) / 86400 + 1) * 86400000"
+.parameter set @p "(unixepoch(date('now')) / 86400 - 55) * 86400000"
 .timer on
 -- overview (with the previous window)
 SELECT (SELECT count(*) FROM patients),
        (SELECT count(*) FROM therapists WHERE active = 1),
-       (SELECT count(*) FROM episodes, w WHERE started_at_ms >= w.f AND started_at_ms < w.t),
-       (SELECT round(avg(intensity), 2) FROM episodes, w WHERE started_at_ms >= w.f AND started_at_ms < w.t),
-       (SELECT count(*) FROM sessions, w WHERE started_at_ms >= w.f AND started_at_ms < w.t),
-       (SELECT round(avg(pain_before - pain_after), 2) FROM sessions, w WHERE started_at_ms >= w.f AND started_at_ms < w.t),
-       (SELECT count(*) FROM episodes, w WHERE started_at_ms >= w.f - w.len AND started_at_ms < w.f),
-       (SELECT round(avg(intensity), 2) FROM episodes, w WHERE started_at_ms >= w.f - w.len AND started_at_ms < w.f),
-       (SELECT count(*) FROM sessions, w WHERE started_at_ms >= w.f - w.len AND started_at_ms < w.f),
-       (SELECT round(avg(pain_before - pain_after), 2) FROM sessions, w WHERE started_at_ms >= w.f - w.len AND started_at_ms < w.f);
+       (SELECT count(*) FROM episodes WHERE started_at_ms >= @f AND started_at_ms < @t),
+       (SELECT round(avg(intensity), 2) FROM episodes WHERE started_at_ms >= @f AND started_at_ms < @t),
+       (SELECT count(*) FROM sessions WHERE started_at_ms >= @f AND started_at_ms < @t),
+       (SELECT round(avg(pain_before - pain_after), 2) FROM sessions WHERE started_at_ms >= @f AND started_at_ms < @t),
+       (SELECT count(*) FROM episodes WHERE started_at_ms >= @p AND started_at_ms < @f),
+       (SELECT round(avg(intensity), 2) FROM episodes WHERE started_at_ms >= @p AND started_at_ms < @f),
+       (SELECT count(*) FROM sessions WHERE started_at_ms >= @p AND started_at_ms < @f),
+       (SELECT round(avg(pain_before - pain_after), 2) FROM sessions WHERE started_at_ms >= @p AND started_at_ms < @f);
 -- techniques
 SELECT j.value, count(*), count(DISTINCT s.patient_id), round(avg(s.pain_before - s.pain_after), 2),
        round(avg(s.stress_before - s.stress_after), 2)
-FROM w, sessions AS s, json_each(s.techniques) AS j
-WHERE s.started_at_ms >= w.f AND s.started_at_ms < w.t
+FROM sessions AS s, json_each(s.techniques) AS j
+WHERE s.started_at_ms >= @f AND s.started_at_ms < @t
 GROUP BY j.value ORDER BY 2 DESC, 1;
 -- therapists
 SELECT s.therapist_id, t.name, count(*), count(DISTINCT s.patient_id), round(avg(s.pain_before - s.pain_after), 2),
        round(avg(s.stress_before - s.stress_after), 2)
-FROM w, sessions AS s JOIN therapists AS t ON t.id = s.therapist_id
-WHERE s.kind = 'professional' AND s.started_at_ms >= w.f AND s.started_at_ms < w.t
+FROM sessions AS s JOIN therapists AS t ON t.id = s.therapist_id
+WHERE s.kind = 'professional' AND s.started_at_ms >= @f AND s.started_at_ms < @t
 GROUP BY s.therapist_id ORDER BY 3 DESC, 1;
