@@ -85,6 +85,7 @@ struct AnalyticsFreshnessTests {
                     body = previous!.body
                 case 200:
                     body = response.json
+                    for problem in OracleRun.numberFormProblems(response.text) { run.numberForm.append("\(label): \(problem)") }
                     if let previous, response.header("ETag") == previous.etag {
                         run.comparison.differences.append("\(label): 200 with the ETag it was asked about (\(previous.etag))")
                     }

@@ -400,6 +400,25 @@ struct AnalyticsHandWorkedTests {
         }
     }
 
+    // A slope that rounds to zero from below. Daily buckets over [06-01, 06-29), 28 days, with one
+    // migraine day, 06-06 (index 5): x̄ = 13.5, Σ(x − x̄)² = 28 × (28² − 1) / 12 = 1827,
+    // Σ(x − x̄)(y − ȳ) = 5 − 13.5 = −8.5 (a single 1 among zeros), slope −8.5 / 1827 = −0.00465,
+    // which rounds to 0 and must be written 0 (or 0.0), not -0.0. One intensity point: null.
+    @Test("a slope rounding to zero from below is written as 0, not -0.0")
+    func negativeZero() async throws {
+        try await withApp(now: Self.boundaryNow) { api in
+            let patient = try await api.create("patients", ["displayName": "Flat"])
+            _ = try await api.create("episodes", ["patientId": patient, "startedAt": "2026-06-06T08:00:00Z", "endedAt": "2026-06-06T09:00:00Z", "intensity": 4])
+            let path = "/v1/patients/\(patient)/analytics/trends?bucket=day&from=2026-06-01&to=2026-06-29"
+            let data = try await api.readAll()
+            let expected = PatientDiary(patient: data.patients[0], data: data).trends(.day, CivilDay.parse("2026-06-01")!..<CivilDay.parse("2026-06-29")!)
+            try await expectBoth(api, path, hand: .object([("trend", .object([("migraineDaysSlope", n(0)), ("meanIntensitySlope", n(nil))]))]),
+                                 oracle: expected)
+            let response = try await api.get(path)
+            #expect(OracleRun.numberFormProblems(response.text).isEmpty, "\(OracleRun.numberFormProblems(response.text))")
+        }
+    }
+
     @Test("caching and errors: ETag, 304, a changed ETag after a write, 400 and 404 problems")
     func cachingAndErrors() async throws {
         try await withApp(now: Self.berlinNow) { api in

@@ -579,7 +579,7 @@ struct OracleComparison {
             let wanted = Self.round2(value)
             guard let number = actual as? NSNumber, !Self.isBoolean(number) else { return "\(wanted) (unrounded \(value))" }
             let delta = abs(number.doubleValue - wanted)
-            if delta <= 1e-9 { return nil }
+            if delta == 0 { return nil }
             // A half-way value may round either way only when floating error could have moved it:
             // not when it is exactly half-way in binary (integer sums divided once), unless it is
             // a slope (sums of inexact bucket means, whose order the contract does not fix).

@@ -21,6 +21,8 @@ struct OracleRun {
     var comparison = OracleComparison()
     var queries = 0
     var coverage: [String: Int] = [:]
+    /// Numbers not written as rounded decimals (more than 2 decimals, exponents, negative zero).
+    var numberForm: [String] = []
 
     /// GETs `path`, expects a 200 JSON answer, and compares its body with `expected`.
     mutating func check(_ path: String, _ expected: Expected, context: String = "") async throws {
@@ -36,6 +38,7 @@ struct OracleRun {
             comparison.differences.append("\(where_): Content-Type \(response.header("Content-Type") ?? "(none)")")
         }
         if response.header("ETag") == nil { comparison.differences.append("\(where_): no ETag") }
+        for problem in OracleRun.numberFormProblems(response.text) { numberForm.append("\(where_): \(problem)") }
         let before = comparison.differences.count
         comparison.compare(expected, response.json, "")
         if comparison.differences.count > before {
@@ -45,11 +48,35 @@ struct OracleRun {
         }
     }
 
+    /// Numbers in the raw body with more than 2 decimals, or a negative zero.
+    static func numberFormProblems(_ body: String) -> [String] {
+        var problems: [String] = []
+        let pattern = /"(\w+)"\s*:\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)(?=\s*[,\]}])/
+        for match in body.matches(of: pattern) {
+            let value = String(match.output.2)
+            let token = "\(match.output.1): \(value)"
+            if value.contains(where: { $0 == "e" || $0 == "E" }) {
+                problems.append("number \(token) in exponent form")
+            } else if let dot = value.firstIndex(of: "."), value[value.index(after: dot)...].count > 2 {
+                problems.append("number \(token) has more than 2 decimals")
+            } else if value.hasPrefix("-"), Double(value) == 0 {
+                problems.append("negative zero \(token)")
+            }
+        }
+        return problems
+    }
+
     func report(sourceLocation: SourceLocation = #_sourceLocation) {
         print("[\(label)] \(queries) analytics responses, \(comparison.compared) fields compared, "
               + "\(comparison.differences.count) responses differ, \(comparison.halfWayAllowances.count) half-way roundings allowed")
         for allowance in comparison.halfWayAllowances { print("[\(label)] allowed: \(allowance)") }
         print("[\(label)] coverage: " + coverage.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        if !numberForm.isEmpty {
+            let text = numberForm.prefix(20).joined(separator: "\n")
+            print("[\(label)] NUMBER FORM:\n\(text)")
+            Issue.record("\(numberForm.count) numbers are not plain 2-decimal numbers (a rounded -0.004 must render as 0, not -0.0):\n\(text)",
+                         sourceLocation: sourceLocation)
+        }
         if !comparison.differences.isEmpty {
             let text = comparison.differences.prefix(40).joined(separator: "\n")
             print("[\(label)] DIFFERENCES (expected = oracle):\n\(text)")
