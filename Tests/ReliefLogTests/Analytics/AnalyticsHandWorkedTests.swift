@@ -47,7 +47,7 @@ private func render(_ expected: Expected) -> Any {
     }
 }
 
-private let note = Expected.string(Oracle.note)
+private let expectedNote = Expected.string(Oracle.note)
 
 private func n(_ value: Double?) -> Expected { .number(value) }
 
@@ -159,7 +159,7 @@ struct AnalyticsHandWorkedTests {
                     .object([("class", .string("triptan")), ("days", .int(1)), ("daysPer30", n(1.07)), ("threshold", .int(10)), ("exceeded", .bool(false))]),
                 ])),
                 ("sessions", .int(2)), ("professionalSessions", .int(1)), ("selfSessions", .int(1)), ("sessionMinutes", .int(90)),
-                ("meanPainDrop", n(3.5)), ("meanStressDrop", n(1)), ("note", note),
+                ("meanPainDrop", n(3.5)), ("meanStressDrop", n(1)), ("note", expectedNote),
             ])
             try await expectBoth(api, "\(base)/summary", hand: summary, oracle: diary.summary(window))
             try await expectBoth(api, "\(base)/summary?from=2026-03-04&to=2026-04-01", hand: summary, oracle: diary.summary(window))
@@ -185,7 +185,7 @@ struct AnalyticsHandWorkedTests {
                     bucket("2026-03-31", "2026-04-01", 0, 0, nil, 0, 0, nil),
                 ])),
                 ("trend", .object([("migraineDaysSlope", n(-0.3)), ("meanIntensitySlope", n(-1))])),
-                ("note", note),
+                ("note", expectedNote),
             ])
             let dailyWindow = CivilDay.parse("2026-03-28")!..<CivilDay.parse("2026-04-01")!
             try await expectBoth(api, "\(base)/trends?bucket=day&from=2026-03-28&to=2026-04-01", hand: daily, oracle: diary.trends(.day, dailyWindow))
@@ -200,7 +200,7 @@ struct AnalyticsHandWorkedTests {
                     bucket("2026-03-30", "2026-04-01", 1, 1, 4, 1, 60, 3),
                 ])),
                 ("trend", .object([("migraineDaysSlope", n(-1)), ("meanIntensitySlope", n(-2))])),
-                ("note", note),
+                ("note", expectedNote),
             ])
             let weeklyWindow = CivilDay.parse("2026-03-25")!..<CivilDay.parse("2026-04-01")!
             try await expectBoth(api, "\(base)/trends?bucket=week&from=2026-03-25&to=2026-04-01", hand: weekly, oracle: diary.trends(.week, weeklyWindow))
@@ -228,7 +228,7 @@ struct AnalyticsHandWorkedTests {
                     .object([("technique", .string("scalp")), ("sessions", .int(2)), ("meanPainDrop", n(3.5)), ("meanStressDrop", n(1))]),
                     .object([("technique", .string("neck_shoulder")), ("sessions", .int(1)), ("meanPainDrop", n(4)), ("meanStressDrop", n(1))]),
                 ])),
-                ("note", note),
+                ("note", expectedNote),
             ])
             try await expectBoth(api, "\(base)/massage-effect", hand: effect, oracle: diary.massageEffect(baselineDays: 28, windowDays: 28, end: window.upperBound))
 
@@ -240,20 +240,20 @@ struct AnalyticsHandWorkedTests {
                 ("patients", .int(1)), ("activeTherapists", .int(1)),
                 ("episodes", .int(4)), ("sessions", .int(2)), ("meanIntensity", n(7)), ("meanPainDrop", n(3.5)),
                 ("previous", .object([("episodes", .int(1)), ("sessions", .int(0)), ("meanIntensity", n(9)), ("meanPainDrop", n(nil))])),
-                ("note", note),
+                ("note", expectedNote),
             ])
             let utcWindow = ClinicOracle.defaultWindow(now: Self.berlinNow)
             try await expectBoth(api, "/v1/analytics/overview", hand: overview, oracle: clinic.overview(utcWindow))
             let techniques: Expected = .object([("items", .array([
                 .object([("technique", .string("scalp")), ("sessions", .int(2)), ("patients", .int(1)), ("meanPainDrop", n(3.5)), ("meanStressDrop", n(1))]),
                 .object([("technique", .string("neck_shoulder")), ("sessions", .int(1)), ("patients", .int(1)), ("meanPainDrop", n(4)), ("meanStressDrop", n(1))]),
-            ])), ("note", note)])
+            ])), ("note", expectedNote)])
             try await expectBoth(api, "/v1/analytics/techniques", hand: techniques, oracle: clinic.techniques(utcWindow))
             // Only S2 is professional: therapist T, 1 session, pain 3, no stress figures.
             let therapists: Expected = .object([("items", .array([
                 .object([("therapistId", .int(therapist)), ("name", .string("Jürgen")), ("sessions", .int(1)), ("patients", .int(1)),
                          ("meanPainDrop", n(3)), ("meanStressDrop", n(nil))]),
-            ])), ("note", note)])
+            ])), ("note", expectedNote)])
             try await expectBoth(api, "/v1/analytics/therapists", hand: therapists, oracle: clinic.therapists(utcWindow))
         }
     }
@@ -289,7 +289,7 @@ struct AnalyticsHandWorkedTests {
                          ("auraEpisodes", .int(0)), ("topTriggers", .array([])), ("topSymptoms", .array([])),
                          ("medicationDays", .int(0)), ("medicationOveruse", .array([])),
                          ("sessions", .int(0)), ("professionalSessions", .int(0)), ("selfSessions", .int(0)), ("sessionMinutes", .int(0)),
-                         ("meanPainDrop", n(nil)), ("meanStressDrop", n(nil)), ("note", note)])
+                         ("meanPainDrop", n(nil)), ("meanStressDrop", n(nil)), ("note", expectedNote)])
             }
             // [04-05, 04-06): X and Y (1 day) → MMD 28; intensities 3, 7 → mean 5, median 5; both ongoing.
             try await expectBoth(api, "\(base)?from=2026-04-05&to=2026-04-06",
@@ -311,7 +311,7 @@ struct AnalyticsHandWorkedTests {
                 ("firstSessionAt", .instant(nil)), ("sessions", .int(0)), ("baseline", .int(nil)), ("followUp", .int(nil)),
                 ("mmdChange", n(nil)), ("mmdPercentChange", n(nil)), ("responder50", .bool(nil)), ("meanPainDrop", n(nil)),
                 ("meanStressDrop", n(nil)), ("episodesWithin72hPerSession", n(nil)), ("baselineEpisodesPer72h", n(nil)),
-                ("byTechnique", .array([])), ("note", note),
+                ("byTechnique", .array([])), ("note", expectedNote),
             ])
             try await expectBoth(api, "/v1/patients/\(patient)/analytics/massage-effect", hand: empty,
                                  oracle: diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.today(Self.chathamNow) + 1))
@@ -393,7 +393,7 @@ struct AnalyticsHandWorkedTests {
                 ("byTechnique", .array([
                     .object([("technique", .string("swedish")), ("sessions", .int(1)), ("meanPainDrop", n(2)), ("meanStressDrop", n(nil))]),
                 ])),
-                ("note", note),
+                ("note", expectedNote),
             ])
             try await expectBoth(api, "/v1/patients/\(responder)/analytics/massage-effect?to=2026-06-01", hand: effect,
                                  oracle: diary.massageEffect(baselineDays: 28, windowDays: 28, end: CivilDay.parse("2026-06-01")!))
