@@ -95,9 +95,10 @@ struct AnalyticsOracleTests {
         (0xA1A1_7C5E_0001, 1_775_475_000_000),
         (0xA1A1_7C5E_0002, 1_762_061_400_000),
         (0xA1A1_7C5E_0003, 1_709_263_800_000),
+        (0xA1A1_7C5E_0004, 1_792_886_400_000),  // exactly 2026-10-25T00:00Z, an hour before Berlin leaves summer time
     ]
 
-    @Test("every analytics field of generated diaries matches the oracle", arguments: 0..<3)
+    @Test("every analytics field of generated diaries matches the oracle", arguments: 0..<4)
     func generatedDiaries(scenario: Int) async throws {
         let (seed, now) = Self.scenarios[scenario]
         try await withAnalyticsApp(now: now) { api in
@@ -114,8 +115,9 @@ struct AnalyticsOracleTests {
         for index in 0..<5 { therapistIds.append(try await api.create("therapists", generator.therapist(active: index != 4))) }
         _ = try await api.create("therapists", generator.therapist(active: false))  // without sessions
 
-        // One patient per zone, plus one without sessions and one with an empty diary.
-        let zones = DiaryGenerator.zones + [generator.random.pick(DiaryGenerator.zones), "Europe/Berlin"]
+        // One patient per zone; Santiago, whose DST changes happen at midnight (a local day that
+        // starts at 01:00 and one with two midnights); one without sessions; one with an empty diary.
+        let zones = DiaryGenerator.zones + ["America/Santiago", generator.random.pick(DiaryGenerator.zones), "Europe/Berlin"]
         var created = (episodes: 0, sessions: 0)
         for (index, zone) in zones.enumerated() {
             let patientId = try await api.create("patients", generator.patient(zone))
@@ -130,7 +132,14 @@ struct AnalyticsOracleTests {
             if index == zones.count - 2 { continue }  // no sessions
             let first = generator.second(now - generator.ms(15 * day...200 * day))
             var sessionStarts = [first]
-            for _ in 0..<20 { sessionStarts.append(generator.second(first + generator.ms(0...(now + 2 * day - first)))) }
+            for _ in 0..<20 {
+                if generator.random.chance(0.25) {  // around a local midnight
+                    let localDay = Int64(days.day(first)) + generator.ms(1...max(1, Int64(days.day(now) - days.day(first))))
+                    sessionStarts.append(generator.second(days.instant(localMilliseconds: localDay * day + generator.ms(-30 * 60_000...30 * 60_000))))
+                } else {
+                    sessionStarts.append(generator.second(first + generator.ms(0...(now + 2 * day - first))))
+                }
+            }
             for start in sessionStarts {
                 _ = try await api.create("sessions", generator.session(patientId: patientId, therapists: therapistIds, startedAt: start))
                 created.sessions += 1
@@ -207,6 +216,8 @@ struct AnalyticsOracleTests {
             let local = diary.days.day(transition)
             windows.append((date(local - generator.int(0...2)), date(local + generator.int(1...3))))
         }
+        let mixedFrom = today - generator.int(10...300)
+        windows.append((date(mixedFrom), generator.timestamp(diary.days.instant(localMilliseconds: Int64(mixedFrom + generator.int(1...60)) * DiaryGenerator.day + generator.ms(0...DiaryGenerator.day - 1)))))
         let fromInstant = now - generator.ms(0...200 * DiaryGenerator.day)
         windows.append((generator.timestamp(fromInstant), generator.timestamp(fromInstant + generator.ms(2 * DiaryGenerator.day...90 * DiaryGenerator.day))))
 
@@ -234,9 +245,9 @@ struct AnalyticsOracleTests {
         // massage-effect
         try await run.check("\(base)/massage-effect", diary.massageEffect(baselineDays: 28, windowDays: 28, end: today + 1), context: context)
         let firstDay = diary.sessions.map(\.day).min() ?? today
-        for _ in 0..<2 {
-            let baselineDays = generator.int(1...90)
-            let windowDays = generator.int(1...120)
+        for attempt in 0..<3 {
+            let baselineDays = attempt == 2 ? 3650 : generator.int(1...90)
+            let windowDays = attempt == 2 ? 3650 : generator.int(1...120)
             let end = firstDay + generator.int(-3...(today + 5 - firstDay))
             try await run.check("\(base)/massage-effect" + query([("baselineDays", "\(baselineDays)"), ("windowDays", "\(windowDays)"), ("to", date(end))]),
                                 diary.massageEffect(baselineDays: baselineDays, windowDays: windowDays, end: end), context: context)
