@@ -434,6 +434,14 @@ struct AnalyticsHandWorkedTests {
                 let again = try await api.get(path, headers: [("If-None-Match", etag)])
                 #expect(again.status == 304, "\(path) with If-None-Match of its ETag")
                 #expect(again.body.isEmpty)
+                #expect(again.header("ETag") == etag, "a 304 carries the ETag")
+                // RFC 9110: a list, the weak form (If-None-Match compares weakly) and * also match.
+                for condition in [#""0000", \#(etag)"#, "W/\(etag)", "*"] {
+                    let conditional = try await api.get(path, headers: [("If-None-Match", condition)])
+                    #expect(conditional.status == 304, "\(path) with If-None-Match: \(condition)")
+                }
+                let other = try await api.get(path, headers: [("If-None-Match", #""0000000000000000""#)])
+                #expect(other.status == 200, "\(path) with another ETag")
             }
             // A new episode changes what the summary says, so its ETag changes.
             let path = "/v1/patients/\(patient)/analytics/summary"
@@ -464,6 +472,9 @@ struct AnalyticsHandWorkedTests {
                 let response = try await api.get("/v1/patients/\(patient)/analytics/massage-effect?\(query)")
                 #expect(response.status == 400, "massage-effect?\(query): \(response.status)")
             }
+            let post = try await api.send("POST", "/v1/analytics/overview", body: "{}")
+            #expect(post.status == 405, "POST on an analytics path: \(post.status)")
+            #expect(post.header("Allow")?.contains("GET") == true)
             let missing = try await api.get("/v1/patients/\(patient + 1000)/analytics/summary")
             #expect(missing.status == 404)
             #expect(missing.header("Content-Type") == "application/problem+json")
