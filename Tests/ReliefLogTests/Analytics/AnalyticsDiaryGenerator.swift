@@ -4,7 +4,7 @@ import TestSupport
 
 /// Every HTTP call of the analytics tests goes through `send`, so a header that every request
 /// needs (the coming `Authorization: Bearer`) is added in one place.
-struct AnalyticsAPI {
+struct AnalyticsAPI: Sendable {
     let http: TestHTTPClient
     /// When set, every request carries `Authorization: Bearer <token>`.
     var bearerToken: String?

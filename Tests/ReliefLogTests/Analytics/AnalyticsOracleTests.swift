@@ -252,6 +252,17 @@ struct AnalyticsOracleTests {
             try await run.check("\(base)/massage-effect" + query([("baselineDays", "\(baselineDays)"), ("windowDays", "\(windowDays)"), ("to", date(end))]),
                                 diary.massageEffect(baselineDays: baselineDays, windowDays: windowDays, end: end), context: context)
         }
+        // One window, every variant: answers that differ only in a parameter must not share a cache entry.
+        let (sameFrom, sameTo) = windows[0]
+        let same = diary.queryDay(sameFrom)..<diary.queryDay(sameTo)
+        for bucket in PatientDiary.Bucket.allCases {
+            try await run.check("\(base)/trends" + query([("bucket", bucket.rawValue), ("from", sameFrom), ("to", sameTo)]), diary.trends(bucket, same),
+                                context: context + ", same window")
+        }
+        for (baselineDays, windowDays) in [(28, 28), (7, 28), (28, 7)] {
+            try await run.check("\(base)/massage-effect" + query([("baselineDays", "\(baselineDays)"), ("windowDays", "\(windowDays)"), ("to", sameTo)]),
+                                diary.massageEffect(baselineDays: baselineDays, windowDays: windowDays, end: same.upperBound), context: context + ", same to")
+        }
         let toInstant = now - generator.ms(0...30 * DiaryGenerator.day)
         let toText = generator.timestamp(toInstant)
         try await run.check("\(base)/massage-effect" + query([("to", toText)]),
