@@ -29,8 +29,25 @@ final class AnalyticsService: Sendable {
     /// lets tests tell a revalidation from a recomputation without timing.
     var computations: Int { computed.load(ordering: .relaxed) }
 
+    /// FNV-1a over (instance nonce, endpoint, resolved parameters, version), fed piece by
+    /// piece: this runs on every poll, so no intermediate string or array is built.
     private func etag(_ endpoint: String, _ resolved: String, _ version: UInt64) -> String {
-        ETag.of(Array("\(versions.instance) \(endpoint) \(resolved) v\(version)".utf8))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mixByte(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        func mixWord(_ word: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) { mixByte(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        mixWord(versions.instance)
+        for byte in endpoint.utf8 { mixByte(byte) }
+        mixByte(0)
+        for byte in resolved.utf8 { mixByte(byte) }
+        mixByte(0)
+        mixWord(version)
+        let hex = String(hash, radix: 16)
+        return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
     }
 
     private static func answer(_ request: HTTPServerRequest, etag: String, body: [UInt8]) -> HTTPResponse {
@@ -102,10 +119,13 @@ final class AnalyticsService: Sendable {
             // Episodes up to 16 days before the window may cover its dates (at most 14 days
             // long, plus the widest UTC offsets); a day of margin either side for the rest.
             let around = (from: (window.from - 1) * day, to: (window.to + 1) * day)
+            // Triggers and symptoms are counted by SQLite over the exact instants of the window.
+            let exact = (from: zone.start(of: window.from), to: zone.start(of: window.to))
             return SummaryAnalysis.compute(
                 patientId: patientId, window: window, zone: zone,
                 episodes: try repository.episodes(patientId: patientId, from: (window.from - 16) * day, to: around.to),
-                tags: try repository.episodeTags(patientId: patientId, from: around.from, to: around.to),
+                tags: try repository.tagCounts(patientId: patientId, from: exact.from, to: exact.to)
+                    + repository.medicationClasses(patientId: patientId, from: around.from, to: around.to),
                 sessions: try repository.sessions(patientId: patientId, from: around.from, to: around.to))
         case .trends(let bucket, let window):
             return TrendsAnalysis.compute(

@@ -18,13 +18,16 @@ struct EpisodeRow: Sendable, Hashable {
     var hasMedication: Bool
 }
 
-/// A slug an episode lists: a trigger, a symptom or a medication class.
+/// A slug listed by episodes: how many list a trigger or symptom, or one episode start
+/// listing a medication class.
 struct EpisodeTag: Sendable, Hashable {
-    enum Kind: Int, Sendable { case trigger = 0, symptom = 1, medicationClass = 2 }
-    var episodeId: Int64
-    var startedAt: Int64
+    enum Kind: Sendable { case trigger, symptom, medicationClass }
     var kind: Kind
     var value: String
+    /// Episodes listing it (triggers, symptoms).
+    var count: Int
+    /// The episode's start (medication classes).
+    var startedAt: Int64
 }
 
 /// A massage session as the analytics see it.

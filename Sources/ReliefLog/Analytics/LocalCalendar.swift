@@ -102,6 +102,20 @@ final class Zone: Sendable {
         return Span(start: instant, end: max(end, instant + 1), offsetMs: offsetMs)
     }
 
+    /// The first instant whose local date is `day` or later: the start of that local day
+    /// (not always midnight: some zones skip midnight when the clocks change). Offsets stay
+    /// within ±18 h, so the answer lies within a day of UTC midnight; found by bisection.
+    func start(of day: LocalDay) -> Int64 {
+        var mapper = mapper()
+        var low = day * Timestamp.millisecondsPerDay - Timestamp.millisecondsPerDay
+        var high = day * Timestamp.millisecondsPerDay + Timestamp.millisecondsPerDay
+        while low < high {
+            let middle = low + (high - low) / 2
+            if mapper.day(middle) >= day { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
     /// A per-computation view with its own memo (no lock per row).
     func mapper() -> DayMapper { DayMapper(zone: self) }
 

@@ -15,7 +15,8 @@ enum SummaryAnalysis {
     /// - Parameters:
     ///   - episodes: every episode that may cover a date of the window (those starting up to
     ///     14 days before it included); others are ignored.
-    ///   - tags: triggers, symptoms and medication classes of those episodes.
+    ///   - tags: trigger and symptom counts over the episodes starting in the window, and the
+    ///     medication classes of those episodes with their starts.
     ///   - sessions: sessions around the window; those outside it are ignored.
     static func compute(
         patientId: Int64, window: DayWindow, zone: Zone,
@@ -24,7 +25,6 @@ enum SummaryAnalysis {
         var mapper = zone.mapper()
         let all = mapper.episodes(rows)
         let inWindow = all.filter { window.contains($0.startDay) }
-        let startDays = Dictionary(inWindow.map { ($0.row.id, $0.startDay) }, uniquingKeysWith: { a, _ in a })
 
         var intensity = Mean()
         var duration: (sum: Int64, count: Int) = (0, 0)
@@ -46,16 +46,16 @@ enum SummaryAnalysis {
                 ? Double(intensities[intensities.count / 2])
                 : Double(intensities[intensities.count / 2 - 1] + intensities[intensities.count / 2]) / 2
 
-        // Each slug once per episode; only episodes starting in the window.
-        var triggerEpisodes: [String: Set<Int64>] = [:]
-        var symptomEpisodes: [String: Set<Int64>] = [:]
+        var triggers: [String: Int] = [:]
+        var symptoms: [String: Int] = [:]
         var classDays: [String: Set<LocalDay>] = [:]
         for tag in tags {
-            guard let day = startDays[tag.episodeId] else { continue }
             switch tag.kind {
-            case .trigger: triggerEpisodes[tag.value, default: []].insert(tag.episodeId)
-            case .symptom: symptomEpisodes[tag.value, default: []].insert(tag.episodeId)
-            case .medicationClass: classDays[tag.value, default: []].insert(day)
+            case .trigger: triggers[tag.value, default: 0] += tag.count
+            case .symptom: symptoms[tag.value, default: 0] += tag.count
+            case .medicationClass:
+                let day = mapper.day(tag.startedAt)
+                if window.contains(day) { classDays[tag.value, default: []].insert(day) }
             }
         }
 
@@ -87,8 +87,8 @@ enum SummaryAnalysis {
             "meanDurationHours",
             rounded(duration.count == 0 ? nil : Double(duration.sum) / Double(duration.count) / 3_600_000))
         object.append("auraEpisodes", JSONValue(aura))
-        object.append("topTriggers", top(triggerEpisodes, name: "trigger", episodes: inWindow.count))
-        object.append("topSymptoms", top(symptomEpisodes, name: "symptom", episodes: inWindow.count))
+        object.append("topTriggers", top(triggers, name: "trigger", episodes: inWindow.count))
+        object.append("topSymptoms", top(symptoms, name: "symptom", episodes: inWindow.count))
         object.append("medicationDays", JSONValue(medicationDays.count))
         object.append("medicationOveruse", overuse(classDays, windowDays: window.days))
         object.append("sessions", JSONValue(sessions.count))
@@ -102,8 +102,8 @@ enum SummaryAnalysis {
     }
 
     /// At most 10, by count descending then name.
-    static func top(_ counts: [String: Set<Int64>], name: String, episodes: Int) -> JSONValue {
-        let sorted = counts.map { (name: $0.key, count: $0.value.count) }
+    static func top(_ counts: [String: Int], name: String, episodes: Int) -> JSONValue {
+        let sorted = counts.map { (name: $0.key, count: $0.value) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
             .prefix(10)
         return .array(sorted.map { item in

@@ -62,6 +62,28 @@ struct LocalCalendarTests {
         }
     }
 
+    @Test("the start of a local day is Foundation's startOfDay, also where midnight is skipped", arguments: [
+        "America/New_York", "Australia/Sydney", "America/Havana", "America/Santiago", "Asia/Tehran", "UTC",
+    ])
+    func startOfDay(_ identifier: String) throws {
+        let zone = Zone.named(identifier)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: identifier))
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<300 {
+            let day = try Self.day("2000-01-01") + Int64(random.next() % 12_000)
+            let (year, month, dayOfMonth) = Timestamp.civilFromDays(day)
+            let components = DateComponents(year: Int(year), month: Int(month), day: Int(dayOfMonth), hour: 12)
+            let noon = try #require(calendar.date(from: components))
+            let expected = Int64((calendar.startOfDay(for: noon).timeIntervalSince1970 * 1000).rounded())
+            #expect(zone.start(of: day) == expected, "\(identifier) \(Days.format(day))")
+        }
+        // Havana skips 00:00–01:00 when DST starts (2026-03-08): the day starts at 01:00 CDT.
+        if identifier == "America/Havana" {
+            #expect(Timestamp.format(zone.start(of: try Self.day("2026-03-08"))) == "2026-03-08T05:00:00Z")
+        }
+    }
+
     @Test("ISO weeks start on Monday; months add across years")
     func buckets() throws {
         #expect(Days.format(Days.weekStart(try Self.day("2026-03-08"))) == "2026-03-02")  // Sunday

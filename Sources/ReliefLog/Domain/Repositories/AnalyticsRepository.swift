@@ -33,25 +33,38 @@ struct AnalyticsRepository {
         }
     }
 
-    /// Triggers, symptoms and medication classes of the episodes starting in `[from, to)`,
-    /// unnested by SQLite's json_each (a medication without a class is skipped).
-    func episodeTags(patientId: Int64, from: Int64, to: Int64) throws -> [EpisodeTag] {
+    /// How many episodes starting in `[from, to)` list each trigger (kind 0) and symptom
+    /// (kind 1): unnested by SQLite's json_each and counted there. Validation keeps the
+    /// slugs of a list distinct, so `count(*)` counts episodes (and costs half a
+    /// `count(DISTINCT e.id)`).
+    func tagCounts(patientId: Int64, from: Int64, to: Int64) throws -> [EpisodeTag] {
         try connection.fetchAll(
             """
-            SELECT 0, e.id, e.started_at_ms, j.value FROM episodes e, json_each(e.triggers) j
+            SELECT 0, j.value, count(*) FROM episodes e, json_each(e.triggers) j
             WHERE e.patient_id = ?1 AND e.started_at_ms >= ?2 AND e.started_at_ms < ?3 AND e.triggers <> '[]'
+            GROUP BY j.value
             UNION ALL
-            SELECT 1, e.id, e.started_at_ms, j.value FROM episodes e, json_each(e.symptoms) j
+            SELECT 1, j.value, count(*) FROM episodes e, json_each(e.symptoms) j
             WHERE e.patient_id = ?1 AND e.started_at_ms >= ?2 AND e.started_at_ms < ?3 AND e.symptoms <> '[]'
-            UNION ALL
-            SELECT 2, e.id, e.started_at_ms, json_extract(j.value, '$.class') FROM episodes e, json_each(e.medications) j
-            WHERE e.patient_id = ?1 AND e.started_at_ms >= ?2 AND e.started_at_ms < ?3 AND e.medications <> '[]'
-                AND json_extract(j.value, '$.class') IS NOT NULL
+            GROUP BY j.value
             """, [.integer(patientId), .integer(from), .integer(to)]
         ) { s in
-            EpisodeTag(
-                episodeId: s.int64(1), startedAt: s.int64(2), kind: EpisodeTag.Kind(rawValue: s.int(0)) ?? .trigger,
-                value: s.text(3) ?? "")
+            EpisodeTag(kind: s.int(0) == 0 ? .trigger : .symptom, value: s.text(1) ?? "", count: s.int(2), startedAt: 0)
+        }
+    }
+
+    /// The medication classes of the episodes starting in `[from, to)`, with their starts
+    /// (a medication without a class is skipped). json_tree reads each list once, where
+    /// json_each plus json_extract would parse every medication again.
+    func medicationClasses(patientId: Int64, from: Int64, to: Int64) throws -> [EpisodeTag] {
+        try connection.fetchAll(
+            """
+            SELECT t.value, e.started_at_ms FROM episodes e, json_tree(e.medications) t
+            WHERE e.patient_id = ? AND e.started_at_ms >= ? AND e.started_at_ms < ? AND e.medications <> '[]'
+                AND t.key = 'class' AND t.type = 'text'
+            """, [.integer(patientId), .integer(from), .integer(to)]
+        ) { s in
+            EpisodeTag(kind: .medicationClass, value: s.text(0) ?? "", count: 1, startedAt: s.int64(1))
         }
     }
 
