@@ -22,7 +22,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${N:-200}                 # requests per latency row
-CLINIC_N=${CLINIC_N:-30}    # requests per clinic-wide row
+CLINIC_N=${CLINIC_N:-30}    # requests per clinic-wide row (28-day windows)
+CLINIC_LONG_N=${CLINIC_LONG_N:-15}  # requests per clinic-wide row over 730 days
 DURATION=${DURATION:-5s}    # per wrk measurement
 POLL_ROUNDS=${POLL_ROUNDS:-3}  # interleaved /healthz and 304 rounds
 CONNECTIONS=${CONNECTIONS:-32}
@@ -40,6 +41,7 @@ if [[ -z ${BIN:-} ]]; then
 fi
 mkdir -p "$WORK" "$ROOT/bench/results"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RESULTS=$ROOT/bench/results/analytics-$STAMP.md
 DB=$WORK/analytics.sqlite
 
@@ -126,19 +128,26 @@ for endpoint in overview techniques therapists; do
     # Default window first (the one the shell query computes), then 28-day windows shifted day by day.
     mapfile_urls "$BASE/v1/analytics/$endpoint?from=FROM&to=TO" 28 "$CLINIC_N"
     row "clinic $endpoint (28 d)" 250 "${URLS[@]}"
-    ENDPOINT_MS[$endpoint]=$LAST_MEDIAN
-    mapfile_urls "$BASE/v1/analytics/$endpoint?from=FROM&to=TO" 730 10
+    ENDPOINT_MS[$endpoint 28]=$LAST_MEDIAN
+    mapfile_urls "$BASE/v1/analytics/$endpoint?from=FROM&to=TO" 730 "$CLINIC_LONG_N"
     row "clinic $endpoint (730 d)" 250 "${URLS[@]}"
+    ENDPOINT_MS[$endpoint 730]=$LAST_MEDIAN
 done
 SHELL_ROWS=()
-shell_times=$(for _ in 1 2 3 4 5; do sqlite3 "$DB" < "$ROOT/bench/analytics/clinic-queries.sql" | grep '^Run Time' | awk '{print $4}' | paste -sd' '; done)
-i=0
-for endpoint in overview techniques therapists; do
-    i=$((i + 1))
-    shell_ms=$(awk -v c="$i" '{print $c * 1000}' <<<"$shell_times" | sort -n | sed -n 3p)
-    ratio=$(python3 -c "print('%.1f' % (${ENDPOINT_MS[$endpoint]} / max($shell_ms, 1)))")
-    SHELL_ROWS+=("| $endpoint | ${ENDPOINT_MS[$endpoint]} | $shell_ms | $ratio× |")
-    log "$endpoint: endpoint ${ENDPOINT_MS[$endpoint]} ms, sqlite3 shell $shell_ms ms"
+for days in 28 730; do
+    shell_times=$(for _ in 1 2 3 4 5; do
+        sed "s/^\.parameter set @days 28$/.parameter set @days $days/" "$ROOT/bench/analytics/clinic-queries.sql" | sqlite3 "$DB" \
+            | grep '^Run Time' | awk '{print $4}' | paste -sd' '
+    done)
+    i=0
+    for endpoint in overview techniques therapists; do
+        i=$((i + 1))
+        shell_ms=$(awk -v c="$i" '{print $c * 1000}' <<<"$shell_times" | sort -n | sed -n 3p)
+        endpoint_ms=${ENDPOINT_MS[$endpoint $days]}
+        ratio=$(python3 -c "print('%.1f' % ($endpoint_ms / max($shell_ms, 1)))")
+        SHELL_ROWS+=("| $endpoint | $days d | $endpoint_ms | $shell_ms | $ratio× |")
+        log "$endpoint $days d: endpoint $endpoint_ms ms, sqlite3 shell $shell_ms ms"
+    done
 done
 
 # --- 3. 304 polls against /healthz, same run ---------------------------------------------------
@@ -179,7 +188,8 @@ done
     echo "# Analytics benchmark, $STAMP"
     echo
     echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); $(git -C "$ROOT" log -1 --format='%h %s')."
-    echo "Seed: $SEEDED s. Access log ${ACCESS_LOG:-true}; TOKEN ${TOKEN:+set}${TOKEN:-unset}."
+    echo "Seed: $SEEDED s. Access log ${ACCESS_LOG:-true}; bearer token $([[ -n ${TOKEN:-} ]] && echo sent || echo not sent)."
+    echo "Load average at start / end: $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared; other builds ran)."
     echo
     echo "## Single requests, each with a different window (curl, one keep-alive connection)"
     echo
@@ -187,10 +197,10 @@ done
     echo "|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
-    echo "## Clinic aggregates: endpoint against the sqlite3 shell (default 28-day window)"
+    echo "## Clinic aggregates: endpoint against the same aggregate in the sqlite3 shell"
     echo
-    echo "| endpoint | endpoint median ms | sqlite3 shell ms (median of 5) | ratio |"
-    echo "|---|---|---|---|"
+    echo "| endpoint | window | endpoint median ms | sqlite3 shell ms (median of 5) | ratio |"
+    echo "|---|---|---|---|---|"
     printf '%s\n' "${SHELL_ROWS[@]}"
     echo
     echo "## 304 polls against /healthz (wrk -t1 -c$CONNECTIONS -d$DURATION, $POLL_ROUNDS interleaved rounds, medians)"
