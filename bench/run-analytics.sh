@@ -136,7 +136,7 @@ done
 SHELL_ROWS=()
 for days in 28 730; do
     shell_times=$(for _ in 1 2 3 4 5; do
-        sed "s/^\.parameter set @days 28$/.parameter set @days $days/" "$ROOT/bench/analytics/clinic-queries.sql" | sqlite3 "$DB" \
+        sed "/^\.parameter set/ s/\b28\b/$days/g" "$ROOT/bench/analytics/clinic-queries.sql" | sqlite3 "$DB" \
             | grep '^Run Time' | awk '{print $4}' | paste -sd' '
     done)
     i=0

@@ -1,6 +1,6 @@
--- The clinic-wide aggregates of /v1/analytics/{overview,techniques,therapists} over the @days UTC
--- days ending with today (28: the endpoints' default window), written directly in SQL for the
--- sqlite3 shell:
+-- The clinic-wide aggregates of /v1/analytics/{overview,techniques,therapists} over the 28 UTC
+-- days ending with today (the endpoints' default window; run-analytics.sh replaces the 28 in the
+-- .parameter lines for longer windows), written directly in SQL for the sqlite3 shell:
 -- the floor the endpoints are compared with (bench/run-analytics.sh runs it with `.timer on`).
 -- Means use avg() over the differences, which skips rows where either value is NULL (API.md:
 -- "only sessions with both").
@@ -8,10 +8,9 @@
 .mode list
 -- Bound parameters, as the server binds them: @f, @t the window [f, t), @p the previous one's start.
 .parameter init
-.parameter set @days 28
-.parameter set @f "(unixepoch(date('now')) / 86400 + 1 - @days) * 86400000"
+.parameter set @f "(unixepoch(date('now')) / 86400 + 1 - 28) * 86400000"
 .parameter set @t "(unixepoch(date('now')) / 86400 + 1) * 86400000"
-.parameter set @p "(unixepoch(date('now')) / 86400 + 1 - 2 * @days) * 86400000"
+.parameter set @p "(unixepoch(date('now')) / 86400 + 1 - 2 * 28) * 86400000"
 .timer on
 -- overview (with the previous window)
 SELECT (SELECT count(*) FROM patients),
