@@ -419,6 +419,53 @@ struct AnalyticsHandWorkedTests {
         }
     }
 
+    // Santiago changes its clocks at midnight, so some local days do not start at 00:00:
+    //   2025-09-07: 24:00 (−04) becomes 01:00 (−03) at 04:00Z: 7 September starts at 01:00 local.
+    //   2026-04-05: 24:00 (−03) becomes 23:00 (−04) at 03:00Z: 4 April has 25 hours.
+    //   E1 2025-09-07T03:30Z = 09-06 23:30−04 (09-06), trigger alcohol
+    //   E2 2025-09-07T04:30Z = 09-07 01:30−03 (09-07), trigger stress
+    //   E3 2026-04-05T02:30Z = 04-04 23:30−03 (04-04), trigger weather
+    //   E4 2026-04-05T03:30Z = 04-04 23:30−04 (04-04 again), triggers weather, stress
+    //   E5 2026-04-05T04:30Z = 04-05 00:30−04 (04-05), trigger caffeine
+    // Day [09-07, 09-08): E2 only → stress 1. Day [04-04, 04-05): E3, E4 → weather 2 (share 1),
+    // stress 1 (0.5). Daily trends [09-05, 09-09): episodes 0, 1, 1, 0; [04-03, 04-07): 0, 2, 1, 0.
+    static let santiagoNow: Int64 = 1_776_000_000_000  // 2026-04-12T13:20:00Z
+
+    @Test("Santiago, where DST changes at midnight: days that start at 01:00 or last 25 hours")
+    func santiago() async throws {
+        try await withApp(now: Self.santiagoNow) { api in
+            let patient = try await api.create("patients", ["displayName": "Santiago", "timezone": "America/Santiago"])
+            for (startedAt, triggers) in [("2025-09-07T03:30:00Z", ["alcohol"]), ("2025-09-07T04:30:00Z", ["stress"]),
+                                          ("2026-04-05T02:30:00Z", ["weather"]), ("2026-04-05T03:30:00Z", ["weather", "stress"]),
+                                          ("2026-04-05T04:30:00Z", ["caffeine"])] {
+                _ = try await api.create("episodes", ["patientId": patient, "startedAt": startedAt, "intensity": 6, "triggers": triggers])
+            }
+            let data = try await api.readAll()
+            let diary = PatientDiary(patient: data.patients[0], data: data)
+            let base = "/v1/patients/\(patient)/analytics"
+            func window(_ from: String, _ to: String) -> Range<DayNumber> { CivilDay.parse(from)!..<CivilDay.parse(to)! }
+            func trigger(_ name: String, _ count: Int, _ share: Double) -> Expected {
+                .object([("trigger", .string(name)), ("count", .int(count)), ("share", n(share))])
+            }
+            try await expectBoth(api, "\(base)/summary?from=2025-09-07&to=2025-09-08",
+                                 hand: .object([("episodes", .int(1)), ("migraineDays", .int(1)), ("topTriggers", .array([trigger("stress", 1, 1)]))]),
+                                 oracle: diary.summary(window("2025-09-07", "2025-09-08")))
+            try await expectBoth(api, "\(base)/summary?from=2026-04-04&to=2026-04-05",
+                                 hand: .object([("episodes", .int(2)), ("migraineDays", .int(1)),
+                                                ("topTriggers", .array([trigger("weather", 2, 1), trigger("stress", 1, 0.5)]))]),
+                                 oracle: diary.summary(window("2026-04-04", "2026-04-05")))
+            for (from, to, counts) in [("2025-09-05", "2025-09-09", [0, 1, 1, 0]), ("2026-04-03", "2026-04-07", [0, 2, 1, 0])] {
+                let hand: Expected = .object([("buckets", .array(counts.map { .object([("episodes", .int($0)), ("migraineDays", .int(min($0, 1)))]) }))])
+                try await expectBoth(api, "\(base)/trends?bucket=day&from=\(from)&to=\(to)", hand: hand, oracle: diary.trends(.day, window(from, to)))
+            }
+            // And every member, by the oracle, for the weeks around both changes.
+            var run = OracleRun(api: api, label: "santiago")
+            try await run.check("\(base)/trends?bucket=week&from=2025-08-25&to=2025-09-22", diary.trends(.week, window("2025-08-25", "2025-09-22")))
+            try await run.check("\(base)/summary?from=2026-03-30&to=2026-04-13", diary.summary(window("2026-03-30", "2026-04-13")))
+            run.report()
+        }
+    }
+
     @Test("caching and errors: ETag, 304, a changed ETag after a write, 400 and 404 problems")
     func cachingAndErrors() async throws {
         try await withApp(now: Self.berlinNow) { api in
