@@ -134,6 +134,10 @@ struct DiaryGenerator {
 
     /// An episode start: anywhere in the span, around a DST change, around a local midnight, or recent.
     mutating func start(_ days: ZoneDays, transitions: [Int64], span: Int64) -> Int64 {
+        min(unclampedStart(days, transitions: transitions, span: span), now + 12 * Self.hour)  // at most 1 day ahead is valid
+    }
+
+    private mutating func unclampedStart(_ days: ZoneDays, transitions: [Int64], span: Int64) -> Int64 {
         let kind = int(0...9)
         switch kind {
         case 4...5 where !transitions.isEmpty: return second(random.pick(transitions) + ms(-3 * Self.day...2 * Self.day))

@@ -106,6 +106,28 @@ struct AnalyticsOracleTests {
         }
     }
 
+    /// More seeds on demand, each with its own clock (2000–2035, half of them within a day of a
+    /// DST change somewhere): `RELIEFLOG_ORACLE_SEEDS=50 swift test --filter Oracle`.
+    @Test("more generated diaries, on demand", .enabled(if: ProcessInfo.processInfo.environment["RELIEFLOG_ORACLE_SEEDS"] != nil))
+    func moreSeeds() async throws {
+        let count = Int(ProcessInfo.processInfo.environment["RELIEFLOG_ORACLE_SEEDS"] ?? "") ?? 10
+        let first = UInt64(ProcessInfo.processInfo.environment["RELIEFLOG_ORACLE_FIRST_SEED"] ?? "") ?? 0x5EED_0000
+        for seed in first..<first + UInt64(count) {
+            var random = SplitMix64(seed: seed ^ 0x00C1_0C4E)
+            var now = Int64.random(in: 946_684_800_000...2_051_222_400_000, using: &random)
+            if random.chance() {
+                let zone = ZoneDays(random.pick(DiaryGenerator.zones + ["America/Santiago"]))
+                if let change = zone.zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: TimeInterval(now) / 1000)) {
+                    now = Int64(change.timeIntervalSince1970 * 1000) + Int64.random(in: -86_400_000...86_400_000, using: &random)
+                }
+            }
+            print("[more seeds] seed \(String(seed, radix: 16)) now \(PropertyTimestamp.format(now, offsetMinutes: 0, fractionDigits: 0))")
+            try await withAnalyticsApp(now: now) { api in
+                try await run(api: api, seed: seed, now: now)
+            }
+        }
+    }
+
     private func run(api: AnalyticsAPI, seed: UInt64, now: Int64) async throws {
         var generator = DiaryGenerator(seed: seed, now: now)
         let span = 420 * DiaryGenerator.day
