@@ -19,6 +19,8 @@
 #   4. the clinic aggregates run directly in the sqlite3 shell on the same file (.timer on),
 #      and the ratio endpoint median / shell median.
 # Results go to bench/results/analytics-<stamp>.md. Every process started here is stopped by PID.
+# The seeded database stays in $WORK/analytics.sqlite (RELIEFLOG_ORACLE_DB=that file swift test
+# --filter BenchDatabase compares the endpoints on it with the test oracle).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${N:-200}                 # requests per latency row
@@ -59,7 +61,9 @@ BASE=http://127.0.0.1:$PORT
 RELIEFLOG_ACCESS_LOG=${ACCESS_LOG:-true} RELIEFLOG_LOG_LEVEL=warning \
     "$BIN" serve --port "$PORT" --db "$DB" --migrations "$ROOT/Migrations" >"$WORK/server.log" 2>&1 &
 SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
+# On exit: stop the server; keep only the tail of its log (the access log runs to hundreds of MB).
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true
+      tail -n 200 "$WORK/server.log" >"$WORK/server-tail.log" 2>/dev/null; rm -f "$WORK/server.log"' EXIT
 for _ in $(seq 100); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "$BASE/readyz" >/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
 
