@@ -5,14 +5,14 @@ import Synchronization
 /// be checked, and a cached result reused, without touching the database.
 ///
 /// Every committed write that can change an analytics result bumps a version *after* its
-/// transaction committed (so a reader that saw the old version can only have computed from
-/// data at least that old, never cache new data under an old number… and if it saw newer
-/// data under the old number, the bump retires that entry a moment later). Versions come
-/// from one monotonic counter, so "the maximum of two versions" is itself a version.
+/// transaction committed. A request reads the version *before* it reads the database, so
+/// what it computes is at least as new as the version it is filed under: a stale result can
+/// never outlive the bump (at worst a result newer than its version is retired early).
+/// Versions come from one monotonic counter, so the maximum of two versions is a version.
 ///
 /// - patient *p*: their episodes, sessions, time zone or existence changed;
-/// - every patient at once (`everyPatientChanged`): a write whose patient is unknown to the
-///   caller, e.g. deleting an episode, or moving one to another patient;
+/// - every patient at once (`everyPatientChanged`): a write whose patient the caller cannot
+///   name, e.g. deleting an episode, or moving one to another patient;
 /// - global: anything at all (clinic-wide results depend on every record).
 ///
 /// Only writes through this process are seen: another process writing the same database

@@ -62,6 +62,7 @@ struct AnalyticsRepository {
             SELECT t.value, e.started_at_ms FROM episodes e, json_tree(e.medications) t
             WHERE e.patient_id = ? AND e.started_at_ms >= ? AND e.started_at_ms < ? AND e.medications <> '[]'
                 AND t.key = 'class' AND t.type = 'text'
+            ORDER BY e.started_at_ms
             """, [.integer(patientId), .integer(from), .integer(to)]
         ) { s in
             EpisodeTag(kind: .medicationClass, value: s.text(0) ?? "", count: 1, startedAt: s.int64(1))
