@@ -37,7 +37,7 @@ struct AnalyticsBenchDatabaseTests {
 
     private func check(_ api: AnalyticsAPI, now: Int64) async throws {
         let started = ContinuousClock.now
-        let data = try await api.readAll()
+        let data = try await api.readAll(limit: 500)
         print("[bench db] read \(data.patients.count) patients, \(data.episodes.count) episodes, \(data.sessions.count) sessions in \(ContinuousClock.now - started)")
         var run = OracleRun(api: api, label: "bench db")
         for patientId in [1, 2, 500, 1001] {

@@ -56,17 +56,18 @@ struct AnalyticsAPI: Sendable {
         return value.addingPercentEncoding(withAllowedCharacters: allowed)!
     }
 
-    /// Reads back every row analytics use, as the API renders it.
-    func readAll() async throws -> OracleData {
+    /// Reads back every row analytics use, as the API renders it, `limit` rows a page (an odd
+    /// page size, so that generated diaries span several pages and page boundaries fall anywhere).
+    func readAll(limit: Int = 97) async throws -> OracleData {
         func instant(_ value: Any?) throws -> Int64 {
             let text = try #require(value as? String)
             #expect(text.hasSuffix("Z"), "timestamps render in UTC: \(text)")
             return try #require(PropertyTimestamp.parse(text), "unparsable timestamp \(text)")
         }
         var data = OracleData()
-        data.patients = try await all("patients").map { OraclePatient(id: $0["id"] as! Int, timezone: $0["timezone"] as! String) }
-        data.therapists = try await all("therapists").map { OracleTherapist(id: $0["id"] as! Int, name: $0["name"] as! String, active: $0["active"] as! Bool) }
-        for item in try await all("episodes") {
+        data.patients = try await all("patients", limit: limit).map { OraclePatient(id: $0["id"] as! Int, timezone: $0["timezone"] as! String) }
+        data.therapists = try await all("therapists", limit: limit).map { OracleTherapist(id: $0["id"] as! Int, name: $0["name"] as! String, active: $0["active"] as! Bool) }
+        for item in try await all("episodes", limit: limit) {
             data.episodes.append(OracleEpisode(
                 id: item["id"] as! Int, patientId: item["patientId"] as! Int,
                 startedAt: try instant(item["startedAt"]),
@@ -75,7 +76,7 @@ struct AnalyticsAPI: Sendable {
                 symptoms: item["symptoms"] as! [String], triggers: item["triggers"] as! [String],
                 medications: (item["medications"] as! [[String: Any]]).map { OracleMedication(className: $0["class"] as? String) }))
         }
-        for item in try await all("sessions") {
+        for item in try await all("sessions", limit: limit) {
             data.sessions.append(OracleSession(
                 id: item["id"] as! Int, patientId: item["patientId"] as! Int, therapistId: item["therapistId"] as? Int,
                 kind: item["kind"] as! String, startedAt: try instant(item["startedAt"]),
