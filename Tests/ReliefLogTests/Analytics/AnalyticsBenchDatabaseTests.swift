@@ -25,7 +25,7 @@ struct AnalyticsBenchDatabaseTests {
             configuration.clock = { now }
         }
         do {
-            try await check(AnalyticsAPI(try app.client()), now: now)
+            try await check(try AnalyticsAPI(app), now: now)
         } catch {
             await app.stop()
             directory.remove()

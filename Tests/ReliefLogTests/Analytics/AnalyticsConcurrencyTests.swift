@@ -70,7 +70,7 @@ struct AnalyticsConcurrencyTests {
     }
 
     private func run(_ app: TestApp) async throws {
-        let writer = AnalyticsAPI(try app.client())
+        let writer = try AnalyticsAPI(app)
         var generator = DiaryGenerator(seed: 0xC0C0_0001, now: Self.now)
         let therapist = try await writer.create("therapists", generator.therapist(active: true))
         var patients: [Int] = []
@@ -102,7 +102,7 @@ struct AnalyticsConcurrencyTests {
                 seen.finish()
             }
             for reader in 0..<3 {
-                let api = AnalyticsAPI(try app.client())
+                let api = try AnalyticsAPI(app)
                 group.addTask {
                     var index = reader
                     while !seen.done {

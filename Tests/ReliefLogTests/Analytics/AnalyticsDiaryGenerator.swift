@@ -14,6 +14,12 @@ struct AnalyticsAPI: Sendable {
         self.bearerToken = bearerToken
     }
 
+    /// A new connection to the app. Once tokens exist, give it the app's admin token here
+    /// (one line: `bearerToken: app.adminToken`) and every analytics test sends it.
+    init(_ app: TestApp) throws {
+        self.init(try app.client(), bearerToken: nil)
+    }
+
     func send(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws -> TestResponse {
         var all = headers
         if let bearerToken { all.append(("Authorization", "Bearer \(bearerToken)")) }

@@ -22,7 +22,7 @@ struct AnalyticsFreshnessTests {
         let clock = ManualClock(Self.start)
         let app = try TestApp { $0.clock = clock.reader }
         do {
-            try await run(AnalyticsAPI(try app.client()), clock)
+            try await run(try AnalyticsAPI(app), clock)
         } catch {
             await app.stop()
             throw error

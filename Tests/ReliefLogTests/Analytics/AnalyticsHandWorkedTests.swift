@@ -9,7 +9,7 @@ import TestSupport
 private func withApp(now: Int64, _ body: (AnalyticsAPI) async throws -> Void) async throws {
     let app = try TestApp { $0.clock = { now } }
     do {
-        try await body(AnalyticsAPI(try app.client()))
+        try await body(try AnalyticsAPI(app))
     } catch {
         await app.stop()
         throw error
