@@ -88,15 +88,29 @@ final class ChildProcess: @unchecked Sendable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.stdoutData.append(data) }
-        }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.withLock { self?.stderrData.append(data) }
-        }
         try process.run()
+        // A blocking reader thread per pipe, not `readabilityHandler`: on Linux a FileHandle
+        // released with a readability handler still armed can leave a dispatch source behind
+        // on a closed descriptor, which crashed the whole test process now and then.
+        Self.drain(out.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stdoutData.append(data) } }
+        Self.drain(err.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stderrData.append(data) } }
+    }
+
+    private static func drain(_ handle: FileHandle, into append: @escaping @Sendable (Data) -> Void) {
+        let box = UncheckedHandle(handle)
+        Thread {
+            while true {
+                let data = box.handle.availableData  // blocks; empty at end of file
+                if data.isEmpty { return }
+                append(data)
+            }
+        }.start()
+    }
+
+    /// FileHandle is thread-safe but not marked Sendable on Linux.
+    private struct UncheckedHandle: @unchecked Sendable {
+        let handle: FileHandle
+        init(_ handle: FileHandle) { self.handle = handle }
     }
 
     var stdout: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
