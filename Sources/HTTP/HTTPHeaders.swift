@@ -55,6 +55,13 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, E
         return result
     }
 
+    /// How many fields are named `name` (case-insensitive), without allocating.
+    public func count(of name: String) -> Int {
+        var count = 0
+        for field in fields where Self.namesEqual(field.name, name) { count += 1 }
+        return count
+    }
+
     /// Whether a field named `name` (case-insensitive) is present.
     public func contains(_ name: String) -> Bool {
         fields.contains { Self.namesEqual($0.name, name) }

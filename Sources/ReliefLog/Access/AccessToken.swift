@@ -31,36 +31,62 @@ struct AccessToken: Sendable {
         return AccessToken(text: "\(prefix)\(lookup)_\(secret)", lookup: lookup)
     }
 
-    /// Splits a presented token into its parts, or nil when it cannot be one of ours (checked
-    /// before any database work, so garbage costs nothing).
-    init?(presented text: String) {
-        let bytes = Array(text.utf8)
-        guard bytes.count == Self.length, text.hasPrefix(Self.prefix) else { return nil }
+    /// Checks a presented token's shape, or nil when it cannot be one of ours (checked before
+    /// any database work, so garbage costs nothing). Runs on every request: no allocation
+    /// beyond the token text itself.
+    init?(presented text: Substring) {
+        let utf8 = text.utf8
+        guard utf8.count == Self.length, utf8.starts(with: Self.prefix.utf8) else { return nil }
         let lookupStart = Self.prefix.utf8.count
-        let lookupBytes = bytes[lookupStart..<lookupStart + Self.lookupLength]
-        guard lookupBytes.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
-            bytes[lookupStart + Self.lookupLength] == UInt8(ascii: "_"),
-            bytes[(lookupStart + Self.lookupLength + 1)...].allSatisfy(\.isBase64URL)
-        else { return nil }
-        self.text = text
-        self.lookup = String(decoding: lookupBytes, as: UTF8.self)
+        let separator = lookupStart + Self.lookupLength
+        var lookupValue: UInt64 = 0
+        for (offset, byte) in utf8.enumerated() where offset >= lookupStart {
+            if offset < separator {
+                guard let digit = byte.hexDigitValue else { return nil }
+                lookupValue = lookupValue << 4 | UInt64(digit)
+            } else if offset == separator {
+                guard byte == UInt8(ascii: "_") else { return nil }
+            } else {
+                guard byte.isBase64URL else { return nil }
+            }
+        }
+        self.text = String(text)
+        self.lookup = String(text.dropFirst(lookupStart).prefix(Self.lookupLength))
+        self.lookupValue = lookupValue
     }
 
     private init(text: String, lookup: String) {
         self.text = text
         self.lookup = lookup
+        self.lookupValue = UInt64(lookup, radix: 16) ?? 0
     }
 
+    /// `lookup` as a number: a cheap key for the in-memory cache of verified tokens.
+    let lookupValue: UInt64
+
     /// The SHA-256 digest stored in place of the token.
-    var digest: [UInt8] { Array(SHA256.hash(data: Array(text.utf8))) }
+    var digest: [UInt8] { Array(sha256) }
 
     /// Whether `storedDigest` is this token's digest, compared in constant time.
     func matches(_ storedDigest: [UInt8]) -> Bool {
-        SHA256.hash(data: Array(text.utf8)) == storedDigest
+        sha256 == storedDigest
+    }
+
+    private var sha256: SHA256.Digest {
+        var text = text
+        return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 }
 
 private extension UInt8 {
+    var hexDigitValue: UInt8? {
+        switch self {
+        case 0x30...0x39: self - 0x30
+        case 0x61...0x66: self - 0x61 + 10
+        default: nil
+        }
+    }
+
     var isBase64URL: Bool {
         (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || (0x30...0x39).contains(self)
             || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")

@@ -74,19 +74,37 @@ final class AuditTrail: Sendable {
         if !accepted { logger.warning("audit buffer full; entry dropped", metadata: ["route": "\(entry.route)"]) }
     }
 
+    private static let insertSQL = """
+        INSERT INTO audit_log (at_ms, token_id, role, method, route, resource_id, patient_id, status, request_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     /// Writes an entry inside the caller's transaction (for changes).
     static func insert(_ entry: AuditEntry, _ connection: Connection) throws {
-        try connection.run(
-            """
-            INSERT INTO audit_log (at_ms, token_id, role, method, route, resource_id, patient_id, status, request_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .integer(entry.at), entry.tokenId.map(SQLiteValue.integer) ?? .null,
-                entry.role.map { .text($0.rawValue) } ?? .null, .text(entry.method), .text(entry.route),
-                entry.resourceId.map(SQLiteValue.integer) ?? .null, entry.patientId.map(SQLiteValue.integer) ?? .null,
-                .integer(Int64(entry.status)), entry.requestId.map(SQLiteValue.text) ?? .null,
-            ])
+        try insert([entry], connection)
+    }
+
+    /// Writes entries with one prepared statement, binding each value in place: a batch holds
+    /// every read of the last half second, so the per-row cost is what the audit log costs.
+    static func insert(_ entries: some Collection<AuditEntry>, _ connection: Connection) throws {
+        let statement = try connection.statement(insertSQL)
+        defer {
+            statement.reset()
+            statement.clearBindings()
+        }
+        for entry in entries {
+            try statement.bind(.integer(entry.at), at: 1)
+            try statement.bind(entry.tokenId.map(SQLiteValue.integer) ?? .null, at: 2)
+            try statement.bind(entry.role.map { .text($0.rawValue) } ?? .null, at: 3)
+            try statement.bind(.text(entry.method), at: 4)
+            try statement.bind(.text(entry.route), at: 5)
+            try statement.bind(entry.resourceId.map(SQLiteValue.integer) ?? .null, at: 6)
+            try statement.bind(entry.patientId.map(SQLiteValue.integer) ?? .null, at: 7)
+            try statement.bind(.integer(Int64(entry.status)), at: 8)
+            try statement.bind(entry.requestId.map(SQLiteValue.text) ?? .null, at: 9)
+            _ = try statement.step()
+            statement.reset()
+        }
     }
 
     /// Writes the buffered entries now, in one transaction; on failure they stay buffered.
@@ -97,9 +115,7 @@ final class AuditTrail: Sendable {
         }
         guard !batch.isEmpty else { return }
         do {
-            try await database.write { connection in
-                for entry in batch { try AuditTrail.insert(entry, connection) }
-            }
+            try await database.write { connection in try AuditTrail.insert(batch, connection) }
         } catch {
             pending.withLock { $0.insert(contentsOf: batch.prefix(AuditTrail.maxPending - $0.count), at: 0) }
             logger.warning("audit entries not written; will retry", metadata: ["count": "\(batch.count)", "error": "\(error)"])

@@ -28,7 +28,7 @@ final class Authenticator: Sendable {
 
     private let database: DatabasePool
     private let clock: @Sendable () -> Int64
-    private let cache = Mutex<[String: Remembered]>([:])
+    private let cache = Mutex<[UInt64: Remembered]>([:])
     static let cacheLifetimeMilliseconds: Int64 = 30_000
     static let cacheCapacity = 10_000
 
@@ -41,7 +41,7 @@ final class Authenticator: Sendable {
         let token = try Self.presentedToken(request)
         let now = clock()
         let stored: StoredToken?
-        if let remembered = cache.withLock({ $0[token.lookup] }), now - remembered.fetchedAt < Self.cacheLifetimeMilliseconds {
+        if let remembered = cache.withLock({ $0[token.lookupValue] }), now - remembered.fetchedAt < Self.cacheLifetimeMilliseconds {
             stored = remembered.token
         } else {
             do {
@@ -68,19 +68,26 @@ final class Authenticator: Sendable {
     private func remember(_ token: StoredToken, at now: Int64) {
         cache.withLock { cache in
             if cache.count >= Self.cacheCapacity { cache.removeAll(keepingCapacity: true) }
-            cache[token.metadata.lookup] = Remembered(token: token, fetchedAt: now)
+            cache[UInt64(token.metadata.lookup, radix: 16) ?? 0] = Remembered(token: token, fetchedAt: now)
         }
     }
 
     /// The token of the single `Authorization: Bearer <token>` header (RFC 6750 §2.1; the
     /// scheme is case-insensitive).
     static func presentedToken(_ request: HTTPServerRequest) throws(AuthenticationFailure) -> AccessToken {
-        let values = request.headers.values("Authorization")
-        guard let value = values.first else { throw .missing }
-        guard values.count == 1 else { throw .malformed }
-        let parts = value.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .malformed }
-        guard let token = AccessToken(presented: String(parts[1])) else { throw .invalid }
+        let headers = request.headers
+        guard let value = headers["Authorization"] else { throw .missing }
+        guard headers.count(of: "Authorization") == 1 else { throw .malformed }
+        // "Bearer", case-insensitive, then one or more spaces, then the token (token68).
+        let utf8 = value.utf8
+        let scheme = "bearer".utf8
+        guard utf8.count > scheme.count,
+            zip(utf8, scheme).allSatisfy({ $0 | 0x20 == $1 }),
+            utf8[utf8.index(utf8.startIndex, offsetBy: scheme.count)] == UInt8(ascii: " ")
+        else { throw .malformed }
+        let credentials = value.dropFirst(scheme.count).drop { $0 == " " }
+        guard !credentials.isEmpty, !credentials.contains(" ") else { throw .malformed }
+        guard let token = AccessToken(presented: credentials) else { throw .invalid }
         return token
     }
 }

@@ -38,6 +38,38 @@ struct AccessTests {
         await app.stop()
     }
 
+    @Test("the Authorization header: Bearer in any case, one header, one token of our shape")
+    func authorizationHeader() async throws {
+        let app = try TestApp()
+        let anonymous = try app.client(token: nil)
+        let token = app.adminToken
+        // The same shape, one secret character changed.
+        let altered = String(token.dropLast()) + (token.hasSuffix("A") ? "B" : "A")
+        let cases: [([(String, String)], Int, String?)] = [
+            ([("Authorization", "Bearer \(token)")], 200, nil),
+            ([("Authorization", "bEaReR \(token)")], 200, nil),
+            ([("Authorization", "Bearer    \(token)")], 200, nil),
+            ([("Authorization", "Basic \(token)")], 401, "invalid_request"),
+            ([("Authorization", "Bearer")], 401, "invalid_request"),
+            ([("Authorization", "Bearer \(token) extra")], 401, "invalid_request"),
+            ([("Authorization", "Bearer \(token)"), ("Authorization", "Bearer \(token)")], 401, "invalid_request"),
+            ([("Authorization", "Bearer \(token.dropLast())")], 401, "invalid_token"),
+            ([("Authorization", "Bearer \(token.uppercased())")], 401, "invalid_token"),
+            ([("Authorization", "Bearer \(altered)")], 401, "invalid_token"),
+            ([], 401, nil),
+        ]
+        for (headers, status, error) in cases {
+            let response = try await anonymous.request("GET", "/v1/therapists", headers: headers)
+            #expect(response.status == status, "\(headers)")
+            if let error {
+                #expect(response.header("WWW-Authenticate")?.contains("error=\"\(error)\"") == true, "\(headers)")
+            } else if status == 401 {
+                #expect(response.header("WWW-Authenticate") == #"Bearer realm="relieflog""#)
+            }
+        }
+        await app.stop()
+    }
+
     @Test("token requests are validated field by field")
     func tokenValidation() async throws {
         let app = try TestApp()
