@@ -86,7 +86,7 @@ final class Authenticator: Sendable {
             utf8[utf8.index(utf8.startIndex, offsetBy: scheme.count)] == UInt8(ascii: " ")
         else { throw .malformed }
         let credentials = value.dropFirst(scheme.count).drop { $0 == " " }
-        guard !credentials.isEmpty, !credentials.contains(" ") else { throw .malformed }
+        guard !credentials.isEmpty, !credentials.utf8.contains(UInt8(ascii: " ")) else { throw .malformed }
         guard let token = AccessToken(presented: credentials) else { throw .invalid }
         return token
     }
