@@ -192,6 +192,45 @@ struct AccessTests {
         await app.stop()
     }
 
+    @Test("audit rows older than the retention are deleted; newer ones stay")
+    func auditRetention() async throws {
+        let day: Int64 = 86_400_000
+        let clock = ManualClock(1_795_000_000_000)
+        let app = try TestApp { configuration in
+            configuration.clock = clock.reader
+            configuration.auditRetentionDays = 30
+        }
+        let admin = try app.client()
+        let patient = try await admin.createPatient()
+        // Rows from 40 and 10 days ago, written as the server writes them.
+        try app.application.database.writeSync { connection in
+            for (age, route) in [(40 * day, "/old"), (10 * day, "/recent")] {
+                try connection.run(
+                    "INSERT INTO audit_log (at_ms, method, route, patient_id, status) VALUES (?, 'GET', ?, ?, 200)",
+                    [.integer(clock.now - age), .text(route), .integer(Int64(patient))])
+            }
+        }
+        // A server prunes with its first periodic write, within a second of starting: one started
+        // now, on the same file, is sure to run after the rows exist (the first may run too).
+        let server = try TestApp { configuration in
+            configuration.clock = clock.reader
+            configuration.auditRetentionDays = 30
+            configuration.databasePath = app.application.configuration.databasePath
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        var routes: [String] = []
+        while ContinuousClock.now < deadline {
+            routes = try server.application.database.readSync { connection in
+                try connection.query("SELECT route FROM audit_log WHERE route IN ('/old', '/recent') ORDER BY id").compactMap { $0.string(0) }
+            }
+            if routes == ["/recent"] { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(routes == ["/recent"])
+        await server.application.shutdown()
+        await app.stop()
+    }
+
     @Test("a burst from one token is refused with Retry-After and does not slow another token")
     func perTokenLimit() async throws {
         let app = try TestApp { configuration in
