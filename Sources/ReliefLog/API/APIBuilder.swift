@@ -100,12 +100,12 @@ struct APIBuilder {
                 return try await handler(request, APIContext(base: context, caller: nil, auditNote: nil))
             }
             let caller = try await control.admit(request)
-            let note = AuditNote()
+            let note = AuditNote(caller: caller, method: request.method, route: context.route, requestId: request.requestId)
             do {
                 guard roles.contains(caller.role) else { throw AccessDenied.role(caller.role) }
                 var response = try await handler(request, APIContext(base: context, caller: caller, auditNote: note))
                 if patientData && !note.writtenInTransaction {
-                    control.auditTrail.record(note.entry(caller, request, context, status: response.status, at: control.clock()))
+                    control.auditTrail.record(note.entry(status: response.status, at: control.clock()))
                 }
                 // Anything behind a token may be patient data: never kept by a cache.
                 if !response.headers.contains("Cache-Control") { response.headers.add("Cache-Control", "no-store") }
@@ -113,7 +113,7 @@ struct APIBuilder {
             } catch {
                 if patientData {
                     let status = (error as? any ProblemConvertible)?.problem.status ?? 500
-                    control.auditTrail.record(note.entry(caller, request, context, status: status, at: control.clock()))
+                    control.auditTrail.record(note.entry(status: status, at: control.clock()))
                 }
                 throw error
             }

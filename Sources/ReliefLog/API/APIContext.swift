@@ -29,21 +29,30 @@ struct APIContext: Sendable {
 
     /// Writes this request's audit line inside the transaction of its change, so the change
     /// and its record commit together.
-    func auditChange(_ connection: Connection, method: String, status: Int, resource: Int64?, patient: Int64?, at now: Int64) throws {
-        guard let auditNote, let caller else { return }
+    func auditChange(_ connection: Connection, status: Int, resource: Int64?, patient: Int64?, at now: Int64) throws {
+        guard let auditNote else { return }
         auditNote.set(resource: resource, patient: patient)
-        try AuditTrail.insert(
-            AuditEntry(
-                at: now, tokenId: caller.tokenId, role: caller.role, method: method, route: route,
-                resourceId: resource, patientId: patient, status: status, requestId: requestId),
-            connection)
+        try AuditTrail.insert(auditNote.entry(status: status, at: now), connection)
         auditNote.markWritten()
     }
 }
 
-/// The audit facts a handler learns while it runs (which resource, which patient), and
-/// whether it already wrote its line inside a transaction.
+/// One request's audit line: who and what are known when the request is admitted; which
+/// resource and patient the handler learns while it runs; and whether the line was already
+/// written inside the transaction of a change.
 final class AuditNote: Sendable {
+    private let caller: Caller
+    private let method: String
+    private let route: String
+    private let requestId: String
+
+    init(caller: Caller, method: String, route: String, requestId: String) {
+        self.caller = caller
+        self.method = method
+        self.route = route
+        self.requestId = requestId
+    }
+
     private struct State {
         var resourceId: Int64?
         var patientId: Int64?
@@ -63,11 +72,11 @@ final class AuditNote: Sendable {
 
     var writtenInTransaction: Bool { state.withLock { $0.written } }
 
-    func entry(_ caller: Caller, _ request: HTTPServerRequest, _ context: RequestContext, status: Int, at now: Int64) -> AuditEntry {
+    func entry(status: Int, at now: Int64) -> AuditEntry {
         let state = state.withLock { $0 }
         return AuditEntry(
-            at: now, tokenId: caller.tokenId, role: caller.role, method: request.method, route: context.route,
-            resourceId: state.resourceId, patientId: state.patientId, status: status, requestId: request.requestId)
+            at: now, tokenId: caller.tokenId, role: caller.role, method: method, route: route,
+            resourceId: state.resourceId, patientId: state.patientId, status: status, requestId: requestId)
     }
 }
 

@@ -39,7 +39,7 @@ final class AccessControl: Sendable {
             caller = try await authenticator.authenticate(request)
         } catch {
             // A request without credentials guesses nothing; only presented tokens count.
-            if error != .missing { _ = failedAuthentication.take(address) }
+            if error != .missing && error != .unavailable { _ = failedAuthentication.take(address) }
             throw error.problem
         }
         if let perToken, case .limited(let seconds) = perToken.take(caller.tokenId) {

@@ -58,6 +58,22 @@ struct RecordAccess {
     var delete: Set<Role>
 }
 
+/// A list query with a `patientId` filter (episodes, sessions).
+protocol PatientFilteredQuery {
+    var patientId: Int64? { get set }
+}
+
+extension EpisodeQuery: PatientFilteredQuery {}
+extension SessionQuery: PatientFilteredQuery {}
+
+extension RecordResource where Query: PatientFilteredQuery {
+    static func scope(_ query: inout Query, toPatient patientId: Int64) throws(RecordsError) {
+        if let asked = query.patientId, asked != patientId { throw .notFound }
+        query.patientId = patientId
+    }
+    static func patientFilter(of query: Query) -> Int64? { query.patientId }
+}
+
 extension RecordResource {
     static func clinician(_ therapistId: Int64, mayWrite fields: Fields) -> Bool { false }
     static var impliesPatientId: Bool { false }
@@ -171,11 +187,6 @@ extension Episode: RecordResource {
     static let isPatientData = true
     static func owner(of fields: Fields, id: Int64?) -> Int64? { fields.patientId }
     static let impliesPatientId = true
-    static func scope(_ query: inout EpisodeQuery, toPatient patientId: Int64) throws(RecordsError) {
-        if let asked = query.patientId, asked != patientId { throw .notFound }
-        query.patientId = patientId
-    }
-    static func patientFilter(of query: EpisodeQuery) -> Int64? { query.patientId }
 }
 
 extension MassageSession: RecordResource {
@@ -212,11 +223,6 @@ extension MassageSession: RecordResource {
     static let isPatientData = true
     static func owner(of fields: Fields, id: Int64?) -> Int64? { fields.patientId }
     static let impliesPatientId = true
-    static func scope(_ query: inout SessionQuery, toPatient patientId: Int64) throws(RecordsError) {
-        if let asked = query.patientId, asked != patientId { throw .notFound }
-        query.patientId = patientId
-    }
-    static func patientFilter(of query: SessionQuery) -> Int64? { query.patientId }
     static func clinician(_ therapistId: Int64, mayWrite fields: Fields) -> Bool {
         fields.therapistId == therapistId
     }

@@ -66,6 +66,8 @@ struct RecordsRoutes {
         var status: Int
         var body: [UInt8]
         var replayed: Bool
+        /// The new record's id; for a replay, read back from the stored body.
+        var id: Int64?
         /// The patient whose data the new record is (nil for therapists and replays).
         var owner: Int64? = nil
     }
@@ -153,12 +155,14 @@ struct RecordsRoutes {
                                 title: "Idempotency key reused",
                                 detail: "This Idempotency-Key was already used with a different request body.")
                         }
-                        return Created(status: status, body: stored, replayed: true)
+                        return Created(
+                            status: status, body: stored, replayed: true,
+                            id: (try? JSON.parse(stored))?.objectValue?["id"]?.int64Value)
                     }
                 }
                 let record = try R.insert(fields, now: now, connection)
                 try context.auditChange(
-                    connection, method: "POST", status: 201, resource: record.id, patient: record.ownerPatientId, at: now)
+                    connection, status: 201, resource: record.id, patient: record.ownerPatientId, at: now)
                 let bytes = JSON.serialize(record.json)
                 if let key {
                     try connection.run(
@@ -168,13 +172,11 @@ struct RecordsRoutes {
                         """,
                         [.text(scope), .text(key), .text(hash), .integer(201), .blob(bytes), .integer(now)])
                 }
-                return Created(status: 201, body: bytes, replayed: false, owner: record.ownerPatientId)
+                return Created(status: 201, body: bytes, replayed: false, id: record.id, owner: record.ownerPatientId)
             }
             if !created.replayed { versions.recordChanged(R.self, patients: [created.owner]) }
             var response = RecordsRoutes.response(created.body, status: created.status, etag: ETag.of(created.body))
-            if let value = try? JSON.parse(created.body), let id = value.objectValue?["id"]?.int64Value {
-                response.headers.add("Location", "\(collectionPath)/\(id)")
-            }
+            if let id = created.id { response.headers.add("Location", "\(collectionPath)/\(id)") }
             if created.replayed { response.headers.add("Idempotent-Replayed", "true") }
             return response
         }
@@ -271,7 +273,8 @@ struct RecordsRoutes {
                     throw RecordsError.notFound
                 }
                 try RecordsRoutes.checkClinician(caller, may: R.self, write: fields)
-                try context.auditChange(connection, method: "PATCH", status: 200, resource: id, patient: current.ownerPatientId, at: now)
+                try context.auditChange(
+                    connection, status: 200, resource: id, patient: current.ownerPatientId, at: now)
                 // A patch that changes nothing leaves the record (and its updatedAt) alone.
                 if fields == current.fields { return (currentBody, []) }
                 let updated = try R.update(id, fields, now: now, connection)
@@ -310,7 +313,7 @@ struct RecordsRoutes {
                 }
                 try R.delete(id, connection)
                 try context.auditChange(
-                    connection, method: "DELETE", status: 204, resource: id, patient: current.ownerPatientId, at: clock())
+                    connection, status: 204, resource: id, patient: current.ownerPatientId, at: clock())
                 return current.ownerPatientId
             }
             // Tokens bound to an erased patient (or a deleted therapist) went with it (ON DELETE

@@ -24,16 +24,16 @@ struct AccessToken: Sendable {
     /// A new random token.
     static func generate() -> AccessToken {
         var generator = SystemRandomNumberGenerator()  // getrandom(2) on Linux
-        let lookup = (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            .map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let lookupValue = generator.next()
+        let lookup = String(lookupValue, radix: 16).leftPadded(to: lookupLength)
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
             .base64EncodedString().base64URL
-        return AccessToken(text: "\(prefix)\(lookup)_\(secret)", lookup: lookup)
+        return AccessToken(text: "\(prefix)\(lookup)_\(secret)", lookup: lookup, lookupValue: lookupValue)
     }
 
     /// Checks a presented token's shape, or nil when it cannot be one of ours (checked before
-    /// any database work, so garbage costs nothing). Runs on every request: no allocation
-    /// beyond the token text itself.
+    /// any database work, so garbage costs nothing). Runs on every request: nothing is
+    /// allocated but the token text and its lookup.
     init?(presented text: Substring) {
         let utf8 = text.utf8
         guard utf8.count == Self.length, utf8.starts(with: Self.prefix.utf8) else { return nil }
@@ -55,10 +55,10 @@ struct AccessToken: Sendable {
         self.lookupValue = lookupValue
     }
 
-    private init(text: String, lookup: String) {
+    private init(text: String, lookup: String, lookupValue: UInt64) {
         self.text = text
         self.lookup = lookup
-        self.lookupValue = UInt64(lookup, radix: 16) ?? 0
+        self.lookupValue = lookupValue
     }
 
     /// `lookup` as a number: a cheap key for the in-memory cache of verified tokens.

@@ -109,9 +109,11 @@ final class AuditTrail: Sendable {
 
     /// Writes the buffered entries now, in one transaction; on failure they stay buffered.
     func flush() async {
+        // Swapped out, not copied: the buffer can hold half a second of every request.
         let batch = pending.withLock { pending -> [AuditEntry] in
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
+            var batch: [AuditEntry] = []
+            swap(&batch, &pending)
+            return batch
         }
         guard !batch.isEmpty else { return }
         do {

@@ -12,6 +12,8 @@ enum AuthenticationFailure: Error, Sendable, Equatable {
     case invalid
     /// A token past its `expiresAt`.
     case expired
+    /// The token could not be looked up (the database is unavailable): 503, not the client's fault.
+    case unavailable
 }
 
 /// Turns the `Authorization: Bearer …` header into a `Caller`.
@@ -47,9 +49,9 @@ final class Authenticator: Sendable {
             do {
                 stored = try await database.read { connection in try TokenRepository(connection).find(lookup: token.lookup) }
             } catch {
-                throw .invalid
+                throw .unavailable
             }
-            if let stored { remember(stored, at: now) }
+            if let stored { remember(stored, under: token.lookupValue, at: now) }
         }
         // The digest comparison is constant-time; the look-up by the public part leaks nothing
         // about the secret.
@@ -65,10 +67,10 @@ final class Authenticator: Sendable {
         }
     }
 
-    private func remember(_ token: StoredToken, at now: Int64) {
+    private func remember(_ token: StoredToken, under key: UInt64, at now: Int64) {
         cache.withLock { cache in
             if cache.count >= Self.cacheCapacity { cache.removeAll(keepingCapacity: true) }
-            cache[UInt64(token.metadata.lookup, radix: 16) ?? 0] = Remembered(token: token, fetchedAt: now)
+            cache[key] = Remembered(token: token, fetchedAt: now)
         }
     }
 
@@ -93,13 +95,18 @@ final class Authenticator: Sendable {
 }
 
 extension AuthenticationFailure: ProblemConvertible {
-    /// 401 with the `WWW-Authenticate` challenge of RFC 6750 §3.
+    /// 401 with the `WWW-Authenticate` challenge of RFC 6750 §3 (503 when the token could not
+    /// be looked up).
     var problem: Problem {
-        let (error, detail): (String?, String) = switch self {
-        case .missing: (nil, "This endpoint needs an Authorization: Bearer token.")
-        case .malformed: ("invalid_request", "The Authorization header must be exactly one 'Bearer <token>'.")
-        case .invalid: ("invalid_token", "The bearer token is not valid (unknown or revoked).")
-        case .expired: ("invalid_token", "The bearer token has expired.")
+        let error: String?
+        let detail: String
+        switch self {
+        case .missing: (error, detail) = (nil, "This endpoint needs an Authorization: Bearer token.")
+        case .malformed: (error, detail) = ("invalid_request", "The Authorization header must be exactly one 'Bearer <token>'.")
+        case .invalid: (error, detail) = ("invalid_token", "The bearer token is not valid (unknown or revoked).")
+        case .expired: (error, detail) = ("invalid_token", "The bearer token has expired.")
+        case .unavailable:
+            return Problem(status: 503, detail: "The token could not be checked: the database is unavailable.")
         }
         var challenge = #"Bearer realm="relieflog""#
         if let error { challenge += #", error="\#(error)""# }

@@ -1,8 +1,7 @@
-import JSON
 import Synchronization
 
-/// In-memory version numbers of the data the analytics read, so that an analytics ETag can
-/// be checked, and a cached result reused, without touching the database.
+/// In-memory version numbers of the data the analytics read, so that a cached analytics
+/// result can be reused (and a poll answered 304) without touching the database.
 ///
 /// Every committed write that can change an analytics result bumps a version *after* its
 /// transaction committed. A request reads the version *before* it reads the database, so
@@ -10,9 +9,8 @@ import Synchronization
 /// never outlive the bump (at worst a result newer than its version is retired early).
 /// Versions come from one monotonic counter, so the maximum of two versions is a version.
 ///
-/// - patient *p*: their episodes, sessions, time zone or existence changed;
-/// - every patient at once (`everyPatientChanged`): a write whose patient the caller cannot
-///   name, e.g. deleting an episode, or moving one to another patient;
+/// - patient *p*: their episodes, sessions, time zone or existence changed (a record moved
+///   between patients changes both);
 /// - global: anything at all (clinic-wide results depend on every record).
 ///
 /// Only writes through this process are seen: another process writing the same database
@@ -21,7 +19,6 @@ final class DataVersions: Sendable {
     private struct State {
         var clock: UInt64 = 0
         var global: UInt64 = 0
-        var allPatients: UInt64 = 0
         var patients: [Int64: UInt64] = [:]
     }
 
@@ -31,7 +28,7 @@ final class DataVersions: Sendable {
 
     /// The version of one patient's analytics.
     func patient(_ id: Int64) -> UInt64 {
-        state.withLock { max($0.patients[id] ?? 0, $0.allPatients) }
+        state.withLock { $0.patients[id] ?? 0 }
     }
 
     /// The version of the clinic-wide analytics.
@@ -43,17 +40,6 @@ final class DataVersions: Sendable {
             state.clock += 1
             for id in ids { state.patients[id] = state.clock }
             state.global = state.clock
-        }
-    }
-
-    /// After a committed write that may concern any patient.
-    func everyPatientChanged() {
-        state.withLock { state in
-            state.clock += 1
-            state.allPatients = state.clock
-            state.global = state.clock
-            // Every per-patient entry is now superseded by `allPatients`.
-            state.patients.removeAll(keepingCapacity: true)
         }
     }
 
