@@ -30,7 +30,7 @@ struct AuditRecord: Sendable, Hashable {
     }
 }
 
-/// The audit log in SQLite (`audit_log`, Migrations/0003_access.sql), newest first.
+/// The audit log in SQLite (`audit_log`, Migrations/0003_access.sql, rebuilt by 0004), newest first.
 struct AuditRepository {
     let connection: Connection
 
