@@ -26,12 +26,14 @@ final class AccessControl: Sendable {
     /// The caller of `request`, or the 429/401 problem that stops it.
     func admit(_ request: HTTPServerRequest) async throws(Problem) -> Caller {
         let address = request.remoteAddress
-        if let perAddress, case .limited(let seconds) = perAddress.take(address) {
+        // One clock reading for the three buckets.
+        let now = failedAuthentication.now()
+        if let perAddress, case .limited(let seconds) = perAddress.take(address, at: now) {
             throw Self.tooManyRequests(seconds, "Too many requests from this address.")
         }
         // An address that keeps presenting bad tokens is shut out until its bucket refills,
         // whatever it presents next.
-        if case .limited(let seconds) = failedAuthentication.check(address) {
+        if case .limited(let seconds) = failedAuthentication.check(address, at: now) {
             throw Self.tooManyRequests(seconds, "Too many failed authentication attempts from this address.")
         }
         let caller: Caller
@@ -42,7 +44,7 @@ final class AccessControl: Sendable {
             if error != .missing && error != .unavailable { _ = failedAuthentication.take(address) }
             throw error.problem
         }
-        if let perToken, case .limited(let seconds) = perToken.take(caller.tokenId) {
+        if let perToken, case .limited(let seconds) = perToken.take(caller.tokenId, at: now) {
             throw Self.tooManyRequests(seconds, "Too many requests with this token.")
         }
         return caller

@@ -32,26 +32,21 @@ struct AccessToken: Sendable {
     }
 
     /// Checks a presented token's shape, or nil when it cannot be one of ours (checked before
-    /// any database work, so garbage costs nothing). Runs on every request: nothing is
-    /// allocated but the token text and its lookup.
-    init?(presented text: Substring) {
-        let utf8 = text.utf8
-        guard utf8.count == Self.length, utf8.starts(with: Self.prefix.utf8) else { return nil }
+    /// any database work, so garbage costs nothing). Runs on every request, on the header's
+    /// bytes: nothing is allocated but the token text.
+    init?(presented bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == Self.length, bytes.starts(with: Self.prefix.utf8) else { return nil }
         let lookupStart = Self.prefix.utf8.count
         let separator = lookupStart + Self.lookupLength
         var lookupValue: UInt64 = 0
-        for (offset, byte) in utf8.enumerated() where offset >= lookupStart {
-            if offset < separator {
-                guard let digit = byte.hexDigitValue else { return nil }
-                lookupValue = lookupValue << 4 | UInt64(digit)
-            } else if offset == separator {
-                guard byte == UInt8(ascii: "_") else { return nil }
-            } else {
-                guard byte.isBase64URL else { return nil }
-            }
+        for offset in lookupStart..<separator {
+            guard let digit = bytes[offset].hexDigitValue else { return nil }
+            lookupValue = lookupValue << 4 | UInt64(digit)
         }
-        self.text = String(text)
-        self.lookup = String(text.dropFirst(lookupStart).prefix(Self.lookupLength))
+        guard bytes[separator] == UInt8(ascii: "_") else { return nil }
+        for offset in (separator + 1)..<bytes.count where !bytes[offset].isBase64URL { return nil }
+        self.text = String(decoding: bytes, as: UTF8.self)
+        self.lookup = String(decoding: UnsafeBufferPointer(rebasing: bytes[lookupStart..<separator]), as: UTF8.self)
         self.lookupValue = lookupValue
     }
 

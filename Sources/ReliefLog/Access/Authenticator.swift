@@ -75,22 +75,27 @@ final class Authenticator: Sendable {
     }
 
     /// The token of the single `Authorization: Bearer <token>` header (RFC 6750 §2.1; the
-    /// scheme is case-insensitive).
+    /// scheme is case-insensitive). Runs on every request, on the header's bytes.
     static func presentedToken(_ request: HTTPServerRequest) throws(AuthenticationFailure) -> AccessToken {
         let headers = request.headers
-        guard let value = headers["Authorization"] else { throw .missing }
+        guard var value = headers["Authorization"] else { throw .missing }
         guard headers.count(of: "Authorization") == 1 else { throw .malformed }
-        // "Bearer", case-insensitive, then one or more spaces, then the token (token68).
-        let utf8 = value.utf8
-        let scheme = "bearer".utf8
-        guard utf8.count > scheme.count,
-            zip(utf8, scheme).allSatisfy({ $0 | 0x20 == $1 }),
-            utf8[utf8.index(utf8.startIndex, offsetBy: scheme.count)] == UInt8(ascii: " ")
-        else { throw .malformed }
-        let credentials = value.dropFirst(scheme.count).drop { $0 == " " }
-        guard !credentials.isEmpty, !credentials.utf8.contains(UInt8(ascii: " ")) else { throw .malformed }
-        guard let token = AccessToken(presented: credentials) else { throw .invalid }
-        return token
+        return try value.withUTF8 { bytes in Self.bearerToken(in: bytes) }.get()
+    }
+
+    private static let scheme = Array("bearer".utf8)
+
+    /// "Bearer", case-insensitive, then one or more spaces, then the token (token68), nothing else.
+    private static func bearerToken(in bytes: UnsafeBufferPointer<UInt8>) -> Result<AccessToken, AuthenticationFailure> {
+        let space = UInt8(ascii: " ")
+        guard bytes.count > scheme.count, bytes[scheme.count] == space else { return .failure(.malformed) }
+        for index in scheme.indices where bytes[index] | 0x20 != scheme[index] { return .failure(.malformed) }
+        var start = scheme.count
+        while start < bytes.count && bytes[start] == space { start += 1 }
+        let credentials = UnsafeBufferPointer(rebasing: bytes[start...])
+        guard !credentials.isEmpty, !credentials.contains(space) else { return .failure(.malformed) }
+        guard let token = AccessToken(presented: credentials) else { return .failure(.invalid) }
+        return .success(token)
     }
 }
 
