@@ -23,7 +23,7 @@ extension QueryParameters {
     }
 }
 
-/// The limits on windows (notes/analytics-interpretation.md "Errors").
+/// The limits on windows (docs/analytics-definitions.md "Errors").
 enum AnalyticsLimits {
     static let maximumWindowDays: Int64 = 36_600
     static let maximumBuckets: Int64 = 5_000

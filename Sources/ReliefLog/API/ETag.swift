@@ -27,8 +27,11 @@ enum ETag {
     /// `If-None-Match`: weak comparison; `*` matches any current representation. True when
     /// the client's copy is current (answer 304).
     static func ifNoneMatchMatches(_ request: HTTPServerRequest, current: String) -> Bool {
+        // A poll echoes the tag it was given: a header that is exactly the current tag matches
+        // whatever else is listed. Anything else (several tags, weak tags, `*`) takes the parse.
+        guard let first = request.headers["If-None-Match"] else { return false }
+        if first == current { return true }
         let values = request.headers.values("If-None-Match")
-        guard !values.isEmpty else { return false }
         return parse(values.joined(separator: ",")).contains { tag in
             switch tag {
             case .any: true

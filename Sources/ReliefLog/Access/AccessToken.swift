@@ -64,7 +64,9 @@ struct AccessToken: Sendable {
 
     /// Whether `storedDigest` is this token's digest, compared in constant time.
     func matches(_ storedDigest: [UInt8]) -> Bool {
-        sha256 == storedDigest
+        // Compared as raw bytes: with the array itself swift-crypto's generic comparison looked
+        // up type metadata on every request.
+        storedDigest.withUnsafeBytes { sha256 == $0 }
     }
 
     private var sha256: SHA256.Digest {

@@ -21,7 +21,7 @@ struct SessionGroup: Sendable, Hashable {
     var stressDrop: Mean
 }
 
-/// The clinic-wide endpoints (notes/analytics-interpretation.md "Clinic-wide"): windows of
+/// The clinic-wide endpoints (docs/analytics-definitions.md "Clinic-wide"): windows of
 /// UTC dates, records counted by the UTC date of `startedAt`.
 enum ClinicAnalysis {
     static func window(_ window: DayWindow, into object: inout JSONObject) {

@@ -1,7 +1,7 @@
 import JSON
 
 /// `GET /v1/patients/{id}/analytics/massage-effect`: a before/after comparison in the manner
-/// of preventive-treatment trials (notes/analytics-interpretation.md "Massage-effect").
+/// of preventive-treatment trials (docs/analytics-definitions.md "Massage-effect").
 enum MassageEffectAnalysis {
     static let hours72: Int64 = 72 * 3_600_000
 

@@ -1,7 +1,7 @@
 import JSON
 
 /// `GET /v1/patients/{id}/analytics/summary` (API.md "Analytics"; definitions in
-/// notes/analytics-interpretation.md "Summary").
+/// docs/analytics-definitions.md "Summary").
 enum SummaryAnalysis {
     /// Medication-overuse thresholds in days per 30 (ICHD-3 8.2).
     static func overuseThreshold(_ medicationClass: String) -> Int? {

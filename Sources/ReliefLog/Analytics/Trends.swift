@@ -65,7 +65,7 @@ enum TrendBucket: String, Sendable, CaseIterable {
     }
 }
 
-/// `GET /v1/patients/{id}/analytics/trends` (notes/analytics-interpretation.md "Trends").
+/// `GET /v1/patients/{id}/analytics/trends` (docs/analytics-definitions.md "Trends").
 enum TrendsAnalysis {
     static func compute(
         patientId: Int64, bucket: TrendBucket, window: DayWindow, zone: Zone,

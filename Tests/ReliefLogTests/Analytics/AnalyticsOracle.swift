@@ -1,6 +1,6 @@
 import Foundation
 
-// An independent model of API.md "Analytics" and /work/notes/analytics-interpretation.md, for
+// An independent model of API.md "Analytics" and docs/analytics-definitions.md, for
 // the oracle tests. Nothing here imports or mirrors the service's analytics code: dates are
 // integer day numbers (days since 1970-01-01) computed from `TimeZone.secondsFromGMT(for:)`
 // (the offset in force at the instant) and proleptic Gregorian arithmetic, never `Calendar`.
