@@ -36,6 +36,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var shutdownGracePeriod: Duration
     /// Headers added to every response (for example `X-Content-Type-Options: nosniff`).
     public var defaultHeaders: HTTPHeaders
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client (canonical text,
+    /// see `ClientAddress.canonical`); empty, the default, believes no such header.
+    public var trustedProxies: Set<String>
 
     public init(
         host: String = "127.0.0.1",
@@ -51,7 +54,8 @@ public struct HTTPServerConfiguration: Sendable {
         eventLoopCount: Int = defaultEventLoopCount,
         maxBufferedInput: Int = 64 * 1024,
         shutdownGracePeriod: Duration = .seconds(10),
-        defaultHeaders: HTTPHeaders = ["X-Content-Type-Options": "nosniff"]
+        defaultHeaders: HTTPHeaders = ["X-Content-Type-Options": "nosniff"],
+        trustedProxies: Set<String> = []
     ) {
         self.host = host
         self.port = port
@@ -67,6 +71,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxBufferedInput = maxBufferedInput
         self.shutdownGracePeriod = shutdownGracePeriod
         self.defaultHeaders = defaultHeaders
+        self.trustedProxies = trustedProxies
     }
 
     public static var defaultEventLoopCount: Int {

@@ -7,12 +7,16 @@ public struct HTTPServerRequest: Sendable {
     public var requestId: String
     /// The peer's numeric address ("127.0.0.1").
     public var remoteAddress: String
+    /// The client's address: the peer's, or behind a trusted reverse proxy the one its
+    /// `X-Forwarded-For` gives (see `ClientAddress`). What per-client limits are keyed on.
+    public var clientAddress: String
 
-    public init(head: HTTPRequestHead, body: [UInt8], requestId: String, remoteAddress: String) {
+    public init(head: HTTPRequestHead, body: [UInt8], requestId: String, remoteAddress: String, clientAddress: String? = nil) {
         self.head = head
         self.body = body
         self.requestId = requestId
         self.remoteAddress = remoteAddress
+        self.clientAddress = clientAddress ?? remoteAddress
     }
 
     public var method: String { head.method }

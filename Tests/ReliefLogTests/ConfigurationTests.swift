@@ -53,6 +53,9 @@ struct ConfigurationTests {
         (#"{"port": 70000}"#, "port must be between 0 and 65535"),
         (#"{"logLevel": "loud"}"#, "logLevel must be one of"),
         (#"{"http": {"headerTimeoutSeconds": -1}}"#, "http.headerTimeoutSeconds must be a positive number"),
+        (#"{"http": {"trustedProxies": "127.0.0.1"}}"#, "http.trustedProxies must be an array of strings"),
+        (#"{"http": {"trustedProxies": ["proxy.internal"]}}"#, "'proxy.internal' is not an IP address"),
+        (#"{"http": {"trustedProxies": ["10.0.0.0/8"]}}"#, "'10.0.0.0/8' is not an IP address"),
         ("{not json", "is not valid JSON"),
     ])
     func rejects(text: String, expected: String) throws {
@@ -63,6 +66,20 @@ struct ConfigurationTests {
         }
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "no error")")
         #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test("trusted proxies from the file or the environment, in canonical form")
+    func trustedProxies() throws {
+        let (directory, path) = write(#"{"http": {"trustedProxies": ["127.0.0.1", "0:0:0:0:0:0:0:1"]}}"#)
+        defer { directory.remove() }
+        let fromFile = try AppConfiguration.load(flags: .init(configFile: path), environment: [:])
+        #expect(fromFile.http.trustedProxies == ["127.0.0.1", "::1"])
+        let fromEnvironment = try AppConfiguration.load(
+            flags: .init(configFile: path), environment: ["RELIEFLOG_TRUSTED_PROXIES": " 10.0.0.2, ::ffff:10.0.0.3 "])
+        #expect(fromEnvironment.http.trustedProxies == ["10.0.0.2", "10.0.0.3"])
+        #expect(throws: ConfigurationError.self) {
+            try AppConfiguration.load(flags: .init(), environment: ["RELIEFLOG_TRUSTED_PROXIES": "10.0.0.2,nginx"])
+        }
     }
 
     @Test("a bad environment value is an error, not ignored")
@@ -93,6 +110,7 @@ struct ConfigurationTests {
         #expect(fromFile.http.writeTimeout == builtIn.http.writeTimeout)
         #expect(fromFile.http.maxConnections == builtIn.http.maxConnections)
         #expect(fromFile.http.shutdownGracePeriod == builtIn.http.shutdownGracePeriod)
+        #expect(fromFile.http.trustedProxies == builtIn.http.trustedProxies)
     }
 
     @Test("migrations are found from the repository when run from a build directory")

@@ -25,7 +25,8 @@ final class AccessControl: Sendable {
 
     /// The caller of `request`, or the 429/401 problem that stops it.
     func admit(_ request: HTTPServerRequest) async throws(Problem) -> Caller {
-        let address = request.remoteAddress
+        // The peer, or behind a trusted reverse proxy the client it forwarded for.
+        let address = request.clientAddress
         // One clock reading for the three buckets.
         let now = failedAuthentication.now()
         if let perAddress, case .limited(let seconds) = perAddress.take(address, at: now) {

@@ -30,8 +30,10 @@ struct QueryParameters {
 
     /// The raw value; an empty value is an error (a parameter is either given or left out).
     mutating func string(_ name: String) -> String? {
-        read.insert(name)
+        // Only given parameters need marking as read (the rest are reported as unknown); a
+        // request without a query string, such as a dashboard's poll, allocates nothing here.
         guard let value = values[name] else { return nil }
+        read.insert(name)
         guard !value.isEmpty else {
             fail(name, "must not be empty")
             return nil

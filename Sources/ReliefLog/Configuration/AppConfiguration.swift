@@ -137,6 +137,9 @@ extension AppConfiguration {
             http.shutdownGracePeriod = try httpReader.seconds("shutdownGraceSeconds") ?? http.shutdownGracePeriod
             http.maxConnections = try httpReader.int("maxConnections") ?? http.maxConnections
             http.eventLoopCount = try httpReader.int("eventLoops") ?? http.eventLoopCount
+            if let proxies = try httpReader.strings("trustedProxies") {
+                http.trustedProxies = try Self.trustedProxies(proxies, source: "\(source): http.trustedProxies")
+            }
             try httpReader.rejectUnknownKeys()
         }
         try reader.rejectUnknownKeys()
@@ -151,6 +154,10 @@ extension AppConfiguration {
         if let value = environment["RELIEFLOG_DB"], !value.isEmpty { databasePath = value }
         if let value = environment["RELIEFLOG_MIGRATIONS"], !value.isEmpty { migrationsDirectory = value }
         if let value = environment["RELIEFLOG_LOG_LEVEL"], !value.isEmpty { logLevel = value }
+        if let value = environment["RELIEFLOG_TRUSTED_PROXIES"] {
+            let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            http.trustedProxies = try Self.trustedProxies(entries, source: "RELIEFLOG_TRUSTED_PROXIES")
+        }
         if let value = environment["RELIEFLOG_ACCESS_LOG"], !value.isEmpty {
             switch value.lowercased() {
             case "1", "true", "on", "yes": accessLog = true
@@ -158,6 +165,18 @@ extension AppConfiguration {
             default: throw ConfigurationError("RELIEFLOG_ACCESS_LOG must be true or false, got '\(value)'")
             }
         }
+    }
+
+    /// Canonical addresses of the given reverse proxies, or the entry that is not an address.
+    static func trustedProxies(_ entries: [String], source: String) throws(ConfigurationError) -> Set<String> {
+        var addresses: Set<String> = []
+        for entry in entries {
+            guard let address = ClientAddress.canonical(entry) else {
+                throw ConfigurationError("\(source): '\(entry)' is not an IP address (list each proxy's address; no names or ranges)")
+            }
+            addresses.insert(address)
+        }
+        return addresses
     }
 
     mutating func apply(flags: ConfigurationOverrides) throws(ConfigurationError) {
@@ -253,6 +272,17 @@ private struct ConfigReader {
         case .number(.double(let number)) where number > 0: return .milliseconds(Int64(number * 1000))
         default: throw wrongType(key, "a positive number of seconds")
         }
+    }
+
+    mutating func strings(_ key: String) throws(ConfigurationError) -> [String]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let items) = value else { throw wrongType(key, "an array of strings") }
+        var strings: [String] = []
+        for item in items {
+            guard case .string(let text) = item else { throw wrongType(key, "an array of strings") }
+            strings.append(text)
+        }
+        return strings
     }
 
     mutating func object(_ key: String) throws(ConfigurationError) -> JSONObject? {

@@ -273,6 +273,43 @@ struct AccessTests {
         await app.stop()
     }
 
+    @Test("behind a trusted proxy, each forwarded client has its own buckets; a direct client cannot forge one")
+    func trustedProxy() async throws {
+        func client(_ app: TestApp, token: String?, forwardedFor: String) throws -> TestHTTPClient {
+            let client = try app.client(token: token)
+            client.defaultHeaders.append(("X-Forwarded-For", forwardedFor))
+            return client
+        }
+        let guess = "rlg_0123456789abcdef_" + String(repeating: "A", count: 43)
+        let behindProxy = try TestApp { configuration in
+            configuration.http.trustedProxies = ["127.0.0.1"]
+            configuration.rateLimits.failedAuthenticationBurst = 2
+            configuration.rateLimits.failedAuthenticationsPerMinute = 1
+        }
+        // The tests reach the server from 127.0.0.1, here the proxy: a guesser behind it is shut
+        // out, another client behind the same proxy is not.
+        let guesser = try client(behindProxy, token: guess, forwardedFor: "198.51.100.1")
+        for _ in 0..<2 { #expect(try await guesser.get("/v1/patients").status == 401) }
+        #expect(try await guesser.get("/v1/patients").status == 429)
+        let neighbour = try client(behindProxy, token: behindProxy.adminToken, forwardedFor: "198.51.100.2")
+        #expect(try await neighbour.get("/v1/patients").status == 200)
+        // Changing the address it claims to the left of the proxy's entry does not help it.
+        let forging = try client(behindProxy, token: guess, forwardedFor: "203.0.113.50, 198.51.100.1")
+        #expect(try await forging.get("/v1/patients").status == 429)
+        await behindProxy.stop()
+
+        // Without trusted proxies the header means nothing: one address, one bucket.
+        let direct = try TestApp { configuration in
+            configuration.rateLimits.failedAuthenticationBurst = 2
+            configuration.rateLimits.failedAuthenticationsPerMinute = 1
+        }
+        let directGuesser = try client(direct, token: guess, forwardedFor: "198.51.100.1")
+        for _ in 0..<2 { #expect(try await directGuesser.get("/v1/patients").status == 401) }
+        let claimsOther = try client(direct, token: direct.adminToken, forwardedFor: "198.51.100.2")
+        #expect(try await claimsOther.get("/v1/patients").status == 429)
+        await direct.stop()
+    }
+
     @Test("every response says nosniff; responses behind a token say no-store")
     func securityHeaders() async throws {
         let app = try TestApp()
