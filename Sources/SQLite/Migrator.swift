@@ -161,7 +161,7 @@ public struct Migrator: Sendable {
     /// when an applied migration's checksum differs from its file
     /// (`editedAfterApply`) or the database has a version this build does not know
     /// (`unknownAppliedVersion`). Then applies each pending migration in its own
-    /// transaction and calls `progress` after each commit. A failing migration is
+    /// transaction and calls `progress` before it starts and after it commits. A failing migration is
     /// rolled back completely (its statements and its bookkeeping row) and throws;
     /// the migrations before it stay applied. Safe to run again, also concurrently
     /// from another process: a migration is re-checked under the write lock.
@@ -179,9 +179,16 @@ public struct Migrator: Sendable {
         let applied = try validatedApplied(connection)
         var done: [Int] = []
         for migration in migrations where applied[migration.version] == nil {
+            // Said before as well as after: a migration that rebuilds a large table can take a
+            // while, and the operator should know what start-up is waiting for.
+            progress("applying migration \(migration.fileName)")
+            let started = DispatchTime.now().uptimeNanoseconds
             if try apply(migration, on: connection) {
                 done.append(migration.version)
-                progress("applied migration \(migration.fileName)")
+                let milliseconds = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+                progress("applied migration \(migration.fileName) in \(milliseconds) ms")
+            } else {
+                progress("migration \(migration.fileName) was applied by another process meanwhile")
             }
         }
         return done

@@ -45,10 +45,14 @@ struct MigratorTests {
         var messages: [String] = []
         let applied = try migrator.migrate(connection) { messages.append($0) }
         #expect(applied == [1, 2, 10])
-        #expect(messages == [
-            "applied migration 0001_patients.sql", "applied migration 0002_sessions.sql",
-            "applied migration 0010_session_index.sql",
-        ])
+        // Before and after each, the second with how long it took.
+        #expect(messages.count == 6)
+        for (index, file) in ["0001_patients.sql", "0002_sessions.sql", "0010_session_index.sql"].enumerated() {
+            #expect(messages[2 * index] == "applying migration \(file)")
+            let applied = messages[2 * index + 1]
+            #expect(applied.hasPrefix("applied migration \(file) in "), "\(applied)")
+            #expect(applied.wholeMatch(of: #/applied migration \S+ in \d+ ms/#) != nil, "\(applied)")
+        }
         #expect(try tables(connection) == ["patients", "schema_migrations", "sessions"])
 
         let rows = try connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version")
