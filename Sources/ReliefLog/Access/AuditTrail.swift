@@ -110,8 +110,8 @@ final class AuditTrail: Sendable {
 
     /// Writes a batch of buffered entries. Ids are given in the order the requests finished, so
     /// the log still reads newest first by id; the rows go in sorted by patient, so consecutive
-    /// inserts into the patient index land on the same pages instead of one page per row (about
-    /// a third cheaper per row in bench/README.md's measurements).
+    /// inserts into the patient index land on the same pages instead of a random page per row
+    /// (the index's share of a row's insert fell by about a quarter; bench/README.md).
     static func insertBatch(_ entries: [AuditEntry], _ connection: Connection) throws {
         let last = try connection.queryOne("SELECT max(id) FROM audit_log")?.int64(0) ?? 0
         let order = entries.indices.sorted { left, right in
