@@ -93,11 +93,13 @@ final class AnalyticsService: Sendable {
             let around = (from: (window.from - 1) * day, to: (window.to + 1) * day)
             // Triggers and symptoms are counted by SQLite over the exact instants of the window.
             let exact = (from: zone.start(of: window.from), to: zone.start(of: window.to))
+            // One read of the episodes for all three (the widest range covers the others).
+            let read = try repository.summaryEpisodes(
+                patientId: patientId, range: (window.from - 16) * day..<max(around.to, exact.to),
+                tagRange: exact.from..<max(exact.from, exact.to), classRange: around.from..<around.to)
             return SummaryAnalysis.compute(
                 patientId: patientId, window: window, zone: zone,
-                episodes: try repository.episodes(patientId: patientId, from: (window.from - 16) * day, to: around.to),
-                tags: try repository.tagCounts(patientId: patientId, from: exact.from, to: exact.to)
-                    + repository.medicationClasses(patientId: patientId, from: around.from, to: around.to),
+                episodes: read.episodes.filter { $0.startedAt < around.to }, tags: read.tags,
                 sessions: try repository.sessions(patientId: patientId, from: around.from, to: around.to))
         case .trends(let bucket, let window):
             return TrendsAnalysis.compute(

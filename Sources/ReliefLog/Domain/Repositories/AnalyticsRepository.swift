@@ -1,3 +1,4 @@
+import JSON
 import SQLite
 
 /// The columns the analytics need, read with fixed, parameterised SQL.
@@ -33,40 +34,46 @@ struct AnalyticsRepository {
         }
     }
 
-    /// How many episodes starting in `[from, to)` list each trigger (kind 0) and symptom
-    /// (kind 1): unnested by SQLite's json_each and counted there. Validation keeps the
-    /// slugs of a list distinct, so `count(*)` counts episodes (and costs half a
-    /// `count(DISTINCT e.id)`).
-    func tagCounts(patientId: Int64, from: Int64, to: Int64) throws -> [EpisodeTag] {
-        try connection.fetchAll(
+    /// What the summary reads from episodes, in one pass over those starting in `range`: the
+    /// rows; how many of those starting in `tagRange` list each trigger and symptom; and one
+    /// tag per medication class listed by those starting in `classRange`, with its start.
+    ///
+    /// This used to be three queries over the patient's episodes, two of them unnesting the
+    /// lists with SQLite's `json_each` / `json_tree`; over a ten-year window that was most of
+    /// the summary's time. Here the lists are read as text in the one pass and decoded in Swift
+    /// (slug lists by a byte scan, medications by the JSON parser).
+    func summaryEpisodes(
+        patientId: Int64, range: Range<Int64>, tagRange: Range<Int64>, classRange: Range<Int64>
+    ) throws -> (episodes: [EpisodeRow], tags: [EpisodeTag]) {
+        var episodes: [EpisodeRow] = []
+        var triggers: [String: Int] = [:]
+        var symptoms: [String: Int] = [:]
+        var classes: [EpisodeTag] = []
+        _ = try connection.fetchAll(
             """
-            SELECT 0, j.value, count(*) FROM episodes e, json_each(e.triggers) j
-            WHERE e.patient_id = ?1 AND e.started_at_ms >= ?2 AND e.started_at_ms < ?3 AND e.triggers <> '[]'
-            GROUP BY j.value
-            UNION ALL
-            SELECT 1, j.value, count(*) FROM episodes e, json_each(e.symptoms) j
-            WHERE e.patient_id = ?1 AND e.started_at_ms >= ?2 AND e.started_at_ms < ?3 AND e.symptoms <> '[]'
-            GROUP BY j.value
-            """, [.integer(patientId), .integer(from), .integer(to)]
-        ) { s in
-            EpisodeTag(kind: s.int(0) == 0 ? .trigger : .symptom, value: s.text(1) ?? "", count: s.int(2), startedAt: 0)
+            SELECT id, started_at_ms, ended_at_ms, intensity, aura, triggers, symptoms, medications
+            FROM episodes WHERE patient_id = ? AND started_at_ms >= ? AND started_at_ms < ?
+            ORDER BY started_at_ms, id
+            """, [.integer(patientId), .integer(range.lowerBound), .integer(range.upperBound)]
+        ) { s -> Void in
+            let startedAt = s.int64(1)
+            let medications = s.text(7) ?? "[]"
+            episodes.append(EpisodeRow(
+                id: s.int64(0), startedAt: startedAt, endedAt: s.optionalInt64(2), intensity: s.int(3),
+                aura: s.bool(4), hasMedication: !StoredLists.isEmptyArray(medications)))
+            if tagRange.contains(startedAt) {
+                StoredLists.forEachString(in: s.text(5) ?? "[]") { triggers[$0, default: 0] += 1 }
+                StoredLists.forEachString(in: s.text(6) ?? "[]") { symptoms[$0, default: 0] += 1 }
+            }
+            if classRange.contains(startedAt) && !StoredLists.isEmptyArray(medications) {
+                for medicationClass in StoredLists.medicationClasses(in: medications) {
+                    classes.append(EpisodeTag(kind: .medicationClass, value: medicationClass, count: 1, startedAt: startedAt))
+                }
+            }
         }
-    }
-
-    /// The medication classes of the episodes starting in `[from, to)`, with their starts
-    /// (a medication without a class is skipped). json_tree reads each list once, where
-    /// json_each plus json_extract would parse every medication again.
-    func medicationClasses(patientId: Int64, from: Int64, to: Int64) throws -> [EpisodeTag] {
-        try connection.fetchAll(
-            """
-            SELECT t.value, e.started_at_ms FROM episodes e, json_tree(e.medications) t
-            WHERE e.patient_id = ? AND e.started_at_ms >= ? AND e.started_at_ms < ? AND e.medications <> '[]'
-                AND t.key = 'class' AND t.type = 'text'
-            ORDER BY e.started_at_ms
-            """, [.integer(patientId), .integer(from), .integer(to)]
-        ) { s in
-            EpisodeTag(kind: .medicationClass, value: s.text(0) ?? "", count: 1, startedAt: s.int64(1))
-        }
+        let tags = triggers.map { EpisodeTag(kind: .trigger, value: $0.key, count: $0.value, startedAt: 0) }
+            + symptoms.map { EpisodeTag(kind: .symptom, value: $0.key, count: $0.value, startedAt: 0) }
+        return (episodes, tags + classes)
     }
 
     /// Sessions starting in `[from, to)`, by start; techniques only when asked for.
@@ -177,6 +184,71 @@ struct AnalyticsRepository {
             SessionGroup(
                 therapistId: s.int64(0), name: s.text(1) ?? "", sessions: s.int(2), patients: s.int(3),
                 painDrop: Mean(sum: s.int64(4), count: s.int64(5)), stressDrop: Mean(sum: s.int64(6), count: s.int64(7)))
+        }
+    }
+}
+
+/// Decoding of the JSON lists stored in episode rows (triggers, symptoms, medications).
+enum StoredLists {
+    /// Whether `text` is an empty JSON array (`[]`, blanks allowed).
+    static func isEmptyArray(_ text: String) -> Bool {
+        var bytes = text.utf8.lazy.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.makeIterator()
+        return bytes.next() == UInt8(ascii: "[") && bytes.next() == UInt8(ascii: "]") && bytes.next() == nil
+    }
+
+    /// Calls `body` with each string of a JSON array of strings. The lists are written by the
+    /// service as arrays of slugs, which a byte scan reads without allocating per element; any
+    /// other shape (an escape, a non-string element) goes through the JSON parser, and its
+    /// non-string elements are skipped.
+    static func forEachString(in text: String, _ body: (String) -> Void) {
+        var text = text
+        let simple: [String]? = text.withUTF8 { bytes -> [String]? in
+            var strings: [String] = []
+            var index = 0
+            func skipBlanks() {
+                while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            }
+            skipBlanks()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
+            index += 1
+            skipBlanks()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; skipBlanks(); return index == bytes.count ? [] : nil }
+            while true {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+                let start = index + 1
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+                    end += 1
+                }
+                guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+                strings.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                index = end + 1
+                skipBlanks()
+                guard index < bytes.count else { return nil }
+                if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    skipBlanks()
+                    return index == bytes.count ? strings : nil
+                }
+                guard bytes[index] == UInt8(ascii: ",") else { return nil }
+                index += 1
+                skipBlanks()
+            }
+        }
+        if let simple {
+            simple.forEach(body)
+        } else if case .array(let items)? = try? JSON.parse(text) {
+            for case .string(let string) in items { body(string) }
+        }
+    }
+
+    /// The `class` of each medication object in a JSON array of medications (skipping those
+    /// without one).
+    static func medicationClasses(in text: String) -> [String] {
+        guard case .array(let items)? = try? JSON.parse(text) else { return [] }
+        return items.compactMap { item in
+            guard case .object(let medication) = item, case .string(let medicationClass)? = medication["class"] else { return nil }
+            return medicationClass
         }
     }
 }
