@@ -120,11 +120,10 @@ final class Connection: @unchecked Sendable {
         let started = monotonicNow()
         let head = request.head
         let requestId = Connection.saneRequestId(head.headers["X-Request-Id"]) ?? loop.nextRequestId()
-        let trustedProxies = shared.configuration.trustedProxies
         let serverRequest = HTTPServerRequest(
             head: head, body: request.body, requestId: requestId, remoteAddress: address,
-            clientAddress: trustedProxies.isEmpty
-                ? address : ClientAddress.resolve(peer: address, headers: head.headers, trustedProxies: trustedProxies))
+            clientAddress: ClientAddress.resolve(
+                peer: address, headers: head.headers, trustedProxies: shared.configuration.trustedProxies))
         let responder = shared.responder
         Task {
             let response = await responder.respond(to: serverRequest)

@@ -91,15 +91,14 @@ final class AnalyticsService: Sendable {
             // Episodes up to 16 days before the window may cover its dates (at most 14 days
             // long, plus the widest UTC offsets); a day of margin either side for the rest.
             let around = (from: (window.from - 1) * day, to: (window.to + 1) * day)
-            // Triggers and symptoms are counted by SQLite over the exact instants of the window.
-            let exact = (from: zone.start(of: window.from), to: zone.start(of: window.to))
-            // One read of the episodes for all three (the widest range covers the others).
+            // Triggers and symptoms are counted over the exact instants of the window, which lie
+            // inside `around` (UTC offsets are under a day), so one read covers all three.
+            let exact = zone.start(of: window.from)..<zone.start(of: window.to)
             let read = try repository.summaryEpisodes(
-                patientId: patientId, range: (window.from - 16) * day..<max(around.to, exact.to),
-                tagRange: exact.from..<max(exact.from, exact.to), classRange: around.from..<around.to)
+                patientId: patientId, range: (window.from - 16) * day..<around.to,
+                tagRange: exact, classRange: around.from..<around.to)
             return SummaryAnalysis.compute(
-                patientId: patientId, window: window, zone: zone,
-                episodes: read.episodes.filter { $0.startedAt < around.to }, tags: read.tags,
+                patientId: patientId, window: window, zone: zone, episodes: read.episodes, tags: read.tags,
                 sessions: try repository.sessions(patientId: patientId, from: around.from, to: around.to))
         case .trends(let bucket, let window):
             return TrendsAnalysis.compute(

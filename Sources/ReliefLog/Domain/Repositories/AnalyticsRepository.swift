@@ -1,4 +1,3 @@
-import JSON
 import SQLite
 
 /// The columns the analytics need, read with fixed, parameterised SQL.
@@ -40,8 +39,8 @@ struct AnalyticsRepository {
     ///
     /// This used to be three queries over the patient's episodes, two of them unnesting the
     /// lists with SQLite's `json_each` / `json_tree`; over a ten-year window that was most of
-    /// the summary's time. Here the lists are read as text in the one pass and decoded in Swift
-    /// (slug lists by a byte scan, medications by the JSON parser).
+    /// the summary's time. Here the lists are read as text in the one pass and decoded by the
+    /// records' own decoders (`StoredList`, `StoredMedications`).
     func summaryEpisodes(
         patientId: Int64, range: Range<Int64>, tagRange: Range<Int64>, classRange: Range<Int64>
     ) throws -> (episodes: [EpisodeRow], tags: [EpisodeTag]) {
@@ -49,24 +48,25 @@ struct AnalyticsRepository {
         var triggers: [String: Int] = [:]
         var symptoms: [String: Int] = [:]
         var classes: [EpisodeTag] = []
-        _ = try connection.fetchAll(
+        try connection.forEachRow(
             """
             SELECT id, started_at_ms, ended_at_ms, intensity, aura, triggers, symptoms, medications
             FROM episodes WHERE patient_id = ? AND started_at_ms >= ? AND started_at_ms < ?
             ORDER BY started_at_ms, id
             """, [.integer(patientId), .integer(range.lowerBound), .integer(range.upperBound)]
-        ) { s -> Void in
-            let startedAt = s.int64(1)
-            let medications = s.text(7) ?? "[]"
+        ) { row in
+            let startedAt = row.int64(1)
+            let medications = row.text(7) ?? "[]"
+            let hasMedication = !StoredList.isEmptyArray(medications)
             episodes.append(EpisodeRow(
-                id: s.int64(0), startedAt: startedAt, endedAt: s.optionalInt64(2), intensity: s.int(3),
-                aura: s.bool(4), hasMedication: !StoredLists.isEmptyArray(medications)))
+                id: row.int64(0), startedAt: startedAt, endedAt: row.isNull(2) ? nil : row.int64(2), intensity: row.int(3),
+                aura: row.bool(4), hasMedication: hasMedication))
             if tagRange.contains(startedAt) {
-                StoredLists.forEachString(in: s.text(5) ?? "[]") { triggers[$0, default: 0] += 1 }
-                StoredLists.forEachString(in: s.text(6) ?? "[]") { symptoms[$0, default: 0] += 1 }
+                for trigger in StoredList.decode(row.text(5)) ?? [] { triggers[trigger, default: 0] += 1 }
+                for symptom in StoredList.decode(row.text(6)) ?? [] { symptoms[symptom, default: 0] += 1 }
             }
-            if classRange.contains(startedAt) && !StoredLists.isEmptyArray(medications) {
-                for medicationClass in StoredLists.medicationClasses(in: medications) {
+            if hasMedication && classRange.contains(startedAt) {
+                for medicationClass in StoredMedications.classes(medications) {
                     classes.append(EpisodeTag(kind: .medicationClass, value: medicationClass, count: 1, startedAt: startedAt))
                 }
             }
@@ -184,71 +184,6 @@ struct AnalyticsRepository {
             SessionGroup(
                 therapistId: s.int64(0), name: s.text(1) ?? "", sessions: s.int(2), patients: s.int(3),
                 painDrop: Mean(sum: s.int64(4), count: s.int64(5)), stressDrop: Mean(sum: s.int64(6), count: s.int64(7)))
-        }
-    }
-}
-
-/// Decoding of the JSON lists stored in episode rows (triggers, symptoms, medications).
-enum StoredLists {
-    /// Whether `text` is an empty JSON array (`[]`, blanks allowed).
-    static func isEmptyArray(_ text: String) -> Bool {
-        var bytes = text.utf8.lazy.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.makeIterator()
-        return bytes.next() == UInt8(ascii: "[") && bytes.next() == UInt8(ascii: "]") && bytes.next() == nil
-    }
-
-    /// Calls `body` with each string of a JSON array of strings. The lists are written by the
-    /// service as arrays of slugs, which a byte scan reads without allocating per element; any
-    /// other shape (an escape, a non-string element) goes through the JSON parser, and its
-    /// non-string elements are skipped.
-    static func forEachString(in text: String, _ body: (String) -> Void) {
-        var text = text
-        let simple: [String]? = text.withUTF8 { bytes -> [String]? in
-            var strings: [String] = []
-            var index = 0
-            func skipBlanks() {
-                while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-            }
-            skipBlanks()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
-            index += 1
-            skipBlanks()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; skipBlanks(); return index == bytes.count ? [] : nil }
-            while true {
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
-                let start = index + 1
-                var end = start
-                while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
-                    end += 1
-                }
-                guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
-                strings.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
-                index = end + 1
-                skipBlanks()
-                guard index < bytes.count else { return nil }
-                if bytes[index] == UInt8(ascii: "]") {
-                    index += 1
-                    skipBlanks()
-                    return index == bytes.count ? strings : nil
-                }
-                guard bytes[index] == UInt8(ascii: ",") else { return nil }
-                index += 1
-                skipBlanks()
-            }
-        }
-        if let simple {
-            simple.forEach(body)
-        } else if case .array(let items)? = try? JSON.parse(text) {
-            for case .string(let string) in items { body(string) }
-        }
-    }
-
-    /// The `class` of each medication object in a JSON array of medications (skipping those
-    /// without one).
-    static func medicationClasses(in text: String) -> [String] {
-        guard case .array(let items)? = try? JSON.parse(text) else { return [] }
-        return items.compactMap { item in
-            guard case .object(let medication) = item, case .string(let medicationClass)? = medication["class"] else { return nil }
-            return medicationClass
         }
     }
 }

@@ -165,4 +165,14 @@ enum StoredMedications {
         }
         return medications
     }
+
+    /// Only the `class` of each medication that has one (the summary's overuse counts), without
+    /// building whole `Medication`s; empty for text that is not an array.
+    static func classes(_ text: String) -> [String] {
+        guard case .array(let elements)? = try? JSON.parse(text) else { return [] }
+        return elements.compactMap { element in
+            guard case .object(let object) = element else { return nil }
+            return object["class"]?.stringValue
+        }
+    }
 }

@@ -93,8 +93,14 @@ enum StoredList {
     }
 
     /// The strings of a stored JSON array, or `nil` when the text is anything else.
+    ///
+    /// The service writes these lists as arrays of plain strings, which a byte scan reads
+    /// without building a JSON tree (the summary decodes thousands per request); any other
+    /// shape (an escape, a non-string element, malformed text) goes through the JSON parser.
     static func decode(_ text: String?) -> [String]? {
-        guard let text, let value = try? JSON.parse(text), case .array(let elements) = value else { return nil }
+        guard var text else { return nil }
+        if let plain = text.withUTF8(plainStrings) { return plain }
+        guard let value = try? JSON.parse(text), case .array(let elements) = value else { return nil }
         var strings: [String] = []
         strings.reserveCapacity(elements.count)
         for element in elements {
@@ -102,6 +108,46 @@ enum StoredList {
             strings.append(string)
         }
         return strings
+    }
+
+    /// Whether `text` is an empty JSON array (`[]`, blanks allowed).
+    static func isEmptyArray(_ text: String) -> Bool {
+        var bytes = text.utf8.lazy.filter { !isBlank($0) }.makeIterator()
+        return bytes.next() == UInt8(ascii: "[") && bytes.next() == UInt8(ascii: "]") && bytes.next() == nil
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    /// The strings of `[ "a", "b" ]` with no escapes or control characters in them; nil for
+    /// anything else, which the JSON parser then decides.
+    private static func plainStrings(_ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+        var strings: [String] = []
+        var index = 0
+        func skipBlanks() { while index < bytes.count, isBlank(bytes[index]) { index += 1 } }
+        func expect(_ byte: Character) -> Bool {
+            guard index < bytes.count, bytes[index] == byte.asciiValue else { return false }
+            index += 1
+            skipBlanks()
+            return true
+        }
+        skipBlanks()
+        guard expect("[") else { return nil }
+        if expect("]") { return index == bytes.count ? strings : nil }
+        repeat {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index + 1
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+                end += 1
+            }
+            guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+            strings.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+            index = end + 1
+            skipBlanks()
+        } while expect(",")
+        return expect("]") && index == bytes.count ? strings : nil
     }
 }
 
