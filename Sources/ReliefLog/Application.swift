@@ -95,7 +95,14 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         expectedMigrations: migrator.migrations.count, openAPI: openAPI
     ).register(in: &api)
     let versions = DataVersions()
-    RecordsRoutes(database: database, now: configuration.clock, versions: versions).register(in: &api)
+    let authenticator = accessControl.authenticator
+    let transactions = Transactions(
+        database: database,
+        afterCommit: [
+            { changes in versions.apply(changes) },
+            { changes in authenticator.forgetTokens(boundToRecordsDeletedIn: changes) },
+        ])
+    RecordsRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
     TokensRoutes(database: database, clock: configuration.clock).register(in: &api)
     AuditRoutes(database: database).register(in: &api)
     let analytics = AnalyticsService(database: database, versions: versions, clock: configuration.clock)
@@ -103,64 +110,10 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
 
     let router = api.router.build(logger: logger)
     openAPI.publish(OpenAPI.document(operations: api.operations, version: reliefLogVersion))
-    var httpConfiguration = configuration.http
-    httpConfiguration.host = configuration.host
-    httpConfiguration.port = configuration.port
     let observers: [any HTTPServerObserver] = [metrics] + (accessLog.map { [$0] } ?? [])
     let server = HTTPServer(
-        configuration: httpConfiguration, responder: router, observer: ObserverGroup(observers), logger: logger)
+        configuration: configuration.http, responder: router, observer: ObserverGroup(observers), logger: logger)
     return Application(
         configuration: configuration, database: database, routes: router.routes, server: server,
         accessLog: accessLog, auditTrail: auditTrail, logger: logger, lifecycle: lifecycle, analytics: analytics)
-}
-
-func loadMigrator(_ configuration: AppConfiguration) throws(StartupError) -> Migrator {
-    let directory = try MigrationsLocator.locate(explicit: configuration.migrationsDirectory)
-    do {
-        return try Migrator(directory: directory)
-    } catch {
-        throw StartupError("cannot load migrations from \(directory.path): \(error)")
-    }
-}
-
-/// Creates the database directory if needed, opens the pool and applies pending migrations.
-public func openDatabase(_ configuration: AppConfiguration, migrator: Migrator? = nil, logger: Logger) throws(StartupError) -> DatabasePool {
-    let migrator = if let migrator { migrator } else { try loadMigrator(configuration) }
-    let path = configuration.databasePath
-    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    do {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    } catch {
-        throw StartupError("cannot create database directory \(directory): \(reason(of: error))")
-    }
-    guard FileManager.default.isWritableFile(atPath: directory) else {
-        throw StartupError("database directory \(directory) is not writable")
-    }
-    let pool: DatabasePool
-    do {
-        pool = try DatabasePool(
-            path: path,
-            configuration: .init(readerCount: configuration.readerCount, maxBatchSize: configuration.maxWriteBatch))
-    } catch {
-        throw StartupError("cannot open database \(path): \(error)")
-    }
-    do {
-        let applied = try pool.withWriterConnection { connection in
-            try migrator.migrate(connection) { message in logger.info("\(message)") }
-        }
-        if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": "\(applied.count)"]) }
-    } catch {
-        pool.close()
-        throw StartupError("cannot migrate database \(path): \(error)")
-    }
-    return pool
-}
-
-private func reason(of error: any Error) -> String {
-    let nsError = error as NSError
-    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-       underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-        return String(cString: strerror(code.rawValue))
-    }
-    return nsError.localizedDescription
 }

@@ -78,7 +78,13 @@ struct Serve: AsyncParsableCommand {
         let application = try buildApplication(configuration, logger: logger)
         // The first start against a database without tokens creates one admin token and shows
         // it this once (standard error, not the log: the log must never hold a token).
-        if let token = try TokenIssuing.bootstrapAdminIfNeeded(in: application.database, now: configuration.clock()) {
+        let bootstrapToken: String?
+        do {
+            bootstrapToken = try TokenIssuing.bootstrapAdminIfNeeded(in: application.database, now: configuration.clock())
+        } catch {
+            throw StartupError("cannot create the first admin token: \(error)")
+        }
+        if let token = bootstrapToken {
             FileHandle.standardError.write(Data("""
                 relieflog: no tokens existed, so an admin token was created. It is shown only now; keep it safe:
                 \(token)
@@ -182,10 +188,29 @@ struct Token: AsyncParsableCommand {
             }
             let database = try openDatabase(configuration, logger: logger)
             defer { database.close() }
-            let token = try TokenIssuing.create(
-                in: database, role: role, patientId: patientId, therapistId: therapistId, label: label,
-                expiresAt: expiresAt, now: configuration.clock())
+            let token: String
+            do {
+                token = try TokenIssuing.create(
+                    in: database, role: role, patientId: patientId, therapistId: therapistId, label: label,
+                    expiresAt: expiresAt, now: configuration.clock())
+            } catch {
+                throw StartupError(Self.flagWording(error))
+            }
             FileHandle.standardOutput.write(Data("\(token)\n".utf8))
+        }
+    }
+}
+
+extension Token.Create {
+    /// A token issuing error in the words of this command's flags.
+    static func flagWording(_ error: TokenIssuingError) -> String {
+        switch error {
+        case .bindingDoesNotFitRole(.patient): "a patient token needs --patient ID (and no --therapist)"
+        case .bindingDoesNotFitRole(.clinician): "a clinician token needs --therapist ID (and no --patient)"
+        case .bindingDoesNotFitRole(.admin): "an admin token takes neither --patient nor --therapist"
+        case .labelLength: "--label must have 1 to 100 characters"
+        case .expiryNotInFuture: "--expires must be in the future"
+        default: error.description
         }
     }
 }

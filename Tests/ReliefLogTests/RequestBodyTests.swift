@@ -40,12 +40,13 @@ struct RequestBodyTests {
         #expect(problem?.errors == [Problem.FieldError(field: "", message: "must be a JSON object, not array")])
     }
 
-    @Test("collects every failing field into one 422")
+    @Test("collects every failing field into one validation error, answered as one 422")
     func collects() {
         var errors = FieldErrors()
         errors.add(JSONPointer.root.appending("intensity"), "must be between 0 and 10")
         errors.add(JSONPointer.root.appending("medications").appending(0).appending("name"), "is required")
-        let problem = #expect(throws: Problem.self) { try errors.throwIfAny() }
+        let error = #expect(throws: ValidationError.self) { try errors.throwIfAny() }
+        let problem = error?.problem
         #expect(problem?.status == 422)
         #expect(problem?.errors.map(\.field) == ["/intensity", "/medications/0/name"])
         #expect(problem?.response.headers["Content-Type"] == "application/problem+json")

@@ -32,7 +32,7 @@ struct APIContext: Sendable {
     func auditChange(_ connection: Connection, status: Int, resource: Int64?, patient: Int64?, at now: Int64) throws {
         guard let auditNote else { return }
         auditNote.set(resource: resource, patient: patient)
-        try AuditTrail.insert(auditNote.entry(status: status, at: now), connection)
+        try AuditRepository(connection).insert(auditNote.entry(status: status, at: now))
         auditNote.markWritten()
     }
 }
@@ -77,23 +77,5 @@ final class AuditNote: Sendable {
         return AuditEntry(
             at: now, tokenId: caller.tokenId, role: caller.role, method: method, route: route,
             resourceId: state.resourceId, patientId: state.patientId, status: status, requestId: requestId)
-    }
-}
-
-/// A valid token whose role may not do this: 403 (API.md). Objects outside a token's reach
-/// are 404 instead (`RecordsError.notFound`), so their existence does not leak.
-enum AccessDenied: Error, ProblemConvertible {
-    case role(Role)
-    case other(String)
-
-    var problem: Problem {
-        switch self {
-        case .role(let role):
-            Problem(
-                status: 403, type: "urn:relieflog:problem:forbidden", title: "Forbidden",
-                detail: "A \(role.rawValue) token may not do this.")
-        case .other(let detail):
-            Problem(status: 403, type: "urn:relieflog:problem:forbidden", title: "Forbidden", detail: detail)
-        }
     }
 }

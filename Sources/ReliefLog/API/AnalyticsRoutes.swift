@@ -1,175 +1,5 @@
 import HTTP
 import JSON
-import SQLite
-import Synchronization
-
-/// Computes, caches and answers the analytics endpoints (API.md "Analytics").
-///
-/// Caching (see `DataVersions`, `AnalyticsCache`): a result depends on (endpoint, patient,
-/// resolved parameters — the windows after defaults, which move with "today" — and the data
-/// version). A cached result stays valid while the data version and the resolved window are
-/// unchanged, so a poll is answered — 304 on a matching `If-None-Match` — without computing
-/// and without touching SQLite.
-///
-/// The ETag is a strong hash of the body itself, never of the version: a read can run between
-/// a write's commit and the version bump that follows it, and would then label new data with
-/// the old version. Hashing the body keeps one ETag for one set of bytes (RFC 9110 §8.8.1),
-/// and the ETag survives restarts.
-final class AnalyticsService: Sendable {
-    let database: DatabasePool
-    let versions: DataVersions
-    let cache: AnalyticsCache
-    /// Epoch milliseconds (`AppConfiguration.clock`): defines "today".
-    let clock: @Sendable () -> Int64
-    private let computed = Atomic<Int>(0)
-
-    init(database: DatabasePool, versions: DataVersions, clock: @escaping @Sendable () -> Int64, cacheCapacity: Int = 4096) {
-        self.database = database
-        self.versions = versions
-        self.clock = clock
-        self.cache = AnalyticsCache(capacity: cacheCapacity)
-    }
-
-    /// How many analytics results were computed (not served from cache nor answered 304);
-    /// lets tests tell a revalidation from a recomputation without timing.
-    var computations: Int { computed.load(ordering: .relaxed) }
-
-    private static func answer(_ request: HTTPServerRequest, etag: String, body: [UInt8]) -> HTTPResponse {
-        if ETag.ifNoneMatchMatches(request, current: etag) { return RecordsRoutes.notModified(etag: etag) }
-        return RecordsRoutes.response(body, etag: etag)
-    }
-
-
-    // MARK: Per patient
-
-    /// Answers a per-patient endpoint. `patientId` comes from the path; this is the one place
-    /// a patient-scoping check belongs.
-    func patient(
-        _ request: HTTPServerRequest, patientId: Int64, endpoint: String,
-        parse: (inout QueryParameters) -> PatientAnalyticsRequest
-    ) async throws -> HTTPResponse {
-        var parameters = try QueryParameters(request)
-        let query = parse(&parameters)
-        try parameters.finish()
-        guard patientId > 0 else { throw Self.noSuchPatient }
-
-        let key = "\(endpoint) \(patientId) \(request.head.query ?? "")"
-        let version = versions.patient(patientId)
-        let now = clock()
-        // Fast path: the cached entry is of the current data version, so its time zone is
-        // still the patient's; it is valid if the parameters still resolve to the same dates.
-        if let entry = cache.get(key), entry.version == version {
-            let resolved = try query.resolve(zone: .named(entry.timezone), now: now)
-            if "tz=\(entry.timezone) \(resolved.canonical)" == entry.resolved {
-                return Self.answer(request, etag: entry.etag, body: entry.body)
-            }
-        }
-
-        let entry = try await database.read { [self] connection -> AnalyticsCache.Entry in
-            let repository = AnalyticsRepository(connection)
-            guard let timezone = try repository.timezone(patientId: patientId) else { throw Self.noSuchPatient }
-            let zone = Zone.named(timezone)
-            let resolved = try query.resolve(zone: zone, now: now)
-            let canonical = "tz=\(timezone) \(resolved.canonical)"
-            computed.add(1, ordering: .relaxed)
-            let body = JSON.serialize(try Self.compute(resolved, patientId: patientId, zone: zone, repository))
-            return AnalyticsCache.Entry(
-                version: version, timezone: timezone, resolved: canonical, etag: ETag.of(body), body: body)
-        }
-        cache.put(key, entry)
-        return Self.answer(request, etag: entry.etag, body: entry.body)
-    }
-
-    static let noSuchPatient = Problem.notFound("No such patient.")
-
-    private static func compute(
-        _ resolved: PatientAnalyticsRequest.Resolved, patientId: Int64, zone: Zone, _ repository: AnalyticsRepository
-    ) throws -> JSONValue {
-        let day = Timestamp.millisecondsPerDay
-        switch resolved {
-        case .summary(let window):
-            // Episodes up to 16 days before the window may cover its dates (at most 14 days
-            // long, plus the widest UTC offsets); a day of margin either side for the rest.
-            let around = (from: (window.from - 1) * day, to: (window.to + 1) * day)
-            // Triggers and symptoms are counted over the exact instants of the window, which lie
-            // inside `around` (UTC offsets are under a day), so one read covers all three.
-            let exact = zone.start(of: window.from)..<zone.start(of: window.to)
-            let read = try repository.summaryEpisodes(
-                patientId: patientId, range: (window.from - 16) * day..<around.to,
-                tagRange: exact, classRange: around.from..<around.to)
-            return SummaryAnalysis.compute(
-                patientId: patientId, window: window, zone: zone, episodes: read.episodes, tags: read.tags,
-                sessions: try repository.sessions(patientId: patientId, from: around.from, to: around.to))
-        case .trends(let bucket, let window):
-            return TrendsAnalysis.compute(
-                patientId: patientId, bucket: bucket, window: window, zone: zone,
-                episodes: try repository.episodes(patientId: patientId, from: (window.from - 16) * day, to: (window.to + 1) * day),
-                sessions: try repository.sessions(patientId: patientId, from: (window.from - 1) * day, to: (window.to + 1) * day))
-        case .massageEffect(let end, let baselineDays, let windowDays):
-            guard let first = try repository.firstSessionAt(patientId: patientId) else {
-                return MassageEffectAnalysis.compute(
-                    patientId: patientId, zone: zone, firstSessionAt: nil, end: end, baselineDays: baselineDays,
-                    windowDays: windowDays, episodes: [], sessions: [])
-            }
-            let firstDay = zone.day(first)
-            let last = max(end, firstDay)
-            // Sessions dated before `end` start before (end + 1) days UTC; episodes are counted
-            // up to 72 h after them.
-            return MassageEffectAnalysis.compute(
-                patientId: patientId, zone: zone, firstSessionAt: first, end: end, baselineDays: baselineDays,
-                windowDays: windowDays,
-                episodes: try repository.episodes(
-                    patientId: patientId, from: (firstDay - baselineDays - 16) * day, to: (last + 5) * day),
-                sessions: try repository.sessions(
-                    patientId: patientId, from: (firstDay - 1) * day, to: (last + 1) * day, techniques: true))
-        }
-    }
-
-    // MARK: Clinic-wide
-
-    enum ClinicEndpoint: String, Sendable {
-        case overview, techniques, therapists
-    }
-
-    /// Answers a clinic-wide endpoint.
-    func clinic(_ request: HTTPServerRequest, endpoint: ClinicEndpoint) async throws -> HTTPResponse {
-        var parameters = try QueryParameters(request)
-        let query = ClinicAnalyticsRequest(from: parameters.dateParameter("from"), to: parameters.dateParameter("to"))
-        try parameters.finish()
-        let window = try query.resolve(now: clock())
-        let version = versions.global
-        let canonical = "from=\(window.from) to=\(window.to)"
-        let key = "\(endpoint.rawValue) \(canonical)"
-        if let entry = cache.get(key), entry.version == version {
-            return Self.answer(request, etag: entry.etag, body: entry.body)
-        }
-        let body = try await database.read { [self] connection -> [UInt8] in
-            computed.add(1, ordering: .relaxed)
-            return JSON.serialize(try Self.compute(endpoint, window: window, AnalyticsRepository(connection)))
-        }
-        let entry = AnalyticsCache.Entry(version: version, timezone: "UTC", resolved: canonical, etag: ETag.of(body), body: body)
-        cache.put(key, entry)
-        return Self.answer(request, etag: entry.etag, body: body)
-    }
-
-    private static func compute(_ endpoint: ClinicEndpoint, window: DayWindow, _ repository: AnalyticsRepository) throws -> JSONValue {
-        let day = Timestamp.millisecondsPerDay
-        let from = window.from * day
-        let to = window.to * day
-        switch endpoint {
-        case .overview:
-            return ClinicAnalysis.overview(
-                window: window, patients: try repository.patientCount(),
-                activeTherapists: try repository.activeTherapistCount(),
-                current: try repository.totals(from: from, to: to),
-                previous: try repository.totals(from: from - window.days * day, to: from))
-        case .techniques:
-            return ClinicAnalysis.techniques(window: window, groups: try repository.techniqueGroups(from: from, to: to))
-        case .therapists:
-            return ClinicAnalysis.therapists(window: window, groups: try repository.therapistGroups(from: from, to: to))
-        }
-    }
-}
 
 /// Registers the analytics endpoints.
 struct AnalyticsRoutes {
@@ -178,8 +8,32 @@ struct AnalyticsRoutes {
     static func reachablePatient(_ context: APIContext) throws -> Int64 {
         let patientId: Int64 = try context.parameters.require("id")
         context.audit(resource: patientId, patient: patientId)
-        guard context.authenticated.reaches(patient: patientId) else { throw AnalyticsService.noSuchPatient }
+        guard context.authenticated.reaches(patient: patientId) else { throw AnalyticsError.noSuchPatient }
         return patientId
+    }
+
+    /// Parses the query string, asks the service, and answers 304 when the client's copy is current.
+    static func answer(
+        _ request: HTTPServerRequest, _ compute: (inout QueryParameters) async throws -> AnalyticsService.Result
+    ) async throws -> HTTPResponse {
+        var parameters = try QueryParameters(request)
+        let result = try await compute(&parameters)
+        if ETag.ifNoneMatchMatches(request, current: result.etag) { return Responses.notModified(etag: result.etag) }
+        return Responses.json(result.body, etag: result.etag)
+    }
+
+    /// A per-patient result for the path's patient, with the query `parse` reads.
+    static func patient(
+        _ service: AnalyticsService, _ request: HTTPServerRequest, _ context: APIContext, endpoint: String,
+        parse: @escaping (inout QueryParameters) -> PatientAnalyticsRequest
+    ) async throws -> HTTPResponse {
+        let patientId = try reachablePatient(context)
+        return try await answer(request) { parameters in
+            let query = parse(&parameters)
+            try parameters.finish()
+            return try await service.patient(
+                query, patientId: patientId, endpoint: endpoint, rawQuery: request.head.query ?? "")
+        }
     }
 
     let service: AnalyticsService
@@ -220,7 +74,7 @@ struct AnalyticsRoutes {
             "Migraine days, intensity, triggers, symptoms, medication use and sessions over a window (default: the 28 local days ending today).",
             windowParameters, "AnalyticsSummary")
         ) { request, context in
-            try await service.patient(request, patientId: try AnalyticsRoutes.reachablePatient(context), endpoint: "summary") { p in
+            try await AnalyticsRoutes.patient(service, request, context, endpoint: "summary") { p in
                 .summary(from: p.dateParameter("from"), to: p.dateParameter("to"))
             }
         }
@@ -232,7 +86,7 @@ struct AnalyticsRoutes {
                 + windowParameters,
             "AnalyticsTrends")
         ) { request, context in
-            try await service.patient(request, patientId: try AnalyticsRoutes.reachablePatient(context), endpoint: "trends") { p in
+            try await AnalyticsRoutes.patient(service, request, context, endpoint: "trends") { p in
                 .trends(
                     bucket: p.oneOf("bucket", TrendBucket.allCases.map(\.rawValue)).flatMap(TrendBucket.init(rawValue:)) ?? .week,
                     from: p.dateParameter("from"), to: p.dateParameter("to"))
@@ -257,7 +111,7 @@ struct AnalyticsRoutes {
             ],
             "AnalyticsMassageEffect")
         ) { request, context in
-            try await service.patient(request, patientId: try AnalyticsRoutes.reachablePatient(context), endpoint: "massage-effect") { p in
+            try await AnalyticsRoutes.patient(service, request, context, endpoint: "massage-effect") { p in
                 .massageEffect(
                     baselineDays: Int64(p.int("baselineDays", days) ?? 28), windowDays: Int64(p.int("windowDays", days) ?? 28),
                     to: p.dateParameter("to"))
@@ -288,8 +142,22 @@ struct AnalyticsRoutes {
                         .problem(400, "A malformed or unknown query parameter, or an empty or too long window (the field names it)."),
                     ])
             ) { request, _ in
-                try await service.clinic(request, endpoint: endpoint)
+                try await AnalyticsRoutes.answer(request) { parameters in
+                    let query = ClinicAnalyticsRequest(
+                        from: parameters.dateParameter("from"), to: parameters.dateParameter("to"))
+                    try parameters.finish()
+                    return try await service.clinic(query, endpoint: endpoint)
+                }
             }
         }
+    }
+}
+
+extension QueryParameters {
+    /// A date (`YYYY-MM-DD`) or an RFC 3339 timestamp; errors are collected as usual.
+    mutating func dateParameter(_ name: String) -> DateParameter? {
+        guard let instant = dateOrTimestamp(name), let text = string(name) else { return nil }
+        // `Timestamp.parseDateOrTimestamp` reads exactly the 10-byte values as dates.
+        return text.utf8.count == 10 ? .date(Days.floorDivide(instant, Timestamp.millisecondsPerDay)) : .instant(instant)
     }
 }

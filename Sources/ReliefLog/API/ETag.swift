@@ -6,9 +6,7 @@ import HTTP
 /// The tag is `"` + 16 hexadecimal digits of the 64-bit FNV-1a hash of the exact response
 /// body + `"`, so the same representation always carries the same tag.
 enum ETag {
-    static func of(_ body: [UInt8]) -> String {
-        "\"" + FNV1a.hex(body) + "\""
-    }
+    static func of(_ body: [UInt8]) -> String { ContentTag.of(body) }
 
     /// `If-Match`: strong comparison; `*` matches any current representation.
     /// Without the header the request proceeds.
@@ -78,24 +76,5 @@ enum ETag {
             skipSeparators()
         }
         return result
-    }
-}
-
-/// 64-bit FNV-1a (http://www.isthe.com/chongo/tech/comp/fnv/): fast, stable across runs and
-/// platforms, and plenty to tell representations (or request bodies) apart. Not a MAC.
-enum FNV1a {
-    static func hash(_ bytes: [UInt8]) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return hash
-    }
-
-    /// The hash as 16 lowercase hexadecimal digits.
-    static func hex(_ bytes: [UInt8]) -> String {
-        let text = String(hash(bytes), radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
     }
 }

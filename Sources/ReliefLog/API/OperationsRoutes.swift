@@ -40,10 +40,8 @@ struct OperationsRoutes {
             guard lifecycle.ready.load(ordering: .acquiring) else {
                 throw Problem(status: 503, detail: "The service is not accepting work (starting or shutting down).")
             }
-            let applied = try? await database.read { connection in
-                try connection.scalar("SELECT count(*) FROM schema_migrations")
-            }
-            guard case .integer(let count)? = applied, count >= Int64(expectedMigrations) else {
+            let applied = try? await database.read { connection in try appliedMigrationCount(connection) }
+            guard let applied, applied >= expectedMigrations else {
                 throw Problem(status: 503, detail: "The database is unavailable or not migrated.")
             }
             return HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8"], body: OperationsRoutes.healthBody)

@@ -1,28 +1,16 @@
 import HTTP
 import JSON
-import SQLite
 
-/// What the record routes need of each resource: its names, validation, repository and
-/// list filters. One generic set of handlers (`RecordsRoutes`) serves all four.
-protocol RecordResource: Record {
-    associatedtype Query: Sendable
-    /// The repository that stores this resource.
-    associatedtype Repository: RecordRepository where Repository.Stored == Self, Repository.Query == Query
+/// What the record routes need of each resource besides its storage: its names, its list's
+/// query parameters and who may do what. One generic set of handlers (`RecordHandlers`) serves
+/// all four resources.
+protocol RecordResource: StoredRecord {
     /// The collection's path segment: `/v1/<collection>`.
     static var collection: String { get }
     /// The schema name and the singular of operation ids (`Patient` → `createPatient`).
     static var schemaName: String { get }
     /// The plural for operation ids (`listPatients`).
     static var pluralName: String { get }
-
-    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields
-    func patched(with patch: JSONObject, now: Int64) throws(Problem) -> Fields
-
-    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Self
-    static func find(_ id: Int64, _ connection: Connection) throws -> Self?
-    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Self
-    static func delete(_ id: Int64, _ connection: Connection) throws
-    static func list(_ query: Query, _ connection: Connection) throws -> Page<Self>
 
     /// The list query from the query string; errors are collected in `parameters`.
     static func query(_ parameters: inout QueryParameters) -> Query
@@ -33,13 +21,6 @@ protocol RecordResource: Record {
 
     /// The roles admitted to each operation on this resource.
     static var access: RecordAccess { get }
-    /// Whether these records are patient data (audited, scoped to a patient token's patient).
-    static var isPatientData: Bool { get }
-    /// The patient whose data a record with these fields (and id, once it has one) is; nil
-    /// for records that are nobody's (therapists).
-    static func owner(of fields: Fields, id: Int64?) -> Int64?
-    /// Whether a create body names its patient (`patientId`), which a patient token implies.
-    static var impliesPatientId: Bool { get }
     /// Narrows a list to one patient's records; `notFound` when the query asks for another's.
     static func scope(_ query: inout Query, toPatient patientId: Int64) throws(RecordsError)
     /// The patient a list query names, for the audit log.
@@ -76,38 +57,19 @@ extension RecordResource where Query: PatientFilteredQuery {
 
 extension RecordResource {
     static func clinician(_ therapistId: Int64, mayWrite fields: Fields) -> Bool { false }
-    static var impliesPatientId: Bool { false }
-    /// The patient whose data this record is; nil for therapists.
-    var ownerPatientId: Int64? { Self.owner(of: fields, id: id) }
-}
-
-extension RecordResource {
-    static func insert(_ fields: Fields, now: Int64, _ connection: Connection) throws -> Self {
-        try Repository(connection).insert(fields, now: now)
-    }
-    static func find(_ id: Int64, _ connection: Connection) throws -> Self? {
-        try Repository(connection).find(id: id)
-    }
-    static func update(_ id: Int64, _ fields: Fields, now: Int64, _ connection: Connection) throws -> Self {
-        try Repository(connection).update(id: id, fields, now: now)
-    }
-    static func delete(_ id: Int64, _ connection: Connection) throws {
-        try Repository(connection).delete(id: id)
-    }
-    static func list(_ query: Query, _ connection: Connection) throws -> Page<Self> {
-        try Repository(connection).list(query)
-    }
+    /// `/v1/<collection>`.
+    static var collectionPath: String { "/v1/\(collection)" }
+    /// Whether these records are patient data (audited, scoped to a patient token's patient).
+    static var isPatientData: Bool { resource != .therapist }
+    /// Whether a create body names its patient (`patientId`), which a patient token implies.
+    static var impliesPatientId: Bool { Fields.recordDescription.fields.contains(where: \.impliedForPatientTokens) }
 }
 
 extension Patient: RecordResource {
-    typealias Repository = PatientRepository
     static let collection = "patients"
     static let schemaName = "Patient"
     static let pluralName = "Patients"
 
-    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
-        try Fields(validating: body, now: now)
-    }
     static func query(_ parameters: inout QueryParameters) -> PatientQuery {
         let paging = parameters.paging()
         return PatientQuery(updatedSince: paging.updatedSince, limit: paging.limit, cursor: paging.cursor)
@@ -117,8 +79,6 @@ extension Patient: RecordResource {
     static let access = RecordAccess(
         create: [.admin], list: [.admin, .clinician, .patient], read: [.admin, .clinician, .patient],
         update: [.admin], delete: [.admin])
-    static let isPatientData = true
-    static func owner(of fields: Fields, id: Int64?) -> Int64? { id }
     static func scope(_ query: inout PatientQuery, toPatient patientId: Int64) throws(RecordsError) {
         query.onlyId = patientId
     }
@@ -126,14 +86,10 @@ extension Patient: RecordResource {
 }
 
 extension Therapist: RecordResource {
-    typealias Repository = TherapistRepository
     static let collection = "therapists"
     static let schemaName = "Therapist"
     static let pluralName = "Therapists"
 
-    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
-        try Fields(validating: body, now: now)
-    }
     static func query(_ parameters: inout QueryParameters) -> TherapistQuery {
         let paging = parameters.paging()
         return TherapistQuery(
@@ -150,21 +106,15 @@ extension Therapist: RecordResource {
     static let access = RecordAccess(
         create: [.admin], list: [.admin, .clinician, .patient], read: [.admin, .clinician, .patient],
         update: [.admin], delete: [.admin])
-    static let isPatientData = false
-    static func owner(of fields: Fields, id: Int64?) -> Int64? { nil }
     static func scope(_ query: inout TherapistQuery, toPatient patientId: Int64) throws(RecordsError) {}
     static func patientFilter(of query: TherapistQuery) -> Int64? { nil }
 }
 
 extension Episode: RecordResource {
-    typealias Repository = EpisodeRepository
     static let collection = "episodes"
     static let schemaName = "Episode"
     static let pluralName = "Episodes"
 
-    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
-        try Fields(validating: body, now: now)
-    }
     static func query(_ parameters: inout QueryParameters) -> EpisodeQuery {
         let paging = parameters.paging()
         return EpisodeQuery(
@@ -184,20 +134,13 @@ extension Episode: RecordResource {
     static let access = RecordAccess(
         create: [.admin, .patient], list: [.admin, .clinician, .patient], read: [.admin, .clinician, .patient],
         update: [.admin, .patient], delete: [.admin, .patient])
-    static let isPatientData = true
-    static func owner(of fields: Fields, id: Int64?) -> Int64? { fields.patientId }
-    static let impliesPatientId = true
 }
 
 extension MassageSession: RecordResource {
-    typealias Repository = SessionRepository
     static let collection = "sessions"
     static let schemaName = "Session"
     static let pluralName = "Sessions"
 
-    static func validate(_ body: JSONObject, now: Int64) throws(Problem) -> Fields {
-        try Fields(validating: body, now: now)
-    }
     static func query(_ parameters: inout QueryParameters) -> SessionQuery {
         let paging = parameters.paging()
         return SessionQuery(
@@ -220,9 +163,6 @@ extension MassageSession: RecordResource {
         create: [.admin, .clinician, .patient], list: [.admin, .clinician, .patient],
         read: [.admin, .clinician, .patient], update: [.admin, .clinician, .patient],
         delete: [.admin, .clinician, .patient])
-    static let isPatientData = true
-    static func owner(of fields: Fields, id: Int64?) -> Int64? { fields.patientId }
-    static let impliesPatientId = true
     static func clinician(_ therapistId: Int64, mayWrite fields: Fields) -> Bool {
         fields.therapistId == therapistId
     }
@@ -231,27 +171,6 @@ extension MassageSession: RecordResource {
 extension ParameterSpec {
     static func query(_ name: String, _ description: String, _ schema: JSONValue) -> ParameterSpec {
         ParameterSpec(name: name, location: .query, required: false, description: description, schema: schema)
-    }
-}
-
-extension RecordsError: ProblemConvertible {
-    var problem: Problem {
-        switch self {
-        case .notFound:
-            return .notFound("No such record.")
-        case .conflict(let field, let message):
-            return Problem(
-                status: 409, detail: "The request conflicts with stored data: \(message).",
-                errors: field.map { [Problem.FieldError(field: "/" + $0, message: message)] } ?? [])
-        case .missingReference(let field):
-            return FieldErrors.single(JSONPointer.root.appending(field), "names no existing record")
-        case .invalidCursor:
-            return Problem.badRequest(
-                "The cursor is not valid for this list; use the nextCursor of the previous page.",
-                errors: [Problem.FieldError(field: "/cursor", message: "is not a cursor of this list")])
-        case .storedDataInvalid:
-            return .internalError()
-        }
     }
 }
 

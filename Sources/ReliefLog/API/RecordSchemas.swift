@@ -51,9 +51,9 @@ extension Schemas {
     }
 
     /// An integer, written as an integer literal (`5.0` and `5e0` are refused with 422).
-    static func integer(_ minimum: Int, _ maximum: Int? = nil) -> JSONValue {
+    static func integer(_ minimum: Int64, _ maximum: Int64 = .max) -> JSONValue {
         let object: JSONObject = [
-            "type": "integer", "minimum": JSONValue(minimum), "maximum": JSONValue(maximum.map(Int64.init) ?? Int64.max),
+            "type": "integer", "minimum": JSONValue(minimum), "maximum": JSONValue(maximum),
             "description": "Written as an integer literal: 5.0 and 5e0 are refused.",
         ]
         return .object(object)
@@ -128,11 +128,6 @@ extension Schemas {
         ]
     }
 
-    static let patientIdSchema: JSONValue = [
-        "type": "integer", "minimum": 1, "maximum": JSONValue(Int64.max),
-        "description": "An integer literal. Required with admin and clinician tokens (422 without it); implied by a patient token, for which any other patient is 404.",
-    ]
-
     /// A JSON Merge Patch of the create body: any subset of its members; `null` clears an
     /// optional member (a required one cannot be cleared, so it is not nullable here).
     static func patch(_ fields: [FieldSchema], _ description: String) -> JSONValue {
@@ -159,46 +154,6 @@ extension Schemas {
         ]
     }
 
-    static let externalId = FieldSchema(
-        name: "externalId", schema: string(1...100, "The clinic's own identifier, unique per resource type."), nullable: true)
-    static let notes = FieldSchema(name: "notes", schema: string(0...4000), nullable: true)
-    static let zeroToTen = integer(0, 10)
-
-    static let patientFields: [FieldSchema] = [
-        FieldSchema(name: "displayName", schema: text(1...200), required: true),
-        FieldSchema(
-            name: "timezone", schema: string(1...100, "IANA time zone name (an unknown name answers 422); defines the patient's calendar days."),
-            defaultValue: "UTC"),
-        FieldSchema(
-            name: "birthYear",
-            schema: [
-                "type": "integer", "minimum": 1900,
-                "description": "From 1900 to the current year (checked when written; a later year answers 422). Written as an integer literal.",
-            ],
-            nullable: true),
-        externalId,
-        notes,
-    ]
-
-    static let therapistFields: [FieldSchema] = [
-        FieldSchema(name: "name", schema: text(1...200), required: true),
-        FieldSchema(name: "licenseNumber", schema: text(1...100, "Unique within licenseJurisdiction."), required: true),
-        FieldSchema(name: "licenseJurisdiction", schema: text(1...100, "For example US-CA."), nullable: true),
-        FieldSchema(
-            name: "certifications",
-            schema: ["type": "array", "items": string(1...200), "maxItems": 50, "uniqueItems": true, "description": "Distinct names."],
-            defaultValue: []),
-        FieldSchema(name: "yearsExperience", schema: integer(0, 100), nullable: true),
-        FieldSchema(name: "migraineExperience", schema: boolean, defaultValue: false),
-        FieldSchema(name: "techniques", schema: slugs(Vocabulary.techniques), defaultValue: []),
-        FieldSchema(name: "email", schema: ["type": "string", "format": "email", "minLength": 1, "maxLength": 254], nullable: true),
-        FieldSchema(
-            name: "phone", schema: ["type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[0-9 +()-]+$"],
-            nullable: true),
-        FieldSchema(name: "active", schema: boolean, defaultValue: true),
-        externalId,
-    ]
-
     static let medication: JSONValue = [
         "type": "object", "additionalProperties": false, "required": ["name"],
         "description": "A medication taken during an episode; responses list every member.",
@@ -217,75 +172,77 @@ extension Schemas {
         return .object(object)
     }
 
-    static let episodeFields: [FieldSchema] = [
-        FieldSchema(
-            name: "patientId", schema: patientIdSchema, required: true, impliedForPatientTokens: true),
-        FieldSchema(
-            name: "startedAt",
-            schema: ["type": "string", "format": "date-time", "description": "Not more than 1 day in the future."],
-            required: true),
-        FieldSchema(
-            name: "endedAt",
-            schema: [
-                "type": "string", "format": "date-time",
-                "description": "At or after startedAt, at most 14 days after it; null while ongoing.",
-            ],
-            nullable: true),
-        FieldSchema(name: "intensity", schema: zeroToTen, required: true),
-        FieldSchema(name: "aura", schema: boolean, defaultValue: false),
-        FieldSchema(name: "symptoms", schema: slugs(Vocabulary.symptoms), defaultValue: []),
-        FieldSchema(name: "locations", schema: slugs(Vocabulary.locations), defaultValue: []),
-        FieldSchema(name: "triggers", schema: slugs(Vocabulary.triggers), defaultValue: []),
-        FieldSchema(
-            name: "medications", schema: ["type": "array", "items": OpenAPI.ref("Medication"), "maxItems": 50],
-            defaultValue: []),
-        FieldSchema(name: "reliefMeasures", schema: slugs(Vocabulary.reliefMeasures), defaultValue: []),
-        FieldSchema(name: "stressLevel", schema: zeroToTen, nullable: true),
-        FieldSchema(name: "disability", schema: oneOf(Vocabulary.disabilities), nullable: true),
-        notes,
-        externalId,
-    ]
+    /// The schema of each field of a described record, derived from its kind, presence and note.
+    static func fields<Fields>(of description: RecordDescription<Fields>) -> [FieldSchema] {
+        description.fields.map { field in
+            var schema = FieldSchema(name: field.name, schema: Self.schema(of: field))
+            switch field.presence {
+            case .required: schema.required = true
+            case .optional: schema.nullable = true
+            case .defaulted(let value): schema.defaultValue = field.render(value)
+            case .derived: break
+            }
+            schema.impliedForPatientTokens = field.impliedForPatientTokens
+            return schema
+        }
+    }
 
-    static let sessionFields: [FieldSchema] = [
-        FieldSchema(name: "patientId", schema: patientIdSchema, required: true, impliedForPatientTokens: true),
-        FieldSchema(
-            name: "therapistId",
-            schema: [
+    /// The non-null schema of one field's value.
+    static func schema<Fields>(of field: FieldDescription<Fields>) -> JSONValue {
+        let note = field.note
+        switch field.kind {
+        case .text(let length, _, .email):
+            return [
+                "type": "string", "format": "email", "minLength": JSONValue(length.lowerBound),
+                "maxLength": JSONValue(length.upperBound),
+            ]
+        case .text(let length, _, .phone):
+            return [
+                "type": "string", "minLength": JSONValue(length.lowerBound), "maxLength": JSONValue(length.upperBound),
+                "pattern": "^[0-9 +()-]+$",
+            ]
+        case .text(let length, let notBlank, _):
+            return notBlank ? text(length, note) : string(length, note)
+        case .integer(let range):
+            return integer(range.lowerBound, range.upperBound)
+        case .calendarYear(let first):
+            return ["type": "integer", "minimum": JSONValue(first), "description": note.map(JSONValue.string) ?? .null]
+        case .reference:
+            return [
                 "type": "integer", "minimum": 1, "maximum": JSONValue(Int64.max),
-                "description": "An existing therapist (otherwise 422). Required when kind is professional; null for self.",
-            ],
-            nullable: true),
-        FieldSchema(
-            name: "kind",
-            schema: [
-                "type": "string", "enum": ["professional", "self"],
-                "description": "When left out: professional with a therapistId, self without.",
-            ]),
-        FieldSchema(name: "startedAt", schema: dateTime, required: true),
-        FieldSchema(name: "durationMinutes", schema: integer(1, 240), required: true),
-        FieldSchema(name: "techniques", schema: slugs(Vocabulary.techniques, minimum: 1), required: true),
-        FieldSchema(name: "areas", schema: slugs(Vocabulary.areas), defaultValue: []),
-        FieldSchema(name: "pressure", schema: oneOf(Vocabulary.pressures), nullable: true),
-        FieldSchema(name: "triggerPointsReleased", schema: integer(0), nullable: true),
-        FieldSchema(name: "essentialOils", schema: slugs(Vocabulary.essentialOils), defaultValue: []),
-        FieldSchema(name: "warmCompress", schema: boolean, defaultValue: false),
-        FieldSchema(name: "breathingExercise", schema: boolean, defaultValue: false),
-        FieldSchema(name: "painBefore", schema: zeroToTen, nullable: true),
-        FieldSchema(name: "painAfter", schema: zeroToTen, nullable: true),
-        FieldSchema(name: "stressBefore", schema: zeroToTen, nullable: true),
-        FieldSchema(name: "stressAfter", schema: zeroToTen, nullable: true),
-        notes,
-        externalId,
-    ]
+                "description": note.map(JSONValue.string) ?? .null,
+            ]
+        case .boolean:
+            return boolean
+        case .timestamp:
+            guard let note else { return dateTime }
+            return ["type": "string", "format": "date-time", "description": .string(note)]
+        case .choice(let values):
+            guard let note else { return oneOf(values) }
+            return ["type": "string", "enum": .array(values.map(JSONValue.string)), "description": .string(note)]
+        case .slugs(let known, let minimum):
+            return slugs(known, minimum: minimum)
+        case .texts(let length):
+            return [
+                "type": "array", "items": string(length), "maxItems": 50, "uniqueItems": true,
+                "description": note.map(JSONValue.string) ?? .null,
+            ]
+        case .medications:
+            return ["type": "array", "items": OpenAPI.ref("Medication"), "maxItems": JSONValue(Medication.maximumCount)]
+        }
+    }
 
     /// Every record schema: `<Name>`, `<Name>Input`, `<Name>Patch`, `<Name>List`, and `Medication`.
     static var records: JSONObject {
         var schemas = JSONObject()
         let resources: [(String, [FieldSchema], String)] = [
-            ("Patient", patientFields, "A patient."),
-            ("Therapist", therapistFields, "A massage therapist."),
-            ("Episode", episodeFields, "A migraine diary entry."),
-            ("Session", sessionFields, "A massage session, given by a therapist (professional) or by the patient (self)."),
+            ("Patient", fields(of: Patient.Fields.recordDescription), "A patient."),
+            ("Therapist", fields(of: Therapist.Fields.recordDescription), "A massage therapist."),
+            ("Episode", fields(of: Episode.Fields.recordDescription), "A migraine diary entry."),
+            (
+                "Session", fields(of: MassageSession.Fields.recordDescription),
+                "A massage session, given by a therapist (professional) or by the patient (self)."
+            ),
         ]
         for (name, fields, description) in resources {
             schemas[name] = resource(fields, description)

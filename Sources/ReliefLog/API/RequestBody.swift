@@ -34,36 +34,8 @@ enum RequestBody {
     static func object(_ request: HTTPServerRequest, accepting mediaTypes: Set<String> = jsonMediaTypes) throws(Problem) -> JSONObject {
         let value = try json(request, accepting: mediaTypes)
         guard case .object(let object) = value else {
-            throw FieldErrors.single(.root, "must be a JSON object, not \(value.typeName)")
+            throw ValidationError.single(.root, "must be a JSON object, not \(value.typeName)").problem
         }
         return object
-    }
-}
-
-/// Collects every failing field of a request, so one 422 lists them all.
-struct FieldErrors {
-    private(set) var errors: [Problem.FieldError] = []
-
-    var isEmpty: Bool { errors.isEmpty }
-
-    mutating func add(_ pointer: JSONPointer, _ message: String) {
-        errors.append(Problem.FieldError(field: pointer.description, message: message))
-    }
-
-    /// Throws a 422 listing every collected error; does nothing when there are none.
-    func throwIfAny() throws(Problem) {
-        guard !errors.isEmpty else { return }
-        throw FieldErrors.problem(errors)
-    }
-
-    static func single(_ pointer: JSONPointer, _ message: String) -> Problem {
-        problem([Problem.FieldError(field: pointer.description, message: message)])
-    }
-
-    private static func problem(_ errors: [Problem.FieldError]) -> Problem {
-        Problem(
-            status: 422, type: "urn:relieflog:problem:validation", title: "Validation failed",
-            detail: errors.count == 1 ? "1 field is invalid." : "\(errors.count) fields are invalid.",
-            errors: errors)
     }
 }

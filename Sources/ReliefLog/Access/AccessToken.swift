@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 
 /// A bearer token's text: `rlg_<lookup>_<secret>`.
 ///
@@ -26,8 +25,7 @@ struct AccessToken: Sendable {
         var generator = SystemRandomNumberGenerator()  // getrandom(2) on Linux
         let lookupValue = generator.next()
         let lookup = String(lookupValue, radix: 16).leftPadded(to: lookupLength)
-        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-            .base64EncodedString().base64URL
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Base64URL.encode(Array($0)) }
         return AccessToken(text: "\(prefix)\(lookup)_\(secret)", lookup: lookup, lookupValue: lookupValue)
     }
 
@@ -44,7 +42,7 @@ struct AccessToken: Sendable {
             lookupValue = lookupValue << 4 | UInt64(digit)
         }
         guard bytes[separator] == UInt8(ascii: "_") else { return nil }
-        for offset in (separator + 1)..<bytes.count where !bytes[offset].isBase64URL { return nil }
+        for offset in (separator + 1)..<bytes.count where !Base64URL.isAlphabet(bytes[offset]) { return nil }
         self.text = String(decoding: bytes, as: UTF8.self)
         self.lookup = String(decoding: UnsafeBufferPointer(rebasing: bytes[lookupStart..<separator]), as: UTF8.self)
         self.lookupValue = lookupValue
@@ -84,10 +82,6 @@ private extension UInt8 {
         }
     }
 
-    var isBase64URL: Bool {
-        (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || (0x30...0x39).contains(self)
-            || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
-    }
 }
 
 private extension String {
@@ -95,15 +89,4 @@ private extension String {
         count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 
-    /// Standard base64 → unpadded base64url (RFC 4648 §5).
-    var base64URL: String {
-        String(unicodeScalars.compactMap { scalar -> Character? in
-            switch scalar {
-            case "+": "-"
-            case "/": "_"
-            case "=": nil
-            default: Character(scalar)
-            }
-        })
-    }
 }

@@ -74,53 +74,6 @@ final class AuditTrail: Sendable {
         if !accepted { logger.warning("audit buffer full; entry dropped", metadata: ["route": "\(entry.route)"]) }
     }
 
-    private static let insertSQL = """
-        INSERT INTO audit_log (id, at_ms, token_id, role, method, route, resource_id, patient_id, status, request_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
-
-    /// Writes an entry inside the caller's transaction (for changes); SQLite picks the id.
-    static func insert(_ entry: AuditEntry, _ connection: Connection) throws {
-        try insert(CollectionOfOne((id: nil, entry: entry)), connection)
-    }
-
-    /// Writes rows with one prepared statement, binding each value in place: a batch holds
-    /// every read of the last half second, so the per-row cost is what the audit log costs.
-    static func insert(_ rows: some Collection<(id: Int64?, entry: AuditEntry)>, _ connection: Connection) throws {
-        let statement = try connection.statement(insertSQL)
-        defer {
-            statement.reset()
-            statement.clearBindings()
-        }
-        for (id, entry) in rows {
-            try statement.bind(id.map(SQLiteValue.integer) ?? .null, at: 1)
-            try statement.bind(.integer(entry.at), at: 2)
-            try statement.bind(entry.tokenId.map(SQLiteValue.integer) ?? .null, at: 3)
-            try statement.bind(entry.role.map { .text($0.rawValue) } ?? .null, at: 4)
-            try statement.bind(.text(entry.method), at: 5)
-            try statement.bind(.text(entry.route), at: 6)
-            try statement.bind(entry.resourceId.map(SQLiteValue.integer) ?? .null, at: 7)
-            try statement.bind(entry.patientId.map(SQLiteValue.integer) ?? .null, at: 8)
-            try statement.bind(.integer(Int64(entry.status)), at: 9)
-            try statement.bind(entry.requestId.map(SQLiteValue.text) ?? .null, at: 10)
-            _ = try statement.step()
-            statement.reset()
-        }
-    }
-
-    /// Writes a batch of buffered entries. Ids are given in the order the requests finished, so
-    /// the log still reads newest first by id; the rows go in sorted by patient, so consecutive
-    /// inserts into the patient index land on the same pages instead of a random page per row
-    /// (the index's share of a row's insert fell by about a quarter; bench/README.md).
-    static func insertBatch(_ entries: [AuditEntry], _ connection: Connection) throws {
-        let last = try connection.queryOne("SELECT max(id) FROM audit_log")?.int64(0) ?? 0
-        let order = entries.indices.sorted { left, right in
-            let a = entries[left].patientId ?? -1, b = entries[right].patientId ?? -1
-            return a != b ? a < b : left < right
-        }
-        try insert(order.lazy.map { (id: last + 1 + Int64($0), entry: entries[$0]) }, connection)
-    }
-
     /// Writes the buffered entries now, in one transaction; on failure they stay buffered.
     func flush() async {
         // Swapped out, not copied: the buffer can hold half a second of every request.
@@ -131,7 +84,7 @@ final class AuditTrail: Sendable {
         }
         guard !batch.isEmpty else { return }
         do {
-            try await database.write { connection in try AuditTrail.insertBatch(batch, connection) }
+            try await database.write { connection in try AuditRepository(connection).insertBatch(batch) }
         } catch {
             pending.withLock { $0.insert(contentsOf: batch.prefix(AuditTrail.maxPending - $0.count), at: 0) }
             logger.warning("audit entries not written; will retry", metadata: ["count": "\(batch.count)", "error": "\(error)"])
@@ -161,17 +114,13 @@ final class AuditTrail: Sendable {
             // read row reaches the table up to a second after a newer change's row, so the
             // boundary can be off by a second's worth of rows; the `at_ms` test keeps a row of
             // that second that is not yet due, and one left behind goes at the next prune.
-            let boundary = try await database.read { connection in try Self.firstId(atOrAfter: cutoff, connection) }
+            let boundary = try await database.read { connection in
+                try AuditRepository(connection).firstId(atOrAfter: cutoff)
+            }
             guard let boundary else { return 0 }
             while true {
                 let changes = try await database.write { connection -> Int in
-                    try connection.run(
-                        """
-                        DELETE FROM audit_log WHERE id IN
-                            (SELECT id FROM audit_log WHERE id < ? AND at_ms < ? ORDER BY id LIMIT \(Self.pruneSlice))
-                        """,
-                        [.integer(boundary), .integer(cutoff)])
-                    return connection.changes
+                    try AuditRepository(connection).deleteOlder(than: cutoff, below: boundary, limit: Self.pruneSlice)
                 }
                 deleted += changes
                 if changes < Self.pruneSlice { break }
@@ -183,26 +132,4 @@ final class AuditTrail: Sendable {
     }
 
     static let pruneSlice = 5_000
-
-    /// The smallest id at or past which rows are not older than `cutoff`, taking `at_ms` as
-    /// ascending with the id: a bisection of rowid look-ups, O(log² n). Nil for an empty table.
-    static func firstId(atOrAfter cutoff: Int64, _ connection: Connection) throws -> Int64? {
-        guard let bounds = try connection.queryOne("SELECT min(id), max(id) FROM audit_log"),
-            var low = bounds.int64(0), let high = bounds.int64(1)
-        else { return nil }
-        var upper = high + 1
-        while low < upper {
-            let middle = low + (upper - low) / 2
-            // The first row at or after `middle` (ids have gaps where rows were deleted).
-            guard let row = try connection.queryOne(
-                "SELECT id, at_ms FROM audit_log WHERE id >= ? ORDER BY id LIMIT 1", [.integer(middle)]),
-                let id = row.int64(0), let at = row.int64(1)
-            else {
-                upper = middle
-                continue
-            }
-            if at >= cutoff { upper = middle } else { low = id + 1 }
-        }
-        return low
-    }
 }

@@ -99,24 +99,15 @@ final class Authenticator: Sendable {
     }
 }
 
-extension AuthenticationFailure: ProblemConvertible {
-    /// 401 with the `WWW-Authenticate` challenge of RFC 6750 §3 (503 when the token could not
-    /// be looked up).
-    var problem: Problem {
-        let error: String?
-        let detail: String
-        switch self {
-        case .missing: (error, detail) = (nil, "This endpoint needs an Authorization: Bearer token.")
-        case .malformed: (error, detail) = ("invalid_request", "The Authorization header must be exactly one 'Bearer <token>'.")
-        case .invalid: (error, detail) = ("invalid_token", "The bearer token is not valid (unknown or revoked).")
-        case .expired: (error, detail) = ("invalid_token", "The bearer token has expired.")
-        case .unavailable:
-            return Problem(status: 503, detail: "The token could not be checked: the database is unavailable.")
+extension Authenticator {
+    /// After a commit: tokens bound to an erased patient or a deleted therapist went with it
+    /// (ON DELETE CASCADE), so their remembered copies go too.
+    func forgetTokens(boundToRecordsDeletedIn changes: [RecordChange]) {
+        let patients = Set(changes.filter { $0.action == .deleted && $0.resource == .patient }.map(\.id))
+        let therapists = Set(changes.filter { $0.action == .deleted && $0.resource == .therapist }.map(\.id))
+        guard !patients.isEmpty || !therapists.isEmpty else { return }
+        forget { token in
+            token.patientId.map(patients.contains) ?? false || token.therapistId.map(therapists.contains) ?? false
         }
-        var challenge = #"Bearer realm="relieflog""#
-        if let error { challenge += #", error="\#(error)""# }
-        return Problem(
-            status: 401, type: "urn:relieflog:problem:unauthorized", title: "Unauthorized", detail: detail,
-            headers: ["WWW-Authenticate": challenge])
     }
 }

@@ -1,11 +1,10 @@
-import HTTP
 import JSON
 
 extension TokenGrant {
     static let known: Set<String> = ["role", "patientId", "therapistId", "label", "expiresAt"]
 
     /// Validates a `POST /v1/tokens` body (every failing field listed at once).
-    init(validating body: JSONObject, now: Int64) throws(Problem) {
+    init(validating body: JSONObject, now: Int64) throws(ValidationError) {
         var reader = ObjectReader(body, known: Self.known)
         let role = reader.oneOf("role", required: true, Role.allCases.map(\.rawValue)).flatMap(Role.init(rawValue:))
         let patientId = reader.id("patientId")

@@ -1,5 +1,31 @@
 public import SQLite
 
+/// Why a token could not be issued outside HTTP.
+public enum TokenIssuingError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The role and the bindings do not fit: an admin token is bound to nothing, a patient
+    /// token to a patient alone, a clinician token to a therapist alone.
+    case bindingDoesNotFitRole(Role)
+    case labelLength
+    case expiryNotInFuture
+    case noSuchPatient(Int64)
+    case noSuchTherapist(Int64)
+    /// The database refused the write.
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .bindingDoesNotFitRole(.admin): "an admin token is bound to no patient or therapist"
+        case .bindingDoesNotFitRole(.patient): "a patient token needs a patient id (and no therapist)"
+        case .bindingDoesNotFitRole(.clinician): "a clinician token needs a therapist id (and no patient)"
+        case .labelLength: "a label has 1 to 100 characters"
+        case .expiryNotInFuture: "the expiry must be in the future"
+        case .noSuchPatient(let id): "no patient with id \(id)"
+        case .noSuchTherapist(let id): "no therapist with id \(id)"
+        case .storage(let reason): "cannot store the token: \(reason)"
+        }
+    }
+}
+
 /// Issues bearer tokens outside HTTP: `relieflog token create`, the first `serve`, and tests.
 public enum TokenIssuing {
     /// A new token for `role`, bound to a patient or therapist as the role needs; the token
@@ -7,28 +33,25 @@ public enum TokenIssuing {
     public static func create(
         in database: DatabasePool, role: Role, patientId: Int64? = nil, therapistId: Int64? = nil,
         label: String? = nil, expiresAt: Int64? = nil, now: Int64
-    ) throws(StartupError) -> String {
+    ) throws(TokenIssuingError) -> String {
         switch role {
-        case .admin where patientId != nil || therapistId != nil:
-            throw StartupError("an admin token is bound to no patient or therapist")
-        case .patient where patientId == nil || therapistId != nil:
-            throw StartupError("a patient token needs --patient ID (and no --therapist)")
-        case .clinician where therapistId == nil || patientId != nil:
-            throw StartupError("a clinician token needs --therapist ID (and no --patient)")
+        case .admin where patientId != nil || therapistId != nil,
+            .patient where patientId == nil || therapistId != nil,
+            .clinician where therapistId == nil || patientId != nil:
+            throw .bindingDoesNotFitRole(role)
         default:
             break
         }
-        if let label, !(1...100).contains(label.unicodeScalars.count) {
-            throw StartupError("a label has 1 to 100 characters")
-        }
-        if let expiresAt, expiresAt <= now { throw StartupError("the expiry must be in the future") }
+        if let label, !(1...100).contains(label.unicodeScalars.count) { throw .labelLength }
+        if let expiresAt, expiresAt <= now { throw .expiryNotInFuture }
         let grant = TokenGrant(role: role, patientId: patientId, therapistId: therapistId, label: label, expiresAt: expiresAt)
         do {
             return try database.writeSync { connection in try TokenRepository(connection).insert(grant, now: now).token }
         } catch RecordsError.missingReference(let field) {
-            throw StartupError("no \(field == "patientId" ? "patient" : "therapist") with id \((field == "patientId" ? patientId : therapistId) ?? 0)")
+            if field == "patientId" { throw .noSuchPatient(patientId ?? 0) }
+            throw .noSuchTherapist(therapistId ?? 0)
         } catch {
-            throw StartupError("cannot create the token: \(error)")
+            throw .storage("\(error)")
         }
     }
 
@@ -38,7 +61,7 @@ public enum TokenIssuing {
     /// On a database without any token, creates the first admin token and returns it (to be
     /// shown once); nil when tokens exist. The check and the insert are one transaction, so
     /// two servers starting at once cannot both create one.
-    public static func bootstrapAdminIfNeeded(in database: DatabasePool, now: Int64) throws(StartupError) -> String? {
+    public static func bootstrapAdminIfNeeded(in database: DatabasePool, now: Int64) throws(TokenIssuingError) -> String? {
         do {
             return try database.writeSync { connection -> String? in
                 let tokens = TokenRepository(connection)
@@ -47,7 +70,7 @@ public enum TokenIssuing {
                 return try tokens.insert(grant, now: now).token
             }
         } catch {
-            throw StartupError("cannot create the first admin token: \(error)")
+            throw .storage("\(error)")
         }
     }
 }

@@ -9,8 +9,15 @@ import JSON
 /// The documented defaults live in `config/relieflog.json` and in `defaults` below; a test keeps
 /// the two in step.
 public struct AppConfiguration: Sendable {
-    public var host = "127.0.0.1"
-    public var port = 8080
+    /// Where to listen; kept in `http`, the server's own configuration, so there is one copy.
+    public var host: String {
+        get { http.host }
+        set { http.host = newValue }
+    }
+    public var port: Int {
+        get { http.port }
+        set { http.port = newValue }
+    }
     public var databasePath = "./data/relieflog.sqlite"
     /// Directory holding the numbered `.sql` migrations; nil means "find it" (see `MigrationsLocator`).
     public var migrationsDirectory: String?
@@ -27,9 +34,7 @@ public struct AppConfiguration: Sendable {
     public var auditRetentionDays = 2192
     /// The current time in epoch milliseconds, used for validation and the Idempotency-Key
     /// window; the wall clock by default. For tests; not read from files or the environment.
-    public var clock: @Sendable () -> Int64 = {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
+    public var clock: @Sendable () -> Int64 = EpochClock.now
 
     public init() {}
 

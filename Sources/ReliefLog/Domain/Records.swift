@@ -18,7 +18,7 @@ struct Patient: Record {
     var updatedAt: Int64
 
     struct Fields: Sendable, Hashable {
-        var displayName: String
+        var displayName = ""
         /// An IANA name; it defines the patient's calendar days.
         var timezone: String = "UTC"
         var birthYear: Int?
@@ -27,15 +27,6 @@ struct Patient: Record {
     }
 }
 
-extension Patient.Fields: RecordFields {
-    func appendMembers(to object: inout JSONObject) {
-        object.append("displayName", .string(displayName))
-        object.append("timezone", .string(timezone))
-        object.append("birthYear", JSONValue(birthYear))
-        object.append("externalId", JSONValue(externalId))
-        object.append("notes", JSONValue(notes))
-    }
-}
 
 // MARK: - Therapist
 
@@ -46,8 +37,8 @@ struct Therapist: Record {
     var updatedAt: Int64
 
     struct Fields: Sendable, Hashable {
-        var name: String
-        var licenseNumber: String
+        var name = ""
+        var licenseNumber = ""
         /// For example `US-CA`; one license number per jurisdiction.
         var licenseJurisdiction: String?
         var certifications: [String] = []
@@ -61,21 +52,6 @@ struct Therapist: Record {
     }
 }
 
-extension Therapist.Fields: RecordFields {
-    func appendMembers(to object: inout JSONObject) {
-        object.append("name", .string(name))
-        object.append("licenseNumber", .string(licenseNumber))
-        object.append("licenseJurisdiction", JSONValue(licenseJurisdiction))
-        object.append("certifications", stringArray(certifications))
-        object.append("yearsExperience", JSONValue(yearsExperience))
-        object.append("migraineExperience", .bool(migraineExperience))
-        object.append("techniques", stringArray(techniques))
-        object.append("email", JSONValue(email))
-        object.append("phone", JSONValue(phone))
-        object.append("active", .bool(active))
-        object.append("externalId", JSONValue(externalId))
-    }
-}
 
 // MARK: - Episode
 
@@ -87,12 +63,12 @@ struct Episode: Record {
     var updatedAt: Int64
 
     struct Fields: Sendable, Hashable {
-        var patientId: Int64
-        var startedAt: Int64
+        var patientId: Int64 = 0
+        var startedAt: Int64 = 0
         /// `nil` while the episode is ongoing.
         var endedAt: Int64?
         /// Peak pain on the 0–10 numeric rating scale.
-        var intensity: Int
+        var intensity = 0
         var aura: Bool = false
         var symptoms: [String] = []
         var locations: [String] = []
@@ -107,27 +83,14 @@ struct Episode: Record {
     }
 }
 
-extension Episode.Fields: RecordFields {
-    func appendMembers(to object: inout JSONObject) {
-        object.append("patientId", .number(.integer(patientId)))
-        object.append("startedAt", .string(Timestamp.format(startedAt)))
-        object.append("endedAt", endedAt.map { .string(Timestamp.format($0)) } ?? .null)
-        object.append("intensity", JSONValue(intensity))
-        object.append("aura", .bool(aura))
-        object.append("symptoms", stringArray(symptoms))
-        object.append("locations", stringArray(locations))
-        object.append("triggers", stringArray(triggers))
-        object.append("medications", .array(medications.map(\.json)))
-        object.append("reliefMeasures", stringArray(reliefMeasures))
-        object.append("stressLevel", JSONValue(stressLevel))
-        object.append("disability", JSONValue(disability))
-        object.append("notes", JSONValue(notes))
-        object.append("externalId", JSONValue(externalId))
-    }
-}
 
 /// One medication taken during an episode.
 struct Medication: Sendable, Hashable {
+    /// The members of a medication object.
+    static let known: Set<String> = ["name", "class", "doseMg", "takenAt", "effective"]
+    /// How many medications one episode may list.
+    static let maximumCount = 50
+
     /// 1–100 characters.
     var name: String
     /// A slug; known classes are `Vocabulary.medicationClasses`. `class` in JSON.
@@ -164,21 +127,21 @@ struct MassageSession: Record {
     var createdAt: Int64
     var updatedAt: Int64
 
-    enum Kind: String, Sendable, Hashable {
+    enum Kind: String, Sendable, Hashable, FieldValueConvertible {
         case professional
         case `self`
     }
 
     struct Fields: Sendable, Hashable {
-        var patientId: Int64
+        var patientId: Int64 = 0
         /// Present exactly when `kind` is `.professional`.
         var therapistId: Int64?
-        var kind: Kind
-        var startedAt: Int64
+        var kind: Kind = .professional
+        var startedAt: Int64 = 0
         /// 1–240.
-        var durationMinutes: Int
+        var durationMinutes = 1
         /// At least one.
-        var techniques: [String]
+        var techniques: [String] = []
         var areas: [String] = []
         /// One of `Vocabulary.pressures`.
         var pressure: String?
@@ -195,43 +158,26 @@ struct MassageSession: Record {
     }
 }
 
-extension MassageSession.Fields: RecordFields {
-    func appendMembers(to object: inout JSONObject) {
-        object.append("patientId", .number(.integer(patientId)))
-        object.append("therapistId", JSONValue(therapistId))
-        object.append("kind", .string(kind.rawValue))
-        object.append("startedAt", .string(Timestamp.format(startedAt)))
-        object.append("durationMinutes", JSONValue(durationMinutes))
-        object.append("techniques", stringArray(techniques))
-        object.append("areas", stringArray(areas))
-        object.append("pressure", JSONValue(pressure))
-        object.append("triggerPointsReleased", JSONValue(triggerPointsReleased))
-        object.append("essentialOils", stringArray(essentialOils))
-        object.append("warmCompress", .bool(warmCompress))
-        object.append("breathingExercise", .bool(breathingExercise))
-        object.append("painBefore", JSONValue(painBefore))
-        object.append("painAfter", JSONValue(painAfter))
-        object.append("stressBefore", JSONValue(stressBefore))
-        object.append("stressAfter", JSONValue(stressAfter))
-        object.append("notes", JSONValue(notes))
-        object.append("externalId", JSONValue(externalId))
-    }
-}
 
-// MARK: - Rendering helpers
+// MARK: - Records in general
 
-/// The request-settable part of a resource.
+/// The request-settable part of a resource: what validation produces and storage keeps. The
+/// blank value (`init()`) only seeds validation and decoding, which set every field.
 protocol RecordFields: Sendable, Hashable {
-    /// Appends every member, in the contract's order.
-    func appendMembers(to object: inout JSONObject)
+    init()
+    /// Corrects derived fields and records the failures of rules that relate fields, after
+    /// every field was read (`Domain/Validation/RecordRules.swift`).
+    mutating func applyRules(_ reader: inout ObjectReader, now: Int64)
+    /// The fields, described once: validation, rendering, the API schema and storage derive from it.
+    static var recordDescription: RecordDescription<Self> { get }
 }
 
 extension RecordFields {
     /// The request-settable members only: the base a merge patch (RFC 7386) applies to.
     var json: JSONObject {
         var object = JSONObject()
-        object.reserveCapacity(24)
-        appendMembers(to: &object)
+        object.reserveCapacity(Self.recordDescription.fields.count)
+        Self.recordDescription.appendMembers(of: self, to: &object)
         return object
     }
 }
@@ -241,10 +187,13 @@ extension RecordFields {
 @dynamicMemberLookup
 protocol Record: Sendable, Hashable {
     associatedtype Fields: RecordFields
+    init(id: Int64, fields: Fields, createdAt: Int64, updatedAt: Int64)
     var id: Int64 { get }
     var fields: Fields { get set }
     var createdAt: Int64 { get }
     var updatedAt: Int64 { get }
+    /// The patient whose data this record is; nil for records that are nobody's (therapists).
+    var ownerPatientId: Int64? { get }
 }
 
 extension Record {
@@ -253,18 +202,32 @@ extension Record {
         set { fields[keyPath: keyPath] = newValue }
     }
 
+    static var resource: ResourceKind { Fields.recordDescription.resource }
+
     /// The response body: `id`, the fields, then `createdAt` and `updatedAt`.
     var json: JSONValue {
         var object = JSONObject()
-        object.reserveCapacity(24)
+        object.reserveCapacity(Fields.recordDescription.fields.count + 3)
         object.append("id", .number(.integer(id)))
-        fields.appendMembers(to: &object)
+        Fields.recordDescription.appendMembers(of: fields, to: &object)
         object.append("createdAt", .string(Timestamp.format(createdAt)))
         object.append("updatedAt", .string(Timestamp.format(updatedAt)))
         return .object(object)
     }
 }
 
-func stringArray(_ strings: [String]) -> JSONValue {
-    .array(strings.map(JSONValue.string))
+extension Patient {
+    var ownerPatientId: Int64? { id }
+}
+
+extension Therapist {
+    var ownerPatientId: Int64? { nil }
+}
+
+extension Episode {
+    var ownerPatientId: Int64? { fields.patientId }
+}
+
+extension MassageSession {
+    var ownerPatientId: Int64? { fields.patientId }
 }

@@ -129,6 +129,12 @@ enum Timestamp {
     }
 
     /// The UTC calendar date of an instant, `YYYY-MM-DD`.
+    /// `format`, always with three fraction digits (log lines of one width).
+    static func formatWithMilliseconds(_ instant: Int64) -> String {
+        let text = format(instant)
+        return text.utf8.count == 20 ? text.dropLast() + ".000Z" : text
+    }
+
     static func formatDate(_ instant: Int64) -> String {
         String(format(instant).prefix(10))
     }

@@ -1,5 +1,5 @@
 import Foundation
-import HTTP
+import JSON
 public import Logging
 import Synchronization
 
@@ -25,24 +25,17 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line: [UInt8] = []
-        line.append(contentsOf: #"{"time":""#.utf8)
-        line.append(contentsOf: WallClock.iso8601Now().utf8)
-        line.append(contentsOf: #"","level":""#.utf8)
-        line.append(contentsOf: event.level.rawValue.utf8)
-        line.append(contentsOf: #"","msg":""#.utf8)
-        LogEscaping.appendEscaped(event.message.description, to: &line)
-        line.append(UInt8(ascii: "\""))
+        var object = JSONObject()
+        object.append("time", .string(Timestamp.formatWithMilliseconds(EpochClock.now())))
+        object.append("level", .string(event.level.rawValue))
+        object.append("msg", .string(event.message.description))
         var merged = self.metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line.append(contentsOf: ",\"".utf8)
-            LogEscaping.appendEscaped(key, to: &line)
-            line.append(contentsOf: "\":\"".utf8)
-            LogEscaping.appendEscaped(value.description, to: &line)
-            line.append(UInt8(ascii: "\""))
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) where object[key] == nil {
+            object.append(key, .string(value.description))
         }
-        line.append(contentsOf: "}\n".utf8)
+        var line = JSON.serialize(.object(object))
+        line.append(UInt8(ascii: "\n"))
         JSONLogHandler.lock.withLock { _ in
             FileHandle.standardError.write(Data(line))
         }

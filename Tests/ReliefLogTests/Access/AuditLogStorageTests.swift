@@ -33,8 +33,8 @@ struct AuditLogStorageTests {
         /// Appends rows in id order with these ages (milliseconds before `now`).
         func append(ages: [Int64]) throws {
             try pool.writeSync { connection in
-                try AuditTrail.insertBatch(
-                    ages.map { AuditEntry(at: AuditLogStorageTests.now - $0, method: "GET", route: "/v1/x", status: 200) }, connection)
+                try AuditRepository(connection).insertBatch(
+                    ages.map { AuditEntry(at: AuditLogStorageTests.now - $0, method: "GET", route: "/v1/x", status: 200) })
             }
         }
 
@@ -55,7 +55,7 @@ struct AuditLogStorageTests {
         let due = ages.filter { $0 > 30 * Self.day }.count
         #expect(due > AuditTrail.pruneSlice)
         // The bisection bounds the delete's scan at the first row that stays (ids start at 1).
-        let boundary = try fixture.pool.readSync { try AuditTrail.firstId(atOrAfter: Self.now - 30 * Self.day, $0) }
+        let boundary = try fixture.pool.readSync { try AuditRepository($0).firstId(atOrAfter: Self.now - 30 * Self.day) }
         #expect(boundary == Int64(due) + 1)
 
         #expect(await fixture.trail.prune(now: Self.now) == due)
@@ -95,13 +95,12 @@ struct AuditLogStorageTests {
         let fixture = try Fixture()
         // A change row first (SQLite picks its id), then a batch of reads of several patients.
         try fixture.pool.writeSync { connection in
-            try AuditTrail.insert(AuditEntry(at: 1, method: "POST", route: "/v1/episodes", patientId: 7, status: 201), connection)
+            try AuditRepository(connection).insert(AuditEntry(at: 1, method: "POST", route: "/v1/episodes", patientId: 7, status: 201))
         }
         let patients: [Int64?] = [3, 1, nil, 2, 1, 3, nil, 1]
         try fixture.pool.writeSync { connection in
-            try AuditTrail.insertBatch(
-                patients.enumerated().map { AuditEntry(at: 10 + Int64($0.offset), method: "GET", route: "/v1/x", patientId: $0.element, status: 200) },
-                connection)
+            try AuditRepository(connection).insertBatch(
+                patients.enumerated().map { AuditEntry(at: 10 + Int64($0.offset), method: "GET", route: "/v1/x", patientId: $0.element, status: 200) })
         }
         let rows = try fixture.pool.readSync { connection in
             try connection.query("SELECT id, at_ms, patient_id FROM audit_log ORDER BY id").map { ($0.int64(0), $0.int64(1), $0.int64(2)) }
@@ -133,7 +132,7 @@ struct AuditLogStorageTests {
             try connection.run("INSERT INTO audit_log (at_ms, role, method, route, status) VALUES (1, 'root', 'GET', '/v1/x', 200)")
         }
         // The next row continues after the largest id.
-        try AuditTrail.insert(AuditEntry(at: 13_000, method: "GET", route: "/v1/x", status: 200), connection)
+        try AuditRepository(connection).insert(AuditEntry(at: 13_000, method: "GET", route: "/v1/x", status: 200))
         #expect(try connection.queryOne("SELECT max(id) FROM audit_log")?.int64(0) == 13)
     }
 

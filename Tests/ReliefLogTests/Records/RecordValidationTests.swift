@@ -4,13 +4,13 @@ import Testing
 @testable import ReliefLog
 
 /// The field errors of a validation that must fail, as `pointer: message` lines.
-private func failures(_ validate: () throws(Problem) -> Void) -> [String] {
+private func failures(_ validate: () throws(ValidationError) -> Void) -> [String] {
     do {
         try validate()
         return ["(no error)"]
     } catch {
-        #expect(error.status == 422)
-        return error.errors.map { "\($0.field): \($0.message)" }
+        #expect(error.problem.status == 422)
+        return error.failures.map { "\($0.field): \($0.message)" }
     }
 }
 
@@ -98,20 +98,20 @@ struct EpisodeValidationTests {
         (#"{"a/b~c": 1}"#, "/a~1b~0c: is not a known field"),
     ])
     func singleRule(overrides: String, expected: String) {
-        #expect(failures { () throws(Problem) in _ = try Episode.Fields(validating: body(Self.valid, overrides), now: testNow) } == [expected])
+        #expect(failures { () throws(ValidationError) in _ = try Episode.Fields(validating: body(Self.valid, overrides), now: testNow) } == [expected])
     }
 
     @Test("text length limits count characters, not bytes")
     func lengths() {
         let notes = String(repeating: "é", count: 4000)
-        #expect(failures { () throws(Problem) in
+        #expect(failures { () throws(ValidationError) in
             _ = try Episode.Fields(validating: body(Self.valid, #"{"notes": "\#(notes)"}"#), now: testNow)
         } == ["(no error)"])
-        #expect(failures { () throws(Problem) in
+        #expect(failures { () throws(ValidationError) in
             _ = try Episode.Fields(validating: body(Self.valid, #"{"notes": "\#(notes)x"}"#), now: testNow)
         } == ["/notes: must be at most 4000 characters"])
         let externalId = String(repeating: "x", count: 101)
-        #expect(failures { () throws(Problem) in
+        #expect(failures { () throws(ValidationError) in
             _ = try Episode.Fields(validating: body(Self.valid, #"{"externalId": "\#(externalId)"}"#), now: testNow)
         } == ["/externalId: must be 1 to 100 characters"])
     }
@@ -123,7 +123,7 @@ struct EpisodeValidationTests {
             {"id": 1, "intensity": "high", "startedAt": "nope", "symptoms": [1, "OK"], "medications": [{"doseMg": -1}],
              "foo": true, "disability": "none", "stressLevel": 10.5}
             """)
-        #expect(failures { () throws(Problem) in _ = try Episode.Fields(validating: bad, now: testNow) } == [
+        #expect(failures { () throws(ValidationError) in _ = try Episode.Fields(validating: bad, now: testNow) } == [
             "/id: is managed by the server",
             "/foo: is not a known field",
             "/patientId: is required",
@@ -160,16 +160,16 @@ struct EpisodeValidationTests {
         #expect(cleared.medications.isEmpty)
         #expect(cleared.disability == nil)
 
-        #expect(failures { () throws(Problem) in
+        #expect(failures { () throws(ValidationError) in
             _ = try stored.patched(with: object(#"{"intensity": null, "startedAt": null}"#), now: testNow)
         } == ["/startedAt: is required", "/intensity: is required"])
-        #expect(failures { () throws(Problem) in
+        #expect(failures { () throws(ValidationError) in
             _ = try stored.patched(with: object(#"{"id": null, "bogus": null, "updatedAt": "x"}"#), now: testNow)
         } == ["/id: is managed by the server", "/bogus: is not a known field", "/updatedAt: is managed by the server"])
-        #expect(failures { () throws(Problem) in
+        #expect(failures { () throws(ValidationError) in
             _ = try stored.patched(with: object(#"{"startedAt": "2026-11-19T21:00:00Z"}"#), now: testNow)
         } == ["/endedAt: must not be before startedAt"], "rules between fields see the patched values")
-        #expect(failures { () throws(Problem) in
+        #expect(failures { () throws(ValidationError) in
             _ = try stored.patched(with: object(#"{"medications": [{"name": "x", "class": 5}]}"#), now: testNow)
         } == ["/medications/0/class: must be a string"])
     }
@@ -233,7 +233,7 @@ struct SessionValidationTests {
         (#"{"createdAt": null}"#, "/createdAt: is managed by the server"),
     ])
     func singleRule(overrides: String, expected: String) {
-        #expect(failures { () throws(Problem) in _ = try MassageSession.Fields(validating: body(Self.valid, overrides), now: testNow) } == [expected])
+        #expect(failures { () throws(ValidationError) in _ = try MassageSession.Fields(validating: body(Self.valid, overrides), now: testNow) } == [expected])
     }
 
     @Test("a merge patch can turn a professional session into a self-massage only together with its therapist")
@@ -241,7 +241,7 @@ struct SessionValidationTests {
         let stored = MassageSession(
             id: 1, fields: try MassageSession.Fields(validating: Self.valid, now: testNow), createdAt: testNow,
             updatedAt: testNow)
-        #expect(failures { () throws(Problem) in _ = try stored.patched(with: object(#"{"kind": "self"}"#), now: testNow) }
+        #expect(failures { () throws(ValidationError) in _ = try stored.patched(with: object(#"{"kind": "self"}"#), now: testNow) }
             == ["/therapistId: must be null when kind is self"])
         let patched = try stored.patched(with: object(#"{"kind": "self", "therapistId": null}"#), now: testNow)
         #expect(patched.kind == .self && patched.therapistId == nil)
@@ -257,7 +257,7 @@ struct PersonValidationTests {
             #expect(try Patient.Fields(validating: object(#"{"displayName": "Ada", "timezone": "\#(zone)"}"#), now: testNow).timezone == zone)
         }
         for zone in ["EST", "GMT+1", "GMT+01:00", "europe/berlin", "Mars/Olympus", "Europe/../Europe/Berlin", ""] {
-            let errors = failures { () throws(Problem) in
+            let errors = failures { () throws(ValidationError) in
                 _ = try Patient.Fields(validating: object(#"{"displayName": "Ada", "timezone": "\#(zone)"}"#), now: testNow)
             }
             #expect(errors.count == 1 && errors[0].hasPrefix("/timezone: "), "\(zone): \(errors)")
@@ -278,7 +278,7 @@ struct PersonValidationTests {
           "/externalId: must be a string", "/notes: must be a string"]),
     ])
     func patientRules(text: String, expected: [String]) {
-        #expect(failures { () throws(Problem) in _ = try Patient.Fields(validating: object(text), now: testNow) } == expected)
+        #expect(failures { () throws(ValidationError) in _ = try Patient.Fields(validating: object(text), now: testNow) } == expected)
     }
 
     @Test("therapist rules", arguments: [
@@ -300,7 +300,7 @@ struct PersonValidationTests {
           "/techniques/0: " + slugMessage, "/active: must be true or false"]),
     ])
     func therapistRules(text: String, expected: [String]) {
-        #expect(failures { () throws(Problem) in _ = try Therapist.Fields(validating: object(text), now: testNow) } == expected)
+        #expect(failures { () throws(ValidationError) in _ = try Therapist.Fields(validating: object(text), now: testNow) } == expected)
     }
 
     @Test("therapists default to active without migraine experience")

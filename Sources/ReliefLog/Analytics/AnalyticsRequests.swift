@@ -1,5 +1,3 @@
-import HTTP
-
 /// A `from`/`to` query value: a calendar date, or an instant that stands for the date
 /// containing it (in the patient's zone, or UTC for clinic-wide windows).
 enum DateParameter: Sendable, Hashable {
@@ -14,15 +12,6 @@ enum DateParameter: Sendable, Hashable {
     }
 }
 
-extension QueryParameters {
-    /// A date (`YYYY-MM-DD`) or an RFC 3339 timestamp; errors are collected as usual.
-    mutating func dateParameter(_ name: String) -> DateParameter? {
-        guard let instant = dateOrTimestamp(name), let text = string(name) else { return nil }
-        // `Timestamp.parseDateOrTimestamp` reads exactly the 10-byte values as dates.
-        return text.utf8.count == 10 ? .date(Days.floorDivide(instant, Timestamp.millisecondsPerDay)) : .instant(instant)
-    }
-}
-
 /// The limits on windows (docs/analytics-definitions.md "Errors").
 enum AnalyticsLimits {
     static let maximumWindowDays: Int64 = 36_600
@@ -30,25 +19,26 @@ enum AnalyticsLimits {
     static let comparisonDays: ClosedRange<Int> = 1...3650
 }
 
-/// A 400 naming the query parameter at fault, shaped like `QueryParameters.finish()`'s.
-func invalidQuery(_ field: String, _ message: String) -> Problem {
-    Problem(
-        status: 400, type: "urn:relieflog:problem:invalid-query", title: "Invalid query parameters",
-        detail: "1 query parameter is invalid.", errors: [Problem.FieldError(field: "/" + field, message: message)])
+/// Why an analytics request cannot be answered.
+enum AnalyticsError: Error, Sendable, Hashable {
+    /// No such patient (or not one the caller may see).
+    case noSuchPatient
+    /// The window `field` set up is empty or too long.
+    case invalidWindow(field: String, message: String)
 }
 
 /// Resolves `from`/`to` against defaults and checks the window; a window error names `from`
 /// when it was given, `to` otherwise.
 func resolveWindow(
     from: DateParameter?, to: DateParameter?, zone: Zone, defaults: DayWindow
-) throws(Problem) -> DayWindow {
+) throws(AnalyticsError) -> DayWindow {
     let window = DayWindow(from: from?.day(in: zone) ?? defaults.from, to: to?.day(in: zone) ?? defaults.to)
     let field = from != nil ? "from" : "to"
     guard window.from < window.to else {
-        throw invalidQuery(field, "the window is empty: from must be a date before to (to is exclusive)")
+        throw .invalidWindow(field: field, message: "the window is empty: from must be a date before to (to is exclusive)")
     }
     guard window.days <= AnalyticsLimits.maximumWindowDays else {
-        throw invalidQuery(field, "the window must not be longer than \(AnalyticsLimits.maximumWindowDays) days")
+        throw .invalidWindow(field: field, message: "the window must not be longer than \(AnalyticsLimits.maximumWindowDays) days")
     }
     return window
 }
@@ -78,7 +68,7 @@ enum PatientAnalyticsRequest: Sendable, Hashable {
     }
 
     /// Applies the defaults (which depend on today's local date) and checks the windows.
-    func resolve(zone: Zone, now: Int64) throws(Problem) -> Resolved {
+    func resolve(zone: Zone, now: Int64) throws(AnalyticsError) -> Resolved {
         let today = zone.day(now)
         switch self {
         case .summary(let from, let to):
@@ -86,9 +76,9 @@ enum PatientAnalyticsRequest: Sendable, Hashable {
         case .trends(let bucket, let from, let to):
             let window = try resolveWindow(from: from, to: to, zone: zone, defaults: bucket.defaultWindow(today: today))
             guard bucket.count(window) <= AnalyticsLimits.maximumBuckets else {
-                throw invalidQuery(
-                    from != nil ? "from" : "to",
-                    "the window must not span more than \(AnalyticsLimits.maximumBuckets) \(bucket.rawValue) buckets")
+                throw .invalidWindow(
+                    field: from != nil ? "from" : "to",
+                    message: "the window must not span more than \(AnalyticsLimits.maximumBuckets) \(bucket.rawValue) buckets")
             }
             return .trends(bucket, window)
         case .massageEffect(let baselineDays, let windowDays, let to):
@@ -103,7 +93,7 @@ struct ClinicAnalyticsRequest: Sendable, Hashable {
     var to: DateParameter?
 
     /// Default: the 28 UTC days ending with today (UTC).
-    func resolve(now: Int64) throws(Problem) -> DayWindow {
+    func resolve(now: Int64) throws(AnalyticsError) -> DayWindow {
         let today = Days.utc(now)
         return try resolveWindow(from: from, to: to, zone: .utc, defaults: DayWindow(from: today - 27, to: today + 1))
     }

@@ -38,7 +38,7 @@ extension Connection {
     }
 
     /// Whether `table` has a row with this id (`table` is one of ours, never input).
-    func exists(_ table: StaticString, id: Int64) throws -> Bool {
+    func exists(_ table: String, id: Int64) throws -> Bool {
         try scalar("SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", [.integer(id)]) == .integer(1)
     }
 }
@@ -89,7 +89,7 @@ extension Statement {
 /// Stored list columns: JSON arrays of strings.
 enum StoredList {
     static func encode(_ strings: [String]) -> SQLiteValue {
-        .text(JSON.string(stringArray(strings)))
+        .text(JSON.string(.array(strings.map(JSONValue.string))))
     }
 
     /// The strings of a stored JSON array, or `nil` when the text is anything else.
@@ -161,19 +161,3 @@ extension Statement {
     }
 }
 
-/// What every record repository offers: the record routes reach storage through this one shape.
-protocol RecordRepository {
-    associatedtype Stored: Record
-    associatedtype Query
-    init(_ connection: Connection)
-    func insert(_ fields: Stored.Fields, now: Int64) throws -> Stored
-    func find(id: Int64) throws -> Stored?
-    func update(id: Int64, _ fields: Stored.Fields, now: Int64) throws -> Stored
-    func delete(id: Int64) throws
-    func list(_ query: Query) throws -> Page<Stored>
-}
-
-extension PatientRepository: RecordRepository {}
-extension TherapistRepository: RecordRepository {}
-extension EpisodeRepository: RecordRepository {}
-extension SessionRepository: RecordRepository {}

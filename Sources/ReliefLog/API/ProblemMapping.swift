@@ -1,0 +1,94 @@
+import HTTP
+import JSON
+
+// Where errors become HTTP: every error of the domain, storage, access and analytics layers
+// that a client can cause is mapped to its RFC 9457 problem here, and nowhere else. Anything
+// not listed is a 500 with nothing of its internals in the body (`Router`).
+
+extension ValidationError: ProblemConvertible {
+    /// 422 listing every failing member (API.md "Errors").
+    var problem: Problem {
+        Problem(
+            status: 422, type: "urn:relieflog:problem:validation", title: "Validation failed",
+            detail: failures.count == 1 ? "1 field is invalid." : "\(failures.count) fields are invalid.",
+            errors: failures.map { Problem.FieldError(field: $0.field, message: $0.message) })
+    }
+}
+
+extension RecordsError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notFound:
+            return .notFound("No such record.")
+        case .conflict(let field, let message):
+            return Problem(
+                status: 409, detail: "The request conflicts with stored data: \(message).",
+                errors: field.map { [Problem.FieldError(field: "/" + $0, message: message)] } ?? [])
+        case .missingReference(let field):
+            return ValidationError.single(JSONPointer.root.appending(field), "names no existing record").problem
+        case .invalidCursor:
+            return Problem.badRequest(
+                "The cursor is not valid for this list; use the nextCursor of the previous page.",
+                errors: [Problem.FieldError(field: "/cursor", message: "is not a cursor of this list")])
+        case .storedDataInvalid:
+            return .internalError()
+        }
+    }
+}
+
+extension AccessDenied: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .role(let role):
+            Problem(
+                status: 403, type: "urn:relieflog:problem:forbidden", title: "Forbidden",
+                detail: "A \(role.rawValue) token may not do this.")
+        case .other(let detail):
+            Problem(status: 403, type: "urn:relieflog:problem:forbidden", title: "Forbidden", detail: detail)
+        }
+    }
+}
+
+extension AuthenticationFailure: ProblemConvertible {
+    /// 401 with the `WWW-Authenticate` challenge of RFC 6750 §3 (503 when the token could not
+    /// be looked up).
+    var problem: Problem {
+        let error: String?
+        let detail: String
+        switch self {
+        case .missing: (error, detail) = (nil, "This endpoint needs an Authorization: Bearer token.")
+        case .malformed: (error, detail) = ("invalid_request", "The Authorization header must be exactly one 'Bearer <token>'.")
+        case .invalid: (error, detail) = ("invalid_token", "The bearer token is not valid (unknown or revoked).")
+        case .expired: (error, detail) = ("invalid_token", "The bearer token has expired.")
+        case .unavailable:
+            return Problem(status: 503, detail: "The token could not be checked: the database is unavailable.")
+        }
+        var challenge = #"Bearer realm="relieflog""#
+        if let error { challenge += #", error="\#(error)""# }
+        return Problem(
+            status: 401, type: "urn:relieflog:problem:unauthorized", title: "Unauthorized", detail: detail,
+            headers: ["WWW-Authenticate": challenge])
+    }
+}
+
+extension AnalyticsError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .noSuchPatient:
+            return .notFound("No such patient.")
+        case .invalidWindow(let field, let message):
+            // Shaped like `QueryParameters.finish()`'s 400, naming the parameter at fault.
+            return Problem(
+                status: 400, type: "urn:relieflog:problem:invalid-query", title: "Invalid query parameters",
+                detail: "1 query parameter is invalid.", errors: [Problem.FieldError(field: "/" + field, message: message)])
+        }
+    }
+}
+
+extension IdempotencyError: ProblemConvertible {
+    var problem: Problem {
+        Problem(
+            status: 422, type: "urn:relieflog:problem:idempotency-key-reused", title: "Idempotency key reused",
+            detail: "This Idempotency-Key was already used with a different request body.")
+    }
+}

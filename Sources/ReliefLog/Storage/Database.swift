@@ -1,0 +1,60 @@
+import Foundation
+public import Logging
+public import SQLite
+
+func loadMigrator(_ configuration: AppConfiguration) throws(StartupError) -> Migrator {
+    let directory = try MigrationsLocator.locate(explicit: configuration.migrationsDirectory)
+    do {
+        return try Migrator(directory: directory)
+    } catch {
+        throw StartupError("cannot load migrations from \(directory.path): \(error)")
+    }
+}
+
+/// Creates the database directory if needed, opens the pool and applies pending migrations.
+public func openDatabase(_ configuration: AppConfiguration, migrator: Migrator? = nil, logger: Logger) throws(StartupError) -> DatabasePool {
+    let migrator = if let migrator { migrator } else { try loadMigrator(configuration) }
+    let path = configuration.databasePath
+    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+        throw StartupError("cannot create database directory \(directory): \(reason(of: error))")
+    }
+    guard FileManager.default.isWritableFile(atPath: directory) else {
+        throw StartupError("database directory \(directory) is not writable")
+    }
+    let pool: DatabasePool
+    do {
+        pool = try DatabasePool(
+            path: path,
+            configuration: .init(readerCount: configuration.readerCount, maxBatchSize: configuration.maxWriteBatch))
+    } catch {
+        throw StartupError("cannot open database \(path): \(error)")
+    }
+    do {
+        let applied = try pool.withWriterConnection { connection in
+            try migrator.migrate(connection) { message in logger.info("\(message)") }
+        }
+        if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": "\(applied.count)"]) }
+    } catch {
+        pool.close()
+        throw StartupError("cannot migrate database \(path): \(error)")
+    }
+    return pool
+}
+
+private func reason(of error: any Error) -> String {
+    let nsError = error as NSError
+    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
+       underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+        return String(cString: strerror(code.rawValue))
+    }
+    return nsError.localizedDescription
+}
+
+/// How many migrations the database has applied (`/readyz` compares it with the bundled ones).
+func appliedMigrationCount(_ connection: Connection) throws -> Int {
+    guard case .integer(let count)? = try connection.scalar("SELECT count(*) FROM schema_migrations") else { return 0 }
+    return Int(count)
+}
