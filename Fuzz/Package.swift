@@ -10,16 +10,16 @@ import PackageDescription
 let package = Package(
     name: "relieflog-fuzz",
     products: [
-        .executable(name: "HTTPParserFuzzer", targets: ["HTTPParserFuzzer"]),
+        .executable(name: "HTTPParserFuzzer", targets: ["HTTPParserFuzzer"])
     ],
     dependencies: [
-        .package(name: "relieflog", path: ".."),
+        .package(name: "relieflog", path: "..")
     ],
     targets: [
         .executableTarget(
             name: "HTTPParserFuzzer",
             dependencies: [.product(name: "HTTP", package: "relieflog")],
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -28,11 +28,13 @@ public enum JSON {
     public static func parse(
         _ bytes: some Collection<UInt8>, maxDepth: Int = 64
     ) throws(JSONParseError) -> JSONValue {
-        let result = bytes.withContiguousStorageIfAvailable { buffer in
-            parseBuffer(buffer, maxDepth: maxDepth)
-        } ?? Array(bytes).withUnsafeBufferPointer { buffer in
-            parseBuffer(buffer, maxDepth: maxDepth)
-        }
+        let result =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                parseBuffer(buffer, maxDepth: maxDepth)
+            }
+            ?? Array(bytes).withUnsafeBufferPointer { buffer in
+                parseBuffer(buffer, maxDepth: maxDepth)
+            }
         return try result.get()
     }
 

@@ -225,7 +225,10 @@ func sameBytes(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>)
     var i = 0
     while n - i >= 8 {
         if UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-            != UnsafeRawPointer(q + i).loadUnaligned(as: UInt64.self) { return false }
+            != UnsafeRawPointer(q + i).loadUnaligned(as: UInt64.self)
+        {
+            return false
+        }
         i += 8
     }
     while i < n {

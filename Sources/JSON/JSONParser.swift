@@ -264,7 +264,8 @@ struct JSONParser: ~Copyable {
                 runStart = i
             case 0x00..<0x20:
                 // RFC 8259 §7: control characters must be escaped.
-                throw JSONParseError(offset: i, reason: "unescaped control character \(hexScalar(UInt32(byte))) in string")
+                throw JSONParseError(
+                    offset: i, reason: "unescaped control character \(hexScalar(UInt32(byte))) in string")
             case 0x20..<0x80:
                 i += 1
             default:
@@ -307,16 +308,19 @@ struct JSONParser: ~Copyable {
         switch unit {
         case 0xD800...0xDBFF:
             guard next + 1 < end, bytes[next] == UInt8(ascii: "\\"), bytes[next + 1] == UInt8(ascii: "u") else {
-                throw JSONParseError(offset: i, reason: "lone surrogate \(escapeText(unit)) is not followed by a low surrogate")
+                throw JSONParseError(
+                    offset: i, reason: "lone surrogate \(escapeText(unit)) is not followed by a low surrogate")
             }
             let low = try hex4(at: next + 2, escapeAt: next)
             guard (0xDC00...0xDFFF).contains(low) else {
-                throw JSONParseError(offset: i, reason: "lone surrogate \(escapeText(unit)) is not followed by a low surrogate")
+                throw JSONParseError(
+                    offset: i, reason: "lone surrogate \(escapeText(unit)) is not followed by a low surrogate")
             }
             scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
             next += 6
         case 0xDC00...0xDFFF:
-            throw JSONParseError(offset: i, reason: "lone surrogate \(escapeText(unit)) without a preceding high surrogate")
+            throw JSONParseError(
+                offset: i, reason: "lone surrogate \(escapeText(unit)) without a preceding high surrogate")
         default:
             break
         }
@@ -372,12 +376,20 @@ struct JSONParser: ~Copyable {
         var secondRange: ClosedRange<UInt8> = 0x80...0xBF
         switch lead {
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; secondRange = 0xA0...0xBF
+        case 0xE0:
+            length = 3
+            secondRange = 0xA0...0xBF
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; secondRange = 0x80...0x9F
-        case 0xF0: length = 4; secondRange = 0x90...0xBF
+        case 0xED:
+            length = 3
+            secondRange = 0x80...0x9F
+        case 0xF0:
+            length = 4
+            secondRange = 0x90...0xBF
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; secondRange = 0x80...0x8F
+        case 0xF4:
+            length = 4
+            secondRange = 0x80...0x8F
         default:
             throw JSONParseError(offset: i, reason: "invalid UTF-8 byte \(hexByte(lead))")
         }
@@ -495,7 +507,9 @@ struct JSONParser: ~Copyable {
         // the literal text, which the grammar above has already validated.
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
-            throw JSONParseError(offset: start, reason: "number \(text.count > 40 ? String(text.prefix(40)) + "…" : text) is out of range")
+            throw JSONParseError(
+                offset: start,
+                reason: "number \(text.count > 40 ? String(text.prefix(40)) + "…" : text) is out of range")
         }
         return .double(value)
     }

@@ -51,7 +51,8 @@ public final class Application: Sendable {
             lifecycle.ready.store(true, ordering: .releasing)
             return port
         } catch let error as SocketError where error.isAddressInUse {
-            throw StartupError("cannot listen on \(configuration.host):\(configuration.port): the address is already in use")
+            throw StartupError(
+                "cannot listen on \(configuration.host):\(configuration.port): the address is already in use")
         } catch {
             throw StartupError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }

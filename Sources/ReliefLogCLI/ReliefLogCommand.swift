@@ -38,16 +38,24 @@ struct ReliefLogCommand: AsyncParsableCommand {
 
 /// Options shared by every subcommand that opens the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "Configuration file (JSON). Default: config/relieflog.json when present; env RELIEFLOG_CONFIG.")
+    @Option(
+        name: .long,
+        help: "Configuration file (JSON). Default: config/relieflog.json when present; env RELIEFLOG_CONFIG.")
     var config: String?
 
     @Option(name: .long, help: "SQLite database file. Default: ./data/relieflog.sqlite; env RELIEFLOG_DB.")
     var db: String?
 
-    @Option(name: .long, help: "Directory of numbered .sql migrations. Default: found beside the binary or in the repository; env RELIEFLOG_MIGRATIONS.")
+    @Option(
+        name: .long,
+        help:
+            "Directory of numbered .sql migrations. Default: found beside the binary or in the repository; env RELIEFLOG_MIGRATIONS."
+    )
     var migrations: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. Default: info; env RELIEFLOG_LOG_LEVEL.")
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical. Default: info; env RELIEFLOG_LOG_LEVEL.")
     var logLevel: String?
 }
 
@@ -72,24 +80,28 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        let (configuration, logger) = try prepare(ConfigurationOverrides(
-            configFile: options.config, host: host, port: port, databasePath: options.db,
-            migrationsDirectory: options.migrations, logLevel: options.logLevel))
+        let (configuration, logger) = try prepare(
+            ConfigurationOverrides(
+                configFile: options.config, host: host, port: port, databasePath: options.db,
+                migrationsDirectory: options.migrations, logLevel: options.logLevel))
         let application = try buildApplication(configuration, logger: logger)
         // The first start against a database without tokens creates one admin token and shows
         // it this once (standard error, not the log: the log must never hold a token).
         let bootstrapToken: String?
         do {
-            bootstrapToken = try TokenIssuing.bootstrapAdminIfNeeded(in: application.database, now: configuration.clock())
+            bootstrapToken = try TokenIssuing.bootstrapAdminIfNeeded(
+                in: application.database, now: configuration.clock())
         } catch {
             throw StartupError("cannot create the first admin token: \(error)")
         }
         if let token = bootstrapToken {
-            FileHandle.standardError.write(Data("""
-                relieflog: no tokens existed, so an admin token was created. It is shown only now; keep it safe:
-                \(token)
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    relieflog: no tokens existed, so an admin token was created. It is shown only now; keep it safe:
+                    \(token)
 
-                """.utf8))
+                    """.utf8))
         }
         let signals = ShutdownSignal()
         let boundPort: Int
@@ -102,7 +114,11 @@ struct Serve: AsyncParsableCommand {
         let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         // Unbuffered, so a supervisor or test reading the pipe sees it at once.
         FileHandle.standardOutput.write(Data("listening on http://\(shownHost):\(boundPort)\n".utf8))
-        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(boundPort)", "database": "\(configuration.databasePath)"])
+        logger.info(
+            "listening",
+            metadata: [
+                "host": "\(configuration.host)", "port": "\(boundPort)", "database": "\(configuration.databasePath)",
+            ])
         let signal = await signals.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         await application.shutdown()
@@ -115,9 +131,10 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
 
     func run() async throws {
-        let (configuration, logger) = try prepare(ConfigurationOverrides(
-            configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
-            logLevel: options.logLevel))
+        let (configuration, logger) = try prepare(
+            ConfigurationOverrides(
+                configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
+                logLevel: options.logLevel))
         let database = try openDatabase(configuration, logger: logger)
         database.close()
     }
@@ -133,9 +150,10 @@ struct Backup: AsyncParsableCommand {
     var to: String
 
     func run() async throws {
-        let (configuration, logger) = try prepare(ConfigurationOverrides(
-            configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
-            logLevel: options.logLevel))
+        let (configuration, logger) = try prepare(
+            ConfigurationOverrides(
+                configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
+                logLevel: options.logLevel))
         let database = try openDatabase(configuration, logger: logger)
         defer { database.close() }
         do {
@@ -153,7 +171,8 @@ struct Token: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a bearer token and print it (the token alone, on one line). It is stored only as a digest.")
+            abstract:
+                "Create a bearer token and print it (the token alone, on one line). It is stored only as a digest.")
 
         @OptionGroup var options: DatabaseOptions
 
@@ -176,9 +195,10 @@ struct Token: AsyncParsableCommand {
             guard let role = Role(rawValue: role) else {
                 throw ValidationError("--role must be admin, clinician or patient, got '\(role)'")
             }
-            let (configuration, logger) = try prepare(ConfigurationOverrides(
-                configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
-                logLevel: options.logLevel ?? "warning"))
+            let (configuration, logger) = try prepare(
+                ConfigurationOverrides(
+                    configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
+                    logLevel: options.logLevel ?? "warning"))
             var expiresAt: Int64?
             if let expires {
                 guard let instant = TokenIssuing.instant(fromTimestamp: expires) else {

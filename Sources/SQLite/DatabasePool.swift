@@ -209,7 +209,8 @@ public final class DatabasePool: Sendable {
             }
             try connection.run("VACUUM INTO ?", [.text(destinationPath)])
             try synchronize(path: destinationPath, directory: false)
-            try synchronize(path: URL(fileURLWithPath: destinationPath).deletingLastPathComponent().path, directory: true)
+            try synchronize(
+                path: URL(fileURLWithPath: destinationPath).deletingLastPathComponent().path, directory: true)
         }
     }
 
@@ -377,15 +378,18 @@ final class PoolCore: Sendable {
     func runWriter(_ connection: Connection) {
         let parker = Parker()
         let maxBatchSize = maxBatchSize
-        while let jobs = writer.next(parker: parker, take: { queue -> [WriterJob] in
-            guard let first = queue.popFirst() else { return [] }
-            guard first.batched != nil else { return [first] }
-            var jobs = [first]
-            while jobs.count < maxBatchSize, queue.first?.batched != nil {
-                jobs.append(queue.popFirst()!)
-            }
-            return jobs
-        }) {
+        while let jobs = writer.next(
+            parker: parker,
+            take: { queue -> [WriterJob] in
+                guard let first = queue.popFirst() else { return [] }
+                guard first.batched != nil else { return [first] }
+                var jobs = [first]
+                while jobs.count < maxBatchSize, queue.first?.batched != nil {
+                    jobs.append(queue.popFirst()!)
+                }
+                return jobs
+            })
+        {
             if jobs.count == 1, case .exclusive(let job) = jobs[0] {
                 job(connection)
                 connection.rollbackIfNeeded()
@@ -547,14 +551,14 @@ private final class SyncCall<T>: @unchecked Sendable {
 /// Names the current thread for debuggers, crash reports and `top -H`.
 private func nameCurrentThread(_ name: String) {
     #if os(Linux)
-        // Foundation's Thread.name setter does not reliably reach the kernel on Linux
-        // (and pthread_setname_np is not visible to Swift there); this is what it does.
-        let descriptor = open("/proc/thread-self/comm", O_WRONLY)
-        guard descriptor >= 0 else { return }
-        _ = name.withCString { write(descriptor, $0, strlen($0)) }
-        _ = close(descriptor)
+    // Foundation's Thread.name setter does not reliably reach the kernel on Linux
+    // (and pthread_setname_np is not visible to Swift there); this is what it does.
+    let descriptor = open("/proc/thread-self/comm", O_WRONLY)
+    guard descriptor >= 0 else { return }
+    _ = name.withCString { write(descriptor, $0, strlen($0)) }
+    _ = close(descriptor)
     #else
-        Thread.current.name = name
+    Thread.current.name = name
     #endif
 }
 

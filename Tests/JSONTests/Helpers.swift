@@ -1,6 +1,6 @@
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 /// The parse error for `bytes`, or `nil` when they parse.
 func parseError(_ bytes: [UInt8], maxDepth: Int = 64) -> JSONParseError? {
@@ -21,4 +21,3 @@ func parseError(_ text: String, maxDepth: Int = 64) -> JSONParseError? {
 func compact(_ value: JSONValue) -> String {
     JSON.string(value)
 }
-

@@ -9,10 +9,12 @@ struct JSONPointerTests {
         "i\\j": 5, "k\"l": 6, " ": 7, "m~n": 8,
     ]
 
-    @Test("resolves every example of RFC 6901 section 5", arguments: [
-        ("", document), ("/foo", ["bar", "baz"]), ("/foo/0", "bar"), ("/", 0), ("/a~1b", 1),
-        ("/c%d", 2), ("/e^f", 3), ("/g|h", 4), ("/i\\j", 5), ("/k\"l", 6), ("/ ", 7), ("/m~0n", 8),
-    ] as [(String, JSONValue)])
+    @Test(
+        "resolves every example of RFC 6901 section 5",
+        arguments: [
+            ("", document), ("/foo", ["bar", "baz"]), ("/foo/0", "bar"), ("/", 0), ("/a~1b", 1),
+            ("/c%d", 2), ("/e^f", 3), ("/g|h", 4), ("/i\\j", 5), ("/k\"l", 6), ("/ ", 7), ("/m~0n", 8),
+        ] as [(String, JSONValue)])
     func rfcExamples(pointer: String, expected: JSONValue) throws {
         let parsed = try JSONPointer(parsing: pointer)
         #expect(parsed.resolve(in: Self.document) == expected)
@@ -52,10 +54,12 @@ struct JSONPointerTests {
         #expect(throws: JSONPointer.ParseError.self) { try JSONPointer(parsing: text) }
     }
 
-    @Test("resolves nothing for missing members, bad indices and scalars", arguments: [
-        "/missing", "/foo/2", "/foo/-", "/foo/01", "/foo/-1", "/foo/+1", "/foo/1x", "/foo/0/x", "/a~1b/0",
-        "/foo/99999999999999999999999",
-    ])
+    @Test(
+        "resolves nothing for missing members, bad indices and scalars",
+        arguments: [
+            "/missing", "/foo/2", "/foo/-", "/foo/01", "/foo/-1", "/foo/+1", "/foo/1x", "/foo/0/x", "/a~1b/0",
+            "/foo/99999999999999999999999",
+        ])
     func unresolved(text: String) throws {
         #expect(try JSONPointer(parsing: text).resolve(in: Self.document) == nil)
     }

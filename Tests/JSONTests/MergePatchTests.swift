@@ -32,7 +32,8 @@ struct MergePatchTests {
 
     @Test("matches the worked example of RFC 7386 section 3")
     func sectionThreeExample() throws {
-        let target = try JSON.parse("""
+        let target = try JSON.parse(
+            """
             {
               "title": "Goodbye!",
               "author" : {
@@ -43,7 +44,8 @@ struct MergePatchTests {
               "content": "This will be unchanged"
             }
             """)
-        let patch = try JSON.parse("""
+        let patch = try JSON.parse(
+            """
             {
               "title": "Hello!",
               "phoneNumber": "+01-123-456-7890",
@@ -53,7 +55,8 @@ struct MergePatchTests {
               "tags": [ "example" ]
             }
             """)
-        let expected = try JSON.parse("""
+        let expected = try JSON.parse(
+            """
             {
               "title": "Hello!",
               "author" : {

@@ -1,12 +1,13 @@
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Parsing valid documents")
 struct ParserAcceptanceTests {
     @Test("parses every kind of value")
     func everyKind() throws {
-        let value = try JSON.parse(#" {"n": null, "t": true, "f": false, "i": -12, "d": 1.5, "s": "x", "a": [1, [2]], "o": {"k": {}}} "#)
+        let value = try JSON.parse(
+            #" {"n": null, "t": true, "f": false, "i": -12, "d": 1.5, "s": "x", "a": [1, [2]], "o": {"k": {}}} "#)
         let expected: JSONValue = [
             "n": nil, "t": true, "f": false, "i": -12, "d": 1.5, "s": "x",
             "a": [1, [2]], "o": ["k": [:]],
@@ -15,9 +16,11 @@ struct ParserAcceptanceTests {
         #expect(value.objectValue?.keys == ["n", "t", "f", "i", "d", "s", "a", "o"])
     }
 
-    @Test("accepts any scalar as the whole document", arguments: [
-        ("null", JSONValue.null), ("true", true), ("false", false), ("0", 0), ("\"\"", ""), ("[]", []), ("{}", [:]),
-    ] as [(String, JSONValue)])
+    @Test(
+        "accepts any scalar as the whole document",
+        arguments: [
+            ("null", JSONValue.null), ("true", true), ("false", false), ("0", 0), ("\"\"", ""), ("[]", []), ("{}", [:]),
+        ] as [(String, JSONValue)])
     func scalarDocuments(text: String, expected: JSONValue) throws {
         #expect(try JSON.parse(text) == expected)
     }
@@ -66,12 +69,14 @@ struct ParserAcceptanceTests {
 
 @Suite("Integers and doubles")
 struct NumberTests {
-    @Test("integer literals that fit Int64 stay integers", arguments: [
-        ("0", 0), ("-0", 0), ("1", 1), ("-1", -1), ("42", 42),
-        ("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min),
-        // Fits Int64, so it stays exact although a Double could not hold it.
-        ("9007199254740993", 9_007_199_254_740_993),
-    ] as [(String, Int64)])
+    @Test(
+        "integer literals that fit Int64 stay integers",
+        arguments: [
+            ("0", 0), ("-0", 0), ("1", 1), ("-1", -1), ("42", 42),
+            ("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min),
+            // Fits Int64, so it stays exact although a Double could not hold it.
+            ("9007199254740993", 9_007_199_254_740_993),
+        ] as [(String, Int64)])
     func integers(text: String, expected: Int64) throws {
         let value = try JSON.parse(text)
         #expect(value == .number(.integer(expected)))
@@ -79,18 +84,20 @@ struct NumberTests {
         #expect(value.typeName == "integer")
     }
 
-    @Test("fractions, exponents and out-of-range integers are doubles", arguments: [
-        ("1.0", 1.0), ("1e2", 100), ("1E2", 100), ("1e+2", 100), ("1e-2", 0.01), ("0e0", 0), ("0.1", 0.1),
-        ("-2.5", -2.5), ("1.5e300", 1.5e300), ("1E22", 1e22), ("1e23", 1e23), ("123.456e-10", 123.456e-10),
-        ("9223372036854775808", 9_223_372_036_854_775_808.0),
-        ("-9223372036854775809", -9_223_372_036_854_775_809.0),
-        ("123456789012345678901234567890", 1.2345678901234568e29),
-        ("12345678901234567890.5", 12_345_678_901_234_567_890.5),
-        ("0.30000000000000004", 0.30000000000000004), ("2.2250738585072014e-308", 2.2250738585072014e-308),
-        ("1.7976931348623157e308", 1.7976931348623157e308), ("4.9e-324", .leastNonzeroMagnitude), ("1e-400", 0),
-        ("9007199254740993.0", 9_007_199_254_740_992),
-        ("0.000000000000000000000000000001", 1e-30), ("1e0000000000000000000001", 10),
-    ] as [(String, Double)])
+    @Test(
+        "fractions, exponents and out-of-range integers are doubles",
+        arguments: [
+            ("1.0", 1.0), ("1e2", 100), ("1E2", 100), ("1e+2", 100), ("1e-2", 0.01), ("0e0", 0), ("0.1", 0.1),
+            ("-2.5", -2.5), ("1.5e300", 1.5e300), ("1E22", 1e22), ("1e23", 1e23), ("123.456e-10", 123.456e-10),
+            ("9223372036854775808", 9_223_372_036_854_775_808.0),
+            ("-9223372036854775809", -9_223_372_036_854_775_809.0),
+            ("123456789012345678901234567890", 1.2345678901234568e29),
+            ("12345678901234567890.5", 12_345_678_901_234_567_890.5),
+            ("0.30000000000000004", 0.30000000000000004), ("2.2250738585072014e-308", 2.2250738585072014e-308),
+            ("1.7976931348623157e308", 1.7976931348623157e308), ("4.9e-324", .leastNonzeroMagnitude), ("1e-400", 0),
+            ("9007199254740993.0", 9_007_199_254_740_992),
+            ("0.000000000000000000000000000001", 1e-30), ("1e0000000000000000000001", 10),
+        ] as [(String, Double)])
     func doubles(text: String, expected: Double) throws {
         let value = try JSON.parse(text)
         #expect(value == .number(.double(expected)))

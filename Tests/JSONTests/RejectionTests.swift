@@ -98,11 +98,13 @@ struct RejectionTests {
         Rejection("escaped single quote", #""\'""#, at: 1, #"invalid escape sequence '\''"#),
         Rejection("bad hex digit", #""\u12G4""#, at: 1, #"invalid \u escape, expected 4 hex digits"#),
         Rejection("short unicode escape", #""\u12""#, at: 1, #"incomplete \u escape, expected 4 hex digits"#),
-        Rejection("lone high surrogate", #""\ud800""#, at: 1, #"lone surrogate \uD800 is not followed by a low surrogate"#),
+        Rejection(
+            "lone high surrogate", #""\ud800""#, at: 1, #"lone surrogate \uD800 is not followed by a low surrogate"#),
         Rejection("high surrogate then text", #""\uD83Dx""#, at: 1, "lone surrogate"),
         Rejection("high surrogate then BMP escape", #""\ud800\u0041""#, at: 1, "lone surrogate"),
         Rejection("two high surrogates", #""\ud800\ud800""#, at: 1, "lone surrogate"),
-        Rejection("lone low surrogate", #""\udc00""#, at: 1, #"lone surrogate \uDC00 without a preceding high surrogate"#),
+        Rejection(
+            "lone low surrogate", #""\udc00""#, at: 1, #"lone surrogate \uDC00 without a preceding high surrogate"#),
         Rejection("reversed pair", #""\ude00\ud83d""#, at: 1, "without a preceding high surrogate"),
         Rejection("surrogate after text", #""ok \ud800""#, at: 4, "lone surrogate"),
     ]
@@ -123,7 +125,9 @@ struct RejectionTests {
         Rejection("truncated four-byte", bytes: [q, 0xF0, 0x9F, 0x98, q], at: 1, "invalid UTF-8 sequence"),
         Rejection("lead then ASCII", bytes: [q, 0xC3, 0x41, q], at: 1, "invalid UTF-8 sequence"),
         Rejection("invalid byte outside strings", bytes: [0xFF], at: 0, "unexpected byte 0xFF, expected a value"),
-        Rejection("invalid byte after value", bytes: [0x31, 0x20, 0xC3, 0xA9], at: 2, "unexpected byte 0xC3 after the JSON value"),
+        Rejection(
+            "invalid byte after value", bytes: [0x31, 0x20, 0xC3, 0xA9], at: 2,
+            "unexpected byte 0xC3 after the JSON value"),
     ]
 
     @Test("rejects syntax errors with the offset and a reason", arguments: syntax)
@@ -150,8 +154,9 @@ struct RejectionTests {
     func description() throws {
         let error = try #require(parseError(#"{"a":1 "b":2}"#))
         #expect(error.description == #"invalid JSON at byte 7: expected ',' or '}', found '"'"#)
-        #expect(JSONParseError(offset: 17, reason: "expected ',' or '}'").description
-            == "invalid JSON at byte 17: expected ',' or '}'")
+        #expect(
+            JSONParseError(offset: 17, reason: "expected ',' or '}'").description
+                == "invalid JSON at byte 17: expected ',' or '}'")
     }
 
     @Test("reports the same error for String and byte input")

@@ -1,17 +1,19 @@
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Round trips")
 struct RoundTripTests {
-    @Test("valid documents survive parse, serialize, parse", arguments: [
-        "null", "true", "false", "0", "-0", "1", "-1", "1.0", "1e2", "-2.5E-3", "9223372036854775807",
-        "-9223372036854775808", "9223372036854775808", "0.1", "1e-07", "123456789.125",
-        #""""#, #""plain""#, #""\u2028\u2029""#, #""\ud83d\ude00 \uD834\uDD1E""#, #""\"\\\/\b\f\n\r\t""#,
-        #""\u0000\u001f\u007f""#, "\"é 中 😀 \u{2028}\"", "[]", "{}", "[[[]]]", #"{"":{"":{}}}"#,
-        #"[1, 1.0, "1", true, null, [], {}]"#,
-        #"{"id": 17, "startedAt": "2024-05-01T07:30:00Z", "intensity": 7, "medications": [{"name": "Ibuprofen", "doseMg": 400}], "notes": null, "aura": false, "score": 3.25}"#,
-    ])
+    @Test(
+        "valid documents survive parse, serialize, parse",
+        arguments: [
+            "null", "true", "false", "0", "-0", "1", "-1", "1.0", "1e2", "-2.5E-3", "9223372036854775807",
+            "-9223372036854775808", "9223372036854775808", "0.1", "1e-07", "123456789.125",
+            #""""#, #""plain""#, #""\u2028\u2029""#, #""\ud83d\ude00 \uD834\uDD1E""#, #""\"\\\/\b\f\n\r\t""#,
+            #""\u0000\u001f\u007f""#, "\"é 中 😀 \u{2028}\"", "[]", "{}", "[[[]]]", #"{"":{"":{}}}"#,
+            #"[1, 1.0, "1", true, null, [], {}]"#,
+            #"{"id": 17, "startedAt": "2024-05-01T07:30:00Z", "intensity": 7, "medications": [{"name": "Ibuprofen", "doseMg": 400}], "notes": null, "aura": false, "score": 3.25}"#,
+        ])
     func documents(text: String) throws {
         let parsed = try JSON.parse(text)
         let bytes = JSON.serialize(parsed)
@@ -21,9 +23,12 @@ struct RoundTripTests {
         #expect(try JSON.parse(JSON.prettyString(parsed)) == parsed)
     }
 
-    @Test("escapes round-trip to the same characters", arguments: [
-        "\u{2028}", "\u{2029}", "😀", "👩‍👩‍👧", "\u{0}", "\u{1F}", "\u{7F}", "\"\\/", "e\u{301}", "\u{FFFF}", "\u{10FFFF}",
-    ])
+    @Test(
+        "escapes round-trip to the same characters",
+        arguments: [
+            "\u{2028}", "\u{2029}", "😀", "👩‍👩‍👧", "\u{0}", "\u{1F}", "\u{7F}", "\"\\/", "e\u{301}", "\u{FFFF}",
+            "\u{10FFFF}",
+        ])
     func escapeRoundTrip(string: String) throws {
         let bytes = JSON.serialize(.string(string))
         let parsed = try JSON.parse(bytes)
@@ -56,7 +61,8 @@ struct MutationTests {
     @Test("seeded byte mutations of valid documents either fail cleanly or round-trip")
     func mutations() throws {
         var rng = SplitMix64(seed: 0xBAD_B17E5)
-        let interesting: [UInt8] = Array(#"{}[],:"\/0123456789-+.eEtfnu "#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC0, 0xE2, 0xED, 0xF0, 0xFF]
+        let interesting: [UInt8] =
+            Array(#"{}[],:"\/0123456789-+.eEtfnu "#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC0, 0xE2, 0xED, 0xF0, 0xFF]
         for _ in 0..<3_000 {
             var bytes = JSON.serialize(RandomJSON.value(depth: 2, using: &rng))
             for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
@@ -114,8 +120,11 @@ enum RandomJSON {
     static func double(using rng: inout SplitMix64) -> JSONNumber {
         switch Int.random(in: 0..<4, using: &rng) {
         case 0:
-            return .double([0.0, -0.0, 1.0, 0.1, 1e22, 1e23, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
-                            .leastNormalMagnitude, 9_007_199_254_740_994].randomElement(using: &rng)!)
+            return .double(
+                [
+                    0.0, -0.0, 1.0, 0.1, 1e22, 1e23, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
+                    .leastNormalMagnitude, 9_007_199_254_740_994,
+                ].randomElement(using: &rng)!)
         case 1:
             return .double(Double(Int.random(in: -100_000...100_000, using: &rng)) / 100)
         default:

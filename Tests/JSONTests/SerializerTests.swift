@@ -9,17 +9,21 @@ struct SerializerTests {
             "id": 7, "name": "Sumatriptan", "doses": [50, 100], "notes": nil, "active": true,
             "ratio": 0.5, "tags": [], "extra": [:],
         ]
-        #expect(compact(value)
-            == #"{"id":7,"name":"Sumatriptan","doses":[50,100],"notes":null,"active":true,"ratio":0.5,"tags":[],"extra":{}}"#)
+        #expect(
+            compact(value)
+                == #"{"id":7,"name":"Sumatriptan","doses":[50,100],"notes":null,"active":true,"ratio":0.5,"tags":[],"extra":{}}"#
+        )
     }
 
-    @Test("escapes every control character, quote and backslash", arguments: [
-        ("\u{0}", #""\u0000""#), ("\u{1}", #""\u0001""#), ("\u{7}", #""\u0007""#),
-        ("\u{8}", #""\b""#), ("\t", #""\t""#), ("\n", #""\n""#), ("\u{B}", #""\u000b""#),
-        ("\u{C}", #""\f""#), ("\r", #""\r""#), ("\u{E}", #""\u000e""#), ("\u{1B}", #""\u001b""#),
-        ("\u{1F}", #""\u001f""#), ("\"", #""\"""#), ("\\", #""\\""#),
-        ("a\"b\\c\nd", #""a\"b\\c\nd""#),
-    ] as [(String, String)])
+    @Test(
+        "escapes every control character, quote and backslash",
+        arguments: [
+            ("\u{0}", #""\u0000""#), ("\u{1}", #""\u0001""#), ("\u{7}", #""\u0007""#),
+            ("\u{8}", #""\b""#), ("\t", #""\t""#), ("\n", #""\n""#), ("\u{B}", #""\u000b""#),
+            ("\u{C}", #""\f""#), ("\r", #""\r""#), ("\u{E}", #""\u000e""#), ("\u{1B}", #""\u001b""#),
+            ("\u{1F}", #""\u001f""#), ("\"", #""\"""#), ("\\", #""\\""#),
+            ("a\"b\\c\nd", #""a\"b\\c\nd""#),
+        ] as [(String, String)])
     func escapes(string: String, expected: String) {
         #expect(compact(.string(string)) == expected)
     }
@@ -67,19 +71,23 @@ struct SerializerTests {
         #expect(JSON.serialize(.string(text)) == Array(("\"" + text + "\"").utf8))
     }
 
-    @Test("writes integers exactly", arguments: [
-        (Int64(0), "0"), (1, "1"), (-1, "-1"), (1_234_567_890, "1234567890"),
-        (.max, "9223372036854775807"), (.min, "-9223372036854775808"),
-    ] as [(Int64, String)])
+    @Test(
+        "writes integers exactly",
+        arguments: [
+            (Int64(0), "0"), (1, "1"), (-1, "-1"), (1_234_567_890, "1234567890"),
+            (.max, "9223372036854775807"), (.min, "-9223372036854775808"),
+        ] as [(Int64, String)])
     func integers(value: Int64, expected: String) {
         #expect(compact(.number(.integer(value))) == expected)
     }
 
-    @Test("writes doubles as their shortest round-trip text", arguments: [
-        (2.0, "2.0"), (0.1, "0.1"), (-2.5, "-2.5"), (1e-7, "1e-07"), (1e16, "1e+16"),
-        (-0.0, "-0.0"), (.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
-        (0.30000000000000004, "0.30000000000000004"),
-    ] as [(Double, String)])
+    @Test(
+        "writes doubles as their shortest round-trip text",
+        arguments: [
+            (2.0, "2.0"), (0.1, "0.1"), (-2.5, "-2.5"), (1e-7, "1e-07"), (1e16, "1e+16"),
+            (-0.0, "-0.0"), (.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (0.30000000000000004, "0.30000000000000004"),
+        ] as [(Double, String)])
     func doubles(value: Double, expected: String) throws {
         let text = compact(.number(.double(value)))
         #expect(text == expected)

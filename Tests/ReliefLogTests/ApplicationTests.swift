@@ -1,7 +1,7 @@
 import Foundation
 import ReliefLog
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Operational endpoints through a running application")
 struct ApplicationTests {
@@ -53,7 +53,8 @@ struct ApplicationTests {
         #expect(!text.contains("/no/such/path"), "concrete paths never become labels")
         #expect(text.contains("relieflog_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 2"))
         #expect(text.contains("relieflog_http_open_connections 1"))
-        let sizeLine = try #require(text.split(separator: "\n").first { $0.hasPrefix("relieflog_database_size_bytes ") })
+        let sizeLine = try #require(
+            text.split(separator: "\n").first { $0.hasPrefix("relieflog_database_size_bytes ") })
         #expect((Int(sizeLine.split(separator: " ")[1]) ?? 0) > 0)
         await app.stop()
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -31,10 +31,14 @@ struct CommandLineTests {
     func portInUse() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let first = try ChildProcess(["serve", "--port", "0", "--db", directory.file("a.sqlite"), "--migrations", migrationsDirectory])
+        let first = try ChildProcess([
+            "serve", "--port", "0", "--db", directory.file("a.sqlite"), "--migrations", migrationsDirectory,
+        ])
         let output = try await first.waitForOutput("listening on")
         let port = String(output.split(separator: ":").last!.prefix { $0.isNumber })
-        let second = try ChildProcess(["serve", "--port", port, "--db", directory.file("b.sqlite"), "--migrations", migrationsDirectory])
+        let second = try ChildProcess([
+            "serve", "--port", port, "--db", directory.file("b.sqlite"), "--migrations", migrationsDirectory,
+        ])
         let status = try await second.wait()
         #expect(status != 0)
         #expect(second.stderr.contains("relieflog: cannot listen on 127.0.0.1:\(port): the address is already in use"))
@@ -42,11 +46,16 @@ struct CommandLineTests {
         #expect(try await first.wait() == 0)
     }
 
-    @Test("refuses an unwritable database directory, an unknown flag, a bad port", arguments: [
-        (["serve", "--db", "/proc/relieflog/db.sqlite"], "relieflog: cannot create database directory /proc/relieflog"),
-        (["serve", "--bogus"], "relieflog: Unknown option '--bogus'"),
-        (["serve", "--port", "99999"], "relieflog: port must be between 0 and 65535"),
-    ])
+    @Test(
+        "refuses an unwritable database directory, an unknown flag, a bad port",
+        arguments: [
+            (
+                ["serve", "--db", "/proc/relieflog/db.sqlite"],
+                "relieflog: cannot create database directory /proc/relieflog"
+            ),
+            (["serve", "--bogus"], "relieflog: Unknown option '--bogus'"),
+            (["serve", "--port", "99999"], "relieflog: port must be between 0 and 65535"),
+        ])
     func badConfiguration(arguments: [String], expected: String) async throws {
         let child = try ChildProcess(arguments + ["--migrations", migrationsDirectory])
         let status = try await child.wait()

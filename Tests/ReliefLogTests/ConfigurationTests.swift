@@ -1,7 +1,7 @@
 import Foundation
 import ReliefLog
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Configuration precedence: flags > environment > file > defaults")
 struct ConfigurationTests {
@@ -22,7 +22,8 @@ struct ConfigurationTests {
 
     @Test("each layer overrides the one below it")
     func precedence() throws {
-        let (directory, path) = write(#"{"host": "10.0.0.1", "port": 9000, "database": "/tmp/file.sqlite", "logLevel": "debug"}"#)
+        let (directory, path) = write(
+            #"{"host": "10.0.0.1", "port": 9000, "database": "/tmp/file.sqlite", "logLevel": "debug"}"#)
         defer { directory.remove() }
         let fileOnly = try AppConfiguration.load(flags: .init(configFile: path), environment: [:])
         #expect(fileOnly.port == 9000)
@@ -46,18 +47,20 @@ struct ConfigurationTests {
         #expect(configuration.port == 7777)
     }
 
-    @Test("rejects unknown keys, wrong types, bad values and a missing file with one clear line", arguments: [
-        (#"{"prot": 1}"#, "unknown setting 'prot'"),
-        (#"{"http": {"maxBodyBytez": 1}}"#, "unknown setting 'http.maxBodyBytez'"),
-        (#"{"port": "80"}"#, "port must be an integer"),
-        (#"{"port": 70000}"#, "port must be between 0 and 65535"),
-        (#"{"logLevel": "loud"}"#, "logLevel must be one of"),
-        (#"{"http": {"headerTimeoutSeconds": -1}}"#, "http.headerTimeoutSeconds must be a positive number"),
-        (#"{"http": {"trustedProxies": "127.0.0.1"}}"#, "http.trustedProxies must be an array of strings"),
-        (#"{"http": {"trustedProxies": ["proxy.internal"]}}"#, "'proxy.internal' is not an IP address"),
-        (#"{"http": {"trustedProxies": ["10.0.0.0/8"]}}"#, "'10.0.0.0/8' is not an IP address"),
-        ("{not json", "is not valid JSON"),
-    ])
+    @Test(
+        "rejects unknown keys, wrong types, bad values and a missing file with one clear line",
+        arguments: [
+            (#"{"prot": 1}"#, "unknown setting 'prot'"),
+            (#"{"http": {"maxBodyBytez": 1}}"#, "unknown setting 'http.maxBodyBytez'"),
+            (#"{"port": "80"}"#, "port must be an integer"),
+            (#"{"port": 70000}"#, "port must be between 0 and 65535"),
+            (#"{"logLevel": "loud"}"#, "logLevel must be one of"),
+            (#"{"http": {"headerTimeoutSeconds": -1}}"#, "http.headerTimeoutSeconds must be a positive number"),
+            (#"{"http": {"trustedProxies": "127.0.0.1"}}"#, "http.trustedProxies must be an array of strings"),
+            (#"{"http": {"trustedProxies": ["proxy.internal"]}}"#, "'proxy.internal' is not an IP address"),
+            (#"{"http": {"trustedProxies": ["10.0.0.0/8"]}}"#, "'10.0.0.0/8' is not an IP address"),
+            ("{not json", "is not valid JSON"),
+        ])
     func rejects(text: String, expected: String) throws {
         let (directory, path) = write(text)
         defer { directory.remove() }
@@ -117,7 +120,9 @@ struct ConfigurationTests {
     func migrationsLocator() throws {
         let fakeBinary = repositoryRoot.appendingPathComponent(".build/debug/relieflog")
         let found = try MigrationsLocator.locate(explicit: nil, executable: fakeBinary)
-        #expect(found.standardizedFileURL.path == repositoryRoot.appendingPathComponent("Migrations").standardizedFileURL.path)
+        #expect(
+            found.standardizedFileURL.path
+                == repositoryRoot.appendingPathComponent("Migrations").standardizedFileURL.path)
         #expect(throws: StartupError.self) { try MigrationsLocator.locate(explicit: "/nonexistent/migrations") }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import ReliefLog
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A clock the test moves by hand, in epoch milliseconds.
 final class ManualClock: Sendable {

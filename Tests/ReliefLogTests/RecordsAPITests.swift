@@ -1,7 +1,7 @@
 import Foundation
 import ReliefLog
-import Testing
 import TestSupport
+import Testing
 
 /// Runs `body` against a fresh application and stops it afterwards, also when `body` throws.
 private func withApp(_ body: (TestApp, TestHTTPClient) async throws -> Void) async throws {
@@ -25,7 +25,8 @@ extension TestHTTPClient {
     }
 
     func patch(_ path: String, _ body: String, headers: [(String, String)] = []) async throws -> TestResponse {
-        try await request("PATCH", path, headers: [("Content-Type", "application/merge-patch+json")] + headers, body: body)
+        try await request(
+            "PATCH", path, headers: [("Content-Type", "application/merge-patch+json")] + headers, body: body)
     }
 
     func delete(_ path: String, headers: [(String, String)] = []) async throws -> TestResponse {
@@ -50,14 +51,18 @@ extension TestHTTPClient {
 
     func createEpisode(patientId: Int, startedAt: String, intensity: Int = 5, extra: String = "") async throws -> Int {
         try await create(
-            "episodes", #"{"patientId": \#(patientId), "startedAt": "\#(startedAt)", "intensity": \#(intensity)\#(extra)}"#)
+            "episodes",
+            #"{"patientId": \#(patientId), "startedAt": "\#(startedAt)", "intensity": \#(intensity)\#(extra)}"#)
     }
 
-    func createSession(patientId: Int, therapistId: Int? = nil, startedAt: String, techniques: String = #"["scalp"]"#) async throws -> Int {
+    func createSession(
+        patientId: Int, therapistId: Int? = nil, startedAt: String, techniques: String = #"["scalp"]"#
+    ) async throws -> Int {
         let therapist = therapistId.map { #", "therapistId": \#($0)"# } ?? ""
         return try await create(
             "sessions",
-            #"{"patientId": \#(patientId)\#(therapist), "startedAt": "\#(startedAt)", "durationMinutes": 30, "techniques": \#(techniques)}"#)
+            #"{"patientId": \#(patientId)\#(therapist), "startedAt": "\#(startedAt)", "durationMinutes": 30, "techniques": \#(techniques)}"#
+        )
     }
 
     /// The ids of one list page, and its next cursor.
@@ -94,7 +99,8 @@ struct RecordsAPITests {
     func patients() async throws {
         try await withApp { _, client in
             let created = try await client.post(
-                "/v1/patients", #"{"displayName": "Ann Lee", "timezone": "Europe/Berlin", "birthYear": 1985, "externalId": "P-1"}"#)
+                "/v1/patients",
+                #"{"displayName": "Ann Lee", "timezone": "Europe/Berlin", "birthYear": 1985, "externalId": "P-1"}"#)
             #expect(created.status == 201)
             expectRepresentation(created)
             let id = try #require(created.object["id"] as? Int)
@@ -116,7 +122,8 @@ struct RecordsAPITests {
             #expect((list.object["items"] as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
             #expect(list.object["nextCursor"] is NSNull)
 
-            let patched = try await client.patch("/v1/patients/\(id)", #"{"notes": "prefers mornings", "birthYear": null}"#)
+            let patched = try await client.patch(
+                "/v1/patients/\(id)", #"{"notes": "prefers mornings", "birthYear": null}"#)
             #expect(patched.status == 200)
             expectRepresentation(patched)
             #expect(patched.object["notes"] as? String == "prefers mornings")
@@ -141,13 +148,15 @@ struct RecordsAPITests {
         try await withApp { _, client in
             let created = try await client.post(
                 "/v1/therapists",
-                #"{"name": "Dana Ruiz", "licenseNumber": "LMT-1", "licenseJurisdiction": "US-CA", "certifications": ["NCBTMB"], "yearsExperience": 8, "migraineExperience": true, "techniques": ["trigger_point", "scalp"], "email": "dana@example.org"}"#)
+                #"{"name": "Dana Ruiz", "licenseNumber": "LMT-1", "licenseJurisdiction": "US-CA", "certifications": ["NCBTMB"], "yearsExperience": 8, "migraineExperience": true, "techniques": ["trigger_point", "scalp"], "email": "dana@example.org"}"#
+            )
             #expect(created.status == 201)
             let first = try #require(created.object["id"] as? Int)
             #expect(created.header("Location") == "/v1/therapists/\(first)")
             #expect(created.object["active"] as? Bool == true)
             #expect(created.object["techniques"] as? [String] == ["trigger_point", "scalp"])
-            let second = try await client.createTherapist(license: "LMT-2", extra: #", "techniques": ["swedish"], "active": false"#)
+            let second = try await client.createTherapist(
+                license: "LMT-2", extra: #", "techniques": ["swedish"], "active": false"#)
 
             #expect(try await client.listIds("/v1/therapists").ids == [first, second])
             #expect(try await client.listIds("/v1/therapists?technique=scalp").ids == [first])
@@ -177,7 +186,8 @@ struct RecordsAPITests {
             let ben = try await client.createPatient("Ben")
             let created = try await client.post(
                 "/v1/episodes",
-                #"{"patientId": \#(ann), "startedAt": "2025-03-01T08:15:00+01:00", "endedAt": "2025-03-01T14:00:00+01:00", "intensity": 7, "aura": true, "symptoms": ["nausea"], "triggers": ["stress", "poor_sleep"], "medications": [{"name": "Sumatriptan", "class": "triptan", "doseMg": 50}], "disability": "moderate"}"#)
+                #"{"patientId": \#(ann), "startedAt": "2025-03-01T08:15:00+01:00", "endedAt": "2025-03-01T14:00:00+01:00", "intensity": 7, "aura": true, "symptoms": ["nausea"], "triggers": ["stress", "poor_sleep"], "medications": [{"name": "Sumatriptan", "class": "triptan", "doseMg": 50}], "disability": "moderate"}"#
+            )
             #expect(created.status == 201)
             expectRepresentation(created)
             let first = try #require(created.object["id"] as? Int)
@@ -195,7 +205,9 @@ struct RecordsAPITests {
             #expect(try await client.listIds("/v1/episodes?patientId=\(ann)").ids == [second, first])
             #expect(try await client.listIds("/v1/episodes?minIntensity=7").ids == [third, first])
             #expect(try await client.listIds("/v1/episodes?trigger=stress").ids == [first])
-            #expect(try await client.listIds("/v1/episodes?from=2025-03-03&to=2025-03-05").ids == [third], "from inclusive, to exclusive")
+            #expect(
+                try await client.listIds("/v1/episodes?from=2025-03-03&to=2025-03-05").ids == [third],
+                "from inclusive, to exclusive")
             #expect(try await client.listIds("/v1/episodes?from=2025-03-03T09:00:00Z").ids == [second, third])
             #expect(try await client.listIds("/v1/episodes?to=2025-03-03T10:00:00%2B01:00").ids == [first])
 
@@ -219,7 +231,8 @@ struct RecordsAPITests {
             let dana = try await client.createTherapist(license: "LMT-1")
             let created = try await client.post(
                 "/v1/sessions",
-                #"{"patientId": \#(ann), "therapistId": \#(dana), "startedAt": "2025-04-02T10:00:00Z", "durationMinutes": 60, "techniques": ["trigger_point", "neck_shoulder"], "areas": ["neck"], "pressure": "firm", "painBefore": 6, "painAfter": 2}"#)
+                #"{"patientId": \#(ann), "therapistId": \#(dana), "startedAt": "2025-04-02T10:00:00Z", "durationMinutes": 60, "techniques": ["trigger_point", "neck_shoulder"], "areas": ["neck"], "pressure": "firm", "painBefore": 6, "painAfter": 2}"#
+            )
             #expect(created.status == 201)
             expectRepresentation(created)
             let professional = try #require(created.object["id"] as? Int)
@@ -230,7 +243,8 @@ struct RecordsAPITests {
 
             #expect(try await client.listIds("/v1/sessions").ids == [selfMassage, professional])
             #expect(try await client.listIds("/v1/sessions?kind=self").ids == [selfMassage])
-            #expect(try await client.listIds("/v1/sessions?kind=professional&therapistId=\(dana)").ids == [professional])
+            #expect(
+                try await client.listIds("/v1/sessions?kind=professional&therapistId=\(dana)").ids == [professional])
             #expect(try await client.listIds("/v1/sessions?technique=trigger_point").ids == [professional])
             #expect(try await client.listIds("/v1/sessions?patientId=\(ann)&from=2025-04-03").ids == [selfMassage])
 
@@ -238,7 +252,8 @@ struct RecordsAPITests {
             #expect(read.status == 200)
             #expect(read.object["pressure"] as? String == "firm")
 
-            let patched = try await client.patch("/v1/sessions/\(professional)", #"{"kind": "self", "therapistId": null}"#)
+            let patched = try await client.patch(
+                "/v1/sessions/\(professional)", #"{"kind": "self", "therapistId": null}"#)
             #expect(patched.status == 200)
             #expect(patched.object["kind"] as? String == "self")
             #expect(patched.object["therapistId"] is NSNull)
@@ -256,7 +271,8 @@ struct RecordsAPITests {
             let patient = try await client.createPatient()
             let response = try await client.post(
                 "/v1/episodes",
-                #"{"patientId": \#(patient), "intensity": 11, "startedAt": "yesterday", "medications": [{"doseMg": -1}], "mood": "bad", "id": 4}"#)
+                #"{"patientId": \#(patient), "intensity": 11, "startedAt": "yesterday", "medications": [{"doseMg": -1}], "mood": "bad", "id": 4}"#
+            )
             #expect(response.status == 422)
             #expect(response.header("Content-Type") == "application/problem+json")
             #expect(response.object["status"] as? Int == 422)
@@ -265,7 +281,8 @@ struct RecordsAPITests {
                     == ["/mood", "/id", "/startedAt", "/intensity", "/medications/0/name", "/medications/0/doseMg"])
             #expect(try await client.listIds("/v1/episodes").ids.isEmpty)
 
-            let patientProblem = try await client.post("/v1/patients", #"{"displayName": "", "birthYear": 1800, "timezone": "Mars/Olympus"}"#)
+            let patientProblem = try await client.post(
+                "/v1/patients", #"{"displayName": "", "birthYear": 1800, "timezone": "Mars/Olympus"}"#)
             #expect(patientProblem.status == 422)
             #expect(patientProblem.errorFields == ["/displayName", "/timezone", "/birthYear"])
             #expect(try await client.listIds("/v1/patients").ids == [patient])
@@ -276,12 +293,14 @@ struct RecordsAPITests {
     func missingReference() async throws {
         try await withApp { _, client in
             let patient = try await client.createPatient()
-            let episode = try await client.post("/v1/episodes", #"{"patientId": 999, "startedAt": "2025-01-01T00:00:00Z", "intensity": 4}"#)
+            let episode = try await client.post(
+                "/v1/episodes", #"{"patientId": 999, "startedAt": "2025-01-01T00:00:00Z", "intensity": 4}"#)
             #expect(episode.status == 422)
             #expect(episode.errorFields == ["/patientId"])
             let session = try await client.post(
                 "/v1/sessions",
-                #"{"patientId": \#(patient), "therapistId": 999, "startedAt": "2025-01-01T00:00:00Z", "durationMinutes": 30, "techniques": ["scalp"]}"#)
+                #"{"patientId": \#(patient), "therapistId": 999, "startedAt": "2025-01-01T00:00:00Z", "durationMinutes": 30, "techniques": ["scalp"]}"#
+            )
             #expect(session.status == 422)
             #expect(session.errorFields == ["/therapistId"])
             #expect(try await client.listIds("/v1/episodes").ids.isEmpty)
@@ -292,7 +311,8 @@ struct RecordsAPITests {
     @Test("a body that is not JSON is 415, malformed JSON is 400, and neither stores anything")
     func mediaTypeAndSyntax() async throws {
         try await withApp { _, client in
-            let text = try await client.post("/v1/patients", #"{"displayName": "Ann"}"#, headers: [("Content-Type", "text/plain")])
+            let text = try await client.post(
+                "/v1/patients", #"{"displayName": "Ann"}"#, headers: [("Content-Type", "text/plain")])
             #expect(text.status == 415)
             #expect(text.header("Content-Type") == "application/problem+json")
             let malformed = try await client.post("/v1/patients", #"{"displayName": "Ann""#)
@@ -384,7 +404,8 @@ struct RecordsAPITests {
             let patch = try await client.patch("/v1/patients/\(id)", #"{"notes": "x"}"#, headers: [("If-Match", stale)])
             #expect(patch.status == 412)
             #expect(patch.header("Content-Type") == "application/problem+json")
-            let weak = try await client.patch("/v1/patients/\(id)", #"{"notes": "x"}"#, headers: [("If-Match", "W/\(etag)")])
+            let weak = try await client.patch(
+                "/v1/patients/\(id)", #"{"notes": "x"}"#, headers: [("If-Match", "W/\(etag)")])
             #expect(weak.status == 412, "If-Match compares strongly")
             let delete = try await client.delete("/v1/patients/\(id)", headers: [("If-Match", stale)])
             #expect(delete.status == 412)
@@ -392,10 +413,13 @@ struct RecordsAPITests {
             #expect(after.status == 200)
             #expect(after.body == original.body, "failed conditional requests changed nothing")
 
-            let matching = try await client.patch("/v1/patients/\(id)", #"{"notes": "x"}"#, headers: [("If-Match", etag)])
+            let matching = try await client.patch(
+                "/v1/patients/\(id)", #"{"notes": "x"}"#, headers: [("If-Match", etag)])
             #expect(matching.status == 200)
             let newETag = try #require(matching.header("ETag"))
-            #expect(try await client.patch("/v1/patients/\(id)", #"{"notes": "y"}"#, headers: [("If-Match", etag)]).status == 412)
+            #expect(
+                try await client.patch("/v1/patients/\(id)", #"{"notes": "y"}"#, headers: [("If-Match", etag)]).status
+                    == 412)
             #expect(try await client.delete("/v1/patients/\(id)", headers: [("If-Match", "*")]).status == 204)
             #expect(try await client.delete("/v1/patients/\(id)", headers: [("If-Match", newETag)]).status == 404)
         }
@@ -408,7 +432,8 @@ struct RecordsAPITests {
         try await withApp { _, client in
             let patient = try await client.createPatient()
             let therapist = try await client.createTherapist(license: "LMT-1")
-            _ = try await client.createSession(patientId: patient, therapistId: therapist, startedAt: "2025-04-02T10:00:00Z")
+            _ = try await client.createSession(
+                patientId: patient, therapistId: therapist, startedAt: "2025-04-02T10:00:00Z")
             let response = try await client.delete("/v1/therapists/\(therapist)")
             #expect(response.status == 409)
             #expect(response.header("Content-Type") == "application/problem+json")
@@ -424,7 +449,8 @@ struct RecordsAPITests {
             let ben = try await client.createPatient("Ben")
             let therapist = try await client.createTherapist(license: "LMT-1")
             let annEpisode = try await client.createEpisode(patientId: ann, startedAt: "2025-02-01T08:00:00Z")
-            let annSession = try await client.createSession(patientId: ann, therapistId: therapist, startedAt: "2025-02-02T08:00:00Z")
+            let annSession = try await client.createSession(
+                patientId: ann, therapistId: therapist, startedAt: "2025-02-02T08:00:00Z")
             let benEpisode = try await client.createEpisode(patientId: ben, startedAt: "2025-02-01T09:00:00Z")
             let benSession = try await client.createSession(patientId: ben, startedAt: "2025-02-03T08:00:00Z")
 
@@ -445,7 +471,8 @@ struct RecordsAPITests {
             let patient = try await client.createPatient()
             var expected: [Int] = []
             for day in 1...8 {
-                expected.append(try await client.createEpisode(patientId: patient, startedAt: "2025-05-0\(day)T08:00:00Z"))
+                expected.append(
+                    try await client.createEpisode(patientId: patient, startedAt: "2025-05-0\(day)T08:00:00Z"))
             }
             expected.reverse()  // newest first
 
@@ -497,7 +524,8 @@ struct RecordsAPITests {
             #expect(unknown.status == 400)
             #expect(unknown.errorFields == ["/colour"])
             let many = try await client.get(
-                "/v1/episodes?limit=1000&patientId=0&from=yesterday&minIntensity=11&trigger=Stress&updatedSince=2025-01-01&extra=1")
+                "/v1/episodes?limit=1000&patientId=0&from=yesterday&minIntensity=11&trigger=Stress&updatedSince=2025-01-01&extra=1"
+            )
             #expect(many.status == 400)
             #expect(
                 Set(many.errorFields)
@@ -509,8 +537,10 @@ struct RecordsAPITests {
             #expect(try await client.get("/v1/patients?limit=500").status == 200)
             let plus = try await client.get("/v1/episodes?from=2025-03-03T10:00:00+01:00")
             #expect(plus.status == 400)
-            #expect((plus.object["errors"] as? [[String: Any]])?.first?["message"] as? String
-                    == "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp with an offset (write the + of an offset as %2B in a query string)")
+            #expect(
+                (plus.object["errors"] as? [[String: Any]])?.first?["message"] as? String
+                    == "must be a date (YYYY-MM-DD) or an RFC 3339 timestamp with an offset (write the + of an offset as %2B in a query string)"
+            )
         }
     }
 
@@ -551,7 +581,8 @@ struct RecordsAPITests {
             #expect(try await client.listIds("/v1/patients").ids.count == 1)
 
             // Keys are per endpoint, and requests without a key are never deduplicated.
-            let episodeScope = try await client.post("/v1/therapists", #"{"name": "D", "licenseNumber": "1"}"#, headers: key)
+            let episodeScope = try await client.post(
+                "/v1/therapists", #"{"name": "D", "licenseNumber": "1"}"#, headers: key)
             #expect(episodeScope.status == 201)
             #expect(try await client.post("/v1/patients", body).status == 201)
             #expect(try await client.post("/v1/patients", body).status == 201)
@@ -559,10 +590,13 @@ struct RecordsAPITests {
         }
     }
 
-    @Test("an Idempotency-Key that is empty, too long or not visible ASCII is 400", arguments: ["", String(repeating: "k", count: 256), "has space", "clé"])
+    @Test(
+        "an Idempotency-Key that is empty, too long or not visible ASCII is 400",
+        arguments: ["", String(repeating: "k", count: 256), "has space", "clé"])
     func badIdempotencyKey(key: String) async throws {
         try await withApp { _, client in
-            let response = try await client.post("/v1/patients", #"{"displayName": "Ann"}"#, headers: [("Idempotency-Key", key)])
+            let response = try await client.post(
+                "/v1/patients", #"{"displayName": "Ann"}"#, headers: [("Idempotency-Key", key)])
             #expect(response.status == 400)
             #expect(response.errorFields == ["Idempotency-Key"])
             #expect(try await client.listIds("/v1/patients").ids.isEmpty)
@@ -584,7 +618,8 @@ struct RecordsAPITests {
                             let minute = String(format: "%02d", n)
                             ids.append(
                                 try await client.createEpisode(
-                                    patientId: patient, startedAt: "2025-06-\(String(format: "%02d", worker + 1))T10:\(minute):00Z",
+                                    patientId: patient,
+                                    startedAt: "2025-06-\(String(format: "%02d", worker + 1))T10:\(minute):00Z",
                                     intensity: n))
                         }
                         return ids
@@ -629,9 +664,12 @@ struct RecordsAPITests {
     func openAPI() async throws {
         try await withApp { _, client in
             let document = try await client.get("/openapi.json").object
-            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
-            for name in ["Patient", "PatientInput", "Therapist", "TherapistInput", "Episode", "EpisodeInput", "Medication",
-                         "Session", "SessionInput", "PatientList", "SessionList"] {
+            let schemas = try #require(
+                (document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+            for name in [
+                "Patient", "PatientInput", "Therapist", "TherapistInput", "Episode", "EpisodeInput", "Medication",
+                "Session", "SessionInput", "PatientList", "SessionList",
+            ] {
                 #expect(schemas[name] != nil, "\(name) is missing")
             }
             #expect(schemas["EpisodeInput"]?["additionalProperties"] as? Bool == false)
@@ -650,7 +688,8 @@ struct RecordsAPITests {
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
             let list = try #require(paths["/v1/episodes"]?["get"])
             let names = (list["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
-            #expect(Set(names) == ["limit", "cursor", "updatedSince", "patientId", "from", "to", "minIntensity", "trigger"])
+            #expect(
+                Set(names) == ["limit", "cursor", "updatedSince", "patientId", "from", "to", "minIntensity", "trigger"])
             let create = try #require(paths["/v1/sessions"]?["post"]?["responses"] as? [String: [String: Any]])
             #expect(Set(create.keys).isSuperset(of: ["201", "409", "415", "422"]))
             #expect((create["201"]?["headers"] as? [String: Any])?["Location"] != nil)

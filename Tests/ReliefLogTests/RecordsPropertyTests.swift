@@ -1,7 +1,7 @@
 import Foundation
 import ReliefLog
-import Testing
 import TestSupport
+import Testing
 
 /// Drawing helpers for generated records, on the shared seeded generator.
 extension SplitMix64 {
@@ -36,7 +36,9 @@ enum PropertyTimestamp {
         let msOfDay = local - days * 86_400_000
         let (y, m, d) = civil(fromDays: days)
         let seconds = msOfDay / 1000
-        var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, Int(seconds / 3600), Int(seconds / 60 % 60), Int(seconds % 60))
+        var text = String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, Int(seconds / 3600), Int(seconds / 60 % 60),
+            Int(seconds % 60))
         if fractionDigits > 0 {
             let millis = String(format: "%03d", Int(msOfDay % 1000))
             text += "." + millis.prefix(fractionDigits)
@@ -113,14 +115,28 @@ private struct RecordGenerator {
     let now: Int64
     var serial = 0
 
-    static let timezones = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo"]
+    static let timezones = [
+        "UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo",
+    ]
     static let offsets = [0, 330, -480, 60, -300, 545, 840, -720, -210]
-    static let symptoms = ["nausea", "vomiting", "photophobia", "phonophobia", "osmophobia", "dizziness", "neck_pain", "fatigue", "visual_disturbance"]
+    static let symptoms = [
+        "nausea", "vomiting", "photophobia", "phonophobia", "osmophobia", "dizziness", "neck_pain", "fatigue",
+        "visual_disturbance",
+    ]
     static let locations = ["left", "right", "bilateral", "frontal", "temporal", "occipital", "behind_eye", "neck"]
-    static let triggers = ["stress", "muscle_tension", "poor_sleep", "skipped_meal", "dehydration", "alcohol", "caffeine", "weather", "menstruation", "bright_light", "screen_time", "strong_smell"]
+    static let triggers = [
+        "stress", "muscle_tension", "poor_sleep", "skipped_meal", "dehydration", "alcohol", "caffeine", "weather",
+        "menstruation", "bright_light", "screen_time", "strong_smell",
+    ]
     static let reliefMeasures = ["self_massage", "warm_compress", "cold_pack", "dark_room", "sleep", "breathing"]
-    static let medicationClasses = ["triptan", "ergot", "opioid", "combination_analgesic", "simple_analgesic", "nsaid", "gepant", "antiemetic", "other", "custom_class"]
-    static let techniques = ["neck_shoulder", "scalp", "swedish", "trigger_point", "kneading", "stroking", "myofascial_release", "craniosacral", "deep_tissue"]
+    static let medicationClasses = [
+        "triptan", "ergot", "opioid", "combination_analgesic", "simple_analgesic", "nsaid", "gepant", "antiemetic",
+        "other", "custom_class",
+    ]
+    static let techniques = [
+        "neck_shoulder", "scalp", "swedish", "trigger_point", "kneading", "stroking", "myofascial_release",
+        "craniosacral", "deep_tissue",
+    ]
     static let areas = ["neck", "shoulders", "scalp", "upper_back", "face", "temples", "jaw"]
     static let oils = ["lavender", "peppermint", "eucalyptus", "rosemary", "chamomile"]
 
@@ -131,8 +147,10 @@ private struct RecordGenerator {
 
     /// Sets `key` in the body when the generator decides to, and in `expected` either way.
     /// The value is generated either way, so the sequence of draws does not depend on the choice.
-    mutating func optional(_ key: String, _ value: Any, default fallback: Any = NSNull(),
-                           body: inout [String: Any], expected: inout [String: Any]) {
+    mutating func optional(
+        _ key: String, _ value: Any, default fallback: Any = NSNull(),
+        body: inout [String: Any], expected: inout [String: Any]
+    ) {
         if random.chance() {
             body[key] = value
             expected[key] = value
@@ -172,9 +190,12 @@ private struct RecordGenerator {
             body[key] = value
             expected[key] = value
         }
-        optional("licenseJurisdiction", random.pick(["US-CA", "US-NY", "DE-BE", "GB"]), body: &body, expected: &expected)
-        optional("certifications", (0..<Int.random(in: 0...3, using: &random)).map { _ in random.text(1...20) }, default: [String](),
-                 body: &body, expected: &expected)
+        optional(
+            "licenseJurisdiction", random.pick(["US-CA", "US-NY", "DE-BE", "GB"]), body: &body, expected: &expected)
+        optional(
+            "certifications", (0..<Int.random(in: 0...3, using: &random)).map { _ in random.text(1...20) },
+            default: [String](),
+            body: &body, expected: &expected)
         optional("yearsExperience", Int.random(in: 0...45, using: &random), body: &body, expected: &expected)
         optional("migraineExperience", random.chance(), default: false, body: &body, expected: &expected)
         optional("techniques", random.subset(Self.techniques), default: [String](), body: &body, expected: &expected)
@@ -192,7 +213,9 @@ private struct RecordGenerator {
         expected["name"] = body["name"]
         optional("class", random.pick(Self.medicationClasses), body: &body, expected: &expected)
         optional("doseMg", random.pick([2.5, 50, 100, 400, 0.25, 1000, 12.5]), body: &body, expected: &expected)
-        optional("takenAt", timestamp(now - Int64.random(in: 0...365 * 86_400_000, using: &random)), body: &body, expected: &expected)
+        optional(
+            "takenAt", timestamp(now - Int64.random(in: 0...365 * 86_400_000, using: &random)), body: &body,
+            expected: &expected)
         optional("effective", random.chance(), body: &body, expected: &expected)
         return ["body": body, "expected": expected]
     }
@@ -207,12 +230,15 @@ private struct RecordGenerator {
         body["intensity"] = intensity
         expected["intensity"] = intensity
         let startMs = PropertyTimestamp.parse(body["startedAt"] as! String)!
-        optional("endedAt", timestamp(startMs + Int64.random(in: 0...14 * 86_400_000, using: &random)), body: &body, expected: &expected)
+        optional(
+            "endedAt", timestamp(startMs + Int64.random(in: 0...14 * 86_400_000, using: &random)), body: &body,
+            expected: &expected)
         optional("aura", random.chance(), default: false, body: &body, expected: &expected)
         optional("symptoms", random.subset(Self.symptoms), default: [String](), body: &body, expected: &expected)
         optional("locations", random.subset(Self.locations), default: [String](), body: &body, expected: &expected)
         optional("triggers", random.subset(Self.triggers), default: [String](), body: &body, expected: &expected)
-        optional("reliefMeasures", random.subset(Self.reliefMeasures), default: [String](), body: &body, expected: &expected)
+        optional(
+            "reliefMeasures", random.subset(Self.reliefMeasures), default: [String](), body: &body, expected: &expected)
         var medications: [[String: Any]] = []
         for _ in 0..<Int.random(in: 0...3, using: &random) { medications.append(medication()) }
         if random.chance(0.7) {
@@ -269,7 +295,9 @@ private let timestampFields: Set<String> = ["startedAt", "endedAt", "takenAt"]
 private func differences(_ expected: Any, _ actual: Any?, path: String = "") -> [String] {
     switch expected {
     case let object as [String: Any]:
-        guard let actualObject = actual as? [String: Any] else { return ["\(path): expected an object, got \(String(describing: actual))"] }
+        guard let actualObject = actual as? [String: Any] else {
+            return ["\(path): expected an object, got \(String(describing: actual))"]
+        }
         var result: [String] = []
         for (key, value) in object {
             if timestampFields.contains(key), let text = value as? String {
@@ -289,18 +317,25 @@ private func differences(_ expected: Any, _ actual: Any?, path: String = "") -> 
         guard let actualArray = actual as? [Any], actualArray.count == array.count else {
             return ["\(path): expected \(array), got \(String(describing: actual))"]
         }
-        return zip(array, actualArray).enumerated().flatMap { index, pair in differences(pair.0, pair.1, path: "\(path)/\(index)") }
+        return zip(array, actualArray).enumerated().flatMap { index, pair in
+            differences(pair.0, pair.1, path: "\(path)/\(index)")
+        }
     case is NSNull:
         return actual is NSNull ? [] : ["\(path): expected null, got \(String(describing: actual))"]
     case let flag as Bool:
-        guard let value = actual as? Bool, value == flag else { return ["\(path): expected \(flag), got \(String(describing: actual))"] }
+        guard let value = actual as? Bool, value == flag else {
+            return ["\(path): expected \(flag), got \(String(describing: actual))"]
+        }
         return []
     case let int as Int:
-        return (actual as? NSNumber)?.doubleValue == Double(int) ? [] : ["\(path): expected \(int), got \(String(describing: actual))"]
+        return (actual as? NSNumber)?.doubleValue == Double(int)
+            ? [] : ["\(path): expected \(int), got \(String(describing: actual))"]
     case let double as Double:
-        return (actual as? NSNumber)?.doubleValue == double ? [] : ["\(path): expected \(double), got \(String(describing: actual))"]
+        return (actual as? NSNumber)?.doubleValue == double
+            ? [] : ["\(path): expected \(double), got \(String(describing: actual))"]
     case let text as String:
-        return actual as? String == text ? [] : ["\(path): expected \(text.debugDescription), got \(String(describing: actual))"]
+        return actual as? String == text
+            ? [] : ["\(path): expected \(text.debugDescription), got \(String(describing: actual))"]
     default:
         return ["\(path): cannot compare \(expected)"]
     }
@@ -361,7 +396,8 @@ struct RecordsPropertyTests {
             _ = try await roundTrip("episodes", body, expected)
         }
         for _ in 0..<Self.perKind {
-            let (body, expected) = generator.session(patientId: generator.random.pick(diaryPatients), therapistIds: therapistIds)
+            let (body, expected) = generator.session(
+                patientId: generator.random.pick(diaryPatients), therapistIds: therapistIds)
             _ = try await roundTrip("sessions", body, expected)
         }
 
@@ -371,13 +407,16 @@ struct RecordsPropertyTests {
         for patientId in diaryPatients {
             for collection in ["episodes", "sessions"] {
                 let mine = created[collection, default: []].filter { $0.expected["patientId"] as? Int == patientId }
-                try await expectListed(client, "/v1/\(collection)?limit=500&patientId=\(patientId)", mine.map { ($0.id, $0.representation) })
+                try await expectListed(
+                    client, "/v1/\(collection)?limit=500&patientId=\(patientId)",
+                    mine.map { ($0.id, $0.representation) })
             }
         }
     }
 
     /// Every record appears exactly once in the list, as its GET showed it, and nothing else does.
-    private func expectListed(_ client: TestHTTPClient, _ path: String, _ records: [(Int, [String: Any])]) async throws {
+    private func expectListed(_ client: TestHTTPClient, _ path: String, _ records: [(Int, [String: Any])]) async throws
+    {
         let response = try await client.get(path)
         try #require(response.status == 200, "\(path): \(response.text)")
         let items = try #require(response.object["items"] as? [[String: Any]])

@@ -1,6 +1,7 @@
 import HTTP
 import JSON
 import Testing
+
 @testable import ReliefLog
 
 @Suite("JSON request bodies: 415, 400 and 422 as the contract says")
@@ -20,9 +21,13 @@ struct RequestBodyTests {
         #expect(object["a"] == .number(.integer(1)))
     }
 
-    @Test("a body that is not JSON by its media type is 415", arguments: [nil, "text/plain", "application/x-www-form-urlencoded"])
+    @Test(
+        "a body that is not JSON by its media type is 415",
+        arguments: [nil, "text/plain", "application/x-www-form-urlencoded"])
     func unsupportedMediaType(contentType: String?) {
-        let problem = #expect(throws: Problem.self) { try RequestBody.object(self.request("a=1", contentType: contentType)) }
+        let problem = #expect(throws: Problem.self) {
+            try RequestBody.object(self.request("a=1", contentType: contentType))
+        }
         #expect(problem?.status == 415)
     }
 

@@ -4,7 +4,8 @@ import ReliefLog
 import TestSupport
 
 /// The repository root, found from this file's path (tests run from anywhere).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 let migrationsDirectory = repositoryRoot.appendingPathComponent("Migrations").path
 
 /// A running application on a loopback port over a SQLite file in a temporary directory.
@@ -29,7 +30,8 @@ final class TestApp: Sendable {
         configuration.rateLimits.perAddressPerSecond = 0
         configure(&configuration)
         application = try buildApplication(configuration, logger: logger)
-        adminToken = try TokenIssuing.create(in: application.database, role: .admin, label: "tests", now: configuration.clock())
+        adminToken = try TokenIssuing.create(
+            in: application.database, role: .admin, label: "tests", now: configuration.clock())
         port = try application.start()
     }
 
@@ -45,7 +47,8 @@ final class TestApp: Sendable {
     /// A new token for `role`, bound to `patientId` or `therapistId`.
     func token(_ role: Role, patient: Int? = nil, therapist: Int? = nil, expiresAt: Int64? = nil) throws -> String {
         try TokenIssuing.create(
-            in: application.database, role: role, patientId: patient.map(Int64.init), therapistId: therapist.map(Int64.init),
+            in: application.database, role: role, patientId: patient.map(Int64.init),
+            therapistId: therapist.map(Int64.init),
             expiresAt: expiresAt, now: application.configuration.clock())
     }
 
@@ -92,8 +95,10 @@ final class ChildProcess: @unchecked Sendable {
         // A blocking reader thread per pipe, not `readabilityHandler`: on Linux a FileHandle
         // released with a readability handler still armed can leave a dispatch source behind
         // on a closed descriptor, which crashed the whole test process now and then.
-        Self.drain(out.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stdoutData.append(data) } }
-        Self.drain(err.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stderrData.append(data) } }
+        Self.drain(out.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stdoutData.append(data) }
+        }
+        Self.drain(err.fileHandleForReading) { [weak self] data in self?.lock.withLock { self?.stderrData.append(data) }
+        }
     }
 
     private static func drain(_ handle: FileHandle, into append: @escaping @Sendable (Data) -> Void) {

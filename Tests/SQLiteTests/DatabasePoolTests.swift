@@ -51,7 +51,10 @@ struct DatabasePoolTests {
         let pool = try makePool(directory)
         defer { pool.close() }
         let settings = try await pool.read { db in
-            [try db.scalar("PRAGMA query_only"), try db.scalar("PRAGMA foreign_keys"), try db.scalar("PRAGMA journal_mode")]
+            [
+                try db.scalar("PRAGMA query_only"), try db.scalar("PRAGMA foreign_keys"),
+                try db.scalar("PRAGMA journal_mode"),
+            ]
         }
         #expect(settings == [.integer(1), .integer(1), .text("wal")])
         await #expect(throws: SQLiteError.self) {
@@ -180,7 +183,9 @@ struct DatabasePoolTests {
         }
         #expect(ids.count == 200)
         let row = try #require(
-            try await pool.read { db in try db.queryOne("SELECT count(*) AS n, count(DISTINCT v) AS d, sum(v) AS s FROM t") })
+            try await pool.read { db in
+                try db.queryOne("SELECT count(*) AS n, count(DISTINCT v) AS d, sum(v) AS s FROM t")
+            })
         #expect(row.int("n") == 200)
         #expect(row.int("d") == 200)
         #expect(row.int("s") == 199 * 200 / 2)
@@ -374,7 +379,8 @@ struct DatabasePoolTests {
             try await pool.write { db in try db.run("INSERT INTO t(v) VALUES (1)") }
         }
         // The writer's lock is gone: a new pool can open and write at once.
-        let again = try DatabasePool(path: directory.path("diary.sqlite"), configuration: .init(busyTimeoutMilliseconds: 0))
+        let again = try DatabasePool(
+            path: directory.path("diary.sqlite"), configuration: .init(busyTimeoutMilliseconds: 0))
         try await again.write { db in try db.run("INSERT INTO t(v) VALUES (2)") }
         #expect(try again.readSync { try $0.scalar("SELECT count(*) FROM t") } == .integer(2))
         again.close()

@@ -38,7 +38,8 @@ struct MigratorTests {
             ], to: directory)
         let migrator = try Migrator(directory: directory.url)
         #expect(migrator.migrations.map(\.version) == [1, 2, 10])
-        #expect(migrator.migrations.map(\.fileName) == ["0001_patients.sql", "0002_sessions.sql", "0010_session_index.sql"])
+        #expect(
+            migrator.migrations.map(\.fileName) == ["0001_patients.sql", "0002_sessions.sql", "0010_session_index.sql"])
 
         let connection = try Connection(path: directory.path("diary.sqlite"))
         #expect(try migrator.pending(connection).map(\.version) == [1, 2, 10])
@@ -55,7 +56,8 @@ struct MigratorTests {
         }
         #expect(try tables(connection) == ["patients", "schema_migrations", "sessions"])
 
-        let rows = try connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version")
+        let rows = try connection.query(
+            "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version")
         #expect(rows.map { $0.int("version") } == [1, 2, 10])
         #expect(rows.map { $0.string("name") } == ["patients", "sessions", "session_index"])
         #expect(rows.map { $0.string("checksum") } == migrator.migrations.map(\.checksum))
@@ -90,7 +92,8 @@ struct MigratorTests {
         let connection = try Connection(path: directory.path("diary.sqlite"))
         try Migrator(directory: directory.url).migrate(connection)
 
-        try write(["0002_sessions.sql": sessions + "-- tweaked\n", "0003_session_index.sql": sessionIndex], to: directory)
+        try write(
+            ["0002_sessions.sql": sessions + "-- tweaked\n", "0003_session_index.sql": sessionIndex], to: directory)
         let edited = try Migrator(directory: directory.url)
         let error = try #require(throws: MigrationError.self) { try edited.migrate(connection) }
         guard case .editedAfterApply(2, "sessions") = error else {
@@ -111,7 +114,8 @@ struct MigratorTests {
         let directory = try TemporaryDirectory()
         let connection = try Connection(path: directory.path("diary.sqlite"))
         let newer = Migrator(migrations: [
-            Migration(version: 1, name: "patients", sql: patients), Migration(version: 2, name: "sessions", sql: sessions),
+            Migration(version: 1, name: "patients", sql: patients),
+            Migration(version: 2, name: "sessions", sql: sessions),
             Migration(version: 3, name: "session_index", sql: sessionIndex),
         ])
         try newer.migrate(connection)
@@ -230,7 +234,8 @@ struct MigratorTests {
         let pool = try DatabasePool(path: directory.path("diary.sqlite"))
         defer { pool.close() }
         let migrator = Migrator(migrations: [
-            Migration(version: 1, name: "patients", sql: patients), Migration(version: 2, name: "sessions", sql: sessions),
+            Migration(version: 1, name: "patients", sql: patients),
+            Migration(version: 2, name: "sessions", sql: sessions),
         ])
         #expect(try pool.withWriterConnection { try migrator.migrate($0) } == [1, 2])
         let pending = try await pool.read { db in try migrator.pending(db).count }

@@ -51,7 +51,9 @@ public final class TestHTTPClient: @unchecked Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else {
             Glibc.close(fd)
@@ -96,7 +98,9 @@ public final class TestHTTPClient: @unchecked Sendable {
     private func sendSync(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw TestClientError("send failed: errno \(errno)") }
             offset += sent
         }
@@ -138,15 +142,22 @@ public final class TestHTTPClient: @unchecked Sendable {
         let separator: [UInt8] = [13, 10, 13, 10]
         var headEnd: Int?
         while headEnd == nil {
-            if let range = buffer.firstRange(of: separator) { headEnd = range.lowerBound; break }
-            guard try fill() else { throw TestClientError("connection closed before a response head (got \(buffer.count) bytes)") }
+            if let range = buffer.firstRange(of: separator) {
+                headEnd = range.lowerBound
+                break
+            }
+            guard try fill() else {
+                throw TestClientError("connection closed before a response head (got \(buffer.count) bytes)")
+            }
         }
         let head = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
         buffer.removeFirst(headEnd! + 4)
         var lines = head.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst()
         let parts = statusLine.split(separator: " ", maxSplits: 2).map(String.init)
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw TestClientError("bad status line: \(statusLine)") }
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw TestClientError("bad status line: \(statusLine)")
+        }
         let headers = lines.map { line -> (name: String, value: String) in
             let pieces = line.split(separator: ":", maxSplits: 1).map(String.init)
             return (pieces[0], pieces.count > 1 ? pieces[1].trimmingCharacters(in: .whitespaces) : "")
@@ -177,7 +188,9 @@ public final class TestHTTPClient: @unchecked Sendable {
         }
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let body {
-            if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { text += "Content-Type: application/json\r\n" }
+            if !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                text += "Content-Type: application/json\r\n"
+            }
             text += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         } else {
             text += "\r\n"

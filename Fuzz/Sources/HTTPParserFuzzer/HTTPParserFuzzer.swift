@@ -117,24 +117,28 @@ private func check(_ request: HTTPRequest) {
 /// Re-checks a parsed head against the grammar, independently of the parser.
 private func check(_ head: HTTPRequestHead) {
     precondition(isToken(head.method), "method is not a token")
-    precondition(!head.target.isEmpty && head.target.utf8.allSatisfy { (0x21...0x7E).contains($0) },
-                 "target is not visible ASCII")
+    precondition(
+        !head.target.isEmpty && head.target.utf8.allSatisfy { (0x21...0x7E).contains($0) },
+        "target is not visible ASCII")
     precondition(!head.target.utf8.contains(UInt8(ascii: "#")), "fragment in target")
     precondition(!head.path.isEmpty, "empty path")
     precondition(head.version == .http1_1 || head.version == .http1_0, "unsupported version")
     precondition(head.headers.count <= limits.maxHeaderCount, "too many fields")
     for (name, value) in head.headers {
         precondition(isToken(name), "field name is not a token")
-        precondition(!value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 || $0 == 0x7F },
-                     "CR, LF, NUL or DEL in a field value")
+        precondition(
+            !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 || $0 == 0x7F },
+            "CR, LF, NUL or DEL in a field value")
         if let first = value.utf8.first, let last = value.utf8.last {
-            precondition(first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09,
-                         "field value not trimmed")
+            precondition(
+                first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09,
+                "field value not trimmed")
         }
     }
     precondition(!(head.isChunked && head.contentLength != nil), "both chunked and Content-Length")
-    precondition(!(head.isChunked || head.contentLength != nil) || head.headers.contains("content-length")
-                 || head.headers.contains("transfer-encoding"), "framing without a field")
+    precondition(
+        !(head.isChunked || head.contentLength != nil) || head.headers.contains("content-length")
+            || head.headers.contains("transfer-encoding"), "framing without a field")
     if head.isChunked {
         precondition(!head.headers.contains("content-length"), "chunked with Content-Length")
         precondition(head.version == .http1_1, "chunked on HTTP/1.0")
@@ -170,13 +174,14 @@ private func roundTrip(_ head: HTTPRequestHead) {
 }
 
 private func isToken(_ s: String) -> Bool {
-    !s.isEmpty && s.utf8.allSatisfy { byte in
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+    !s.isEmpty
+        && s.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return true
+            default:
+                return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+            }
         }
-    }
 }

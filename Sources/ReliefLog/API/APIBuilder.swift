@@ -20,7 +20,8 @@ public enum Access: Sendable, Hashable {
             return RouteAccess("public")
         case .roles(let roles, let patientData):
             precondition(!roles.isEmpty, "a route must admit at least one role")
-            return RouteAccess(roles.sorted().map(\.rawValue).joined(separator: ", ") + (patientData ? "; patient data" : ""))
+            return RouteAccess(
+                roles.sorted().map(\.rawValue).joined(separator: ", ") + (patientData ? "; patient data" : ""))
         }
     }
 
@@ -38,12 +39,18 @@ struct ResponseSpec {
     var schema: JSONValue?
     var headers: [String: String] = [:]  // header name → description
 
-    static func json(_ status: Int, _ description: String, _ schema: JSONValue, headers: [String: String] = [:]) -> ResponseSpec {
-        ResponseSpec(status: String(status), description: description, contentType: "application/json", schema: schema, headers: headers)
+    static func json(
+        _ status: Int, _ description: String, _ schema: JSONValue, headers: [String: String] = [:]
+    ) -> ResponseSpec {
+        ResponseSpec(
+            status: String(status), description: description, contentType: "application/json", schema: schema,
+            headers: headers)
     }
 
     static func problem(_ status: Int, _ description: String) -> ResponseSpec {
-        ResponseSpec(status: String(status), description: description, contentType: "application/problem+json", schema: OpenAPI.ref("Problem"))
+        ResponseSpec(
+            status: String(status), description: description, contentType: "application/problem+json",
+            schema: OpenAPI.ref("Problem"))
     }
 
     static func empty(_ status: Int, _ description: String, headers: [String: String] = [:]) -> ResponseSpec {
@@ -100,7 +107,8 @@ struct APIBuilder {
                 return try await handler(request, APIContext(base: context, caller: nil, auditNote: nil))
             }
             let caller = try await control.admit(request)
-            let note = AuditNote(caller: caller, method: request.method, route: context.route, requestId: request.requestId)
+            let note = AuditNote(
+                caller: caller, method: request.method, route: context.route, requestId: request.requestId)
             do {
                 guard roles.contains(caller.role) else { throw AccessDenied.role(caller.role) }
                 var response = try await handler(request, APIContext(base: context, caller: caller, auditNote: note))

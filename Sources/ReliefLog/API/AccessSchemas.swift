@@ -11,14 +11,19 @@ extension Schemas {
         "patientId": nullable(OpenAPI.idSchema),
         "therapistId": nullable(OpenAPI.idSchema),
         "label": nullable(string(1...100)),
-        "prefix": ["type": "string", "description": "The token's public beginning (rlg_ and its 16-character lookup); not a credential."],
+        "prefix": [
+            "type": "string",
+            "description": "The token's public beginning (rlg_ and its 16-character lookup); not a credential.",
+        ],
         "createdAt": dateTime,
         "expiresAt": nullable(dateTime),
     ]
 
     static var access: JSONObject {
         var schemas = JSONObject()
-        let required: [JSONValue] = ["id", "role", "patientId", "therapistId", "label", "prefix", "createdAt", "expiresAt"]
+        let required: [JSONValue] = [
+            "id", "role", "patientId", "therapistId", "label", "prefix", "createdAt", "expiresAt",
+        ]
         schemas["Token"] = [
             "type": "object", "description": "A bearer token's metadata (never the token).",
             "required": .array(required), "additionalProperties": false, "properties": .object(tokenProperties),
@@ -41,13 +46,17 @@ extension Schemas {
                 "patientId": nullable(OpenAPI.idSchema),
                 "therapistId": nullable(OpenAPI.idSchema),
                 "label": nullable(string(1...100)),
-                "expiresAt": nullable(["type": "string", "format": "date-time", "description": "A future instant; null never expires."]),
+                "expiresAt": nullable([
+                    "type": "string", "format": "date-time", "description": "A future instant; null never expires.",
+                ]),
             ],
         ]
         schemas["TokenList"] = list("Token")
         schemas["AuditEntry"] = [
             "type": "object", "description": "Who did what to patient data, and when. Ids only.",
-            "required": ["id", "at", "tokenId", "role", "method", "route", "resourceId", "patientId", "status", "requestId"],
+            "required": [
+                "id", "at", "tokenId", "role", "method", "route", "resourceId", "patientId", "status", "requestId",
+            ],
             "additionalProperties": false,
             "properties": [
                 "id": OpenAPI.idSchema,

@@ -50,7 +50,8 @@ struct AnalyticsRoutes {
                 "First day of the window (inclusive): a date, or a timestamp standing for its date in the patient's time zone.",
                 OpenAPI.analyticsDateSchema),
             .query(
-                "to", "End of the window (exclusive): a date, or a timestamp standing for its date in the patient's time zone.",
+                "to",
+                "End of the window (exclusive): a date, or a timestamp standing for its date in the patient's time zone.",
                 OpenAPI.analyticsDateSchema),
         ]
 
@@ -64,82 +65,116 @@ struct AnalyticsRoutes {
                 responses: [
                     .json(200, "The analysis.", OpenAPI.ref(schema), headers: etagHeader),
                     notModified,
-                    .problem(400, "A malformed, out-of-range or unknown query parameter, or an empty or too long window (the field names it)."),
+                    .problem(
+                        400,
+                        "A malformed, out-of-range or unknown query parameter, or an empty or too long window (the field names it)."
+                    ),
                     .problem(404, "No such patient."),
                 ])
         }
 
-        api.add(patientOperation(
-            "summary", "getPatientAnalyticsSummary",
-            "Migraine days, intensity, triggers, symptoms, medication use and sessions over a window (default: the 28 local days ending today).",
-            windowParameters, "AnalyticsSummary")
+        api.add(
+            patientOperation(
+                "summary", "getPatientAnalyticsSummary",
+                "Migraine days, intensity, triggers, symptoms, medication use and sessions over a window (default: the 28 local days ending today).",
+                windowParameters, "AnalyticsSummary")
         ) { request, context in
             try await AnalyticsRoutes.patient(service, request, context, endpoint: "summary") { p in
                 .summary(from: p.dateParameter("from"), to: p.dateParameter("to"))
             }
         }
 
-        api.add(patientOperation(
-            "trends", "getPatientAnalyticsTrends",
-            "Per-day, ISO-week or month buckets with least-squares trends (default: 28 days, 26 weeks or 12 months including the current one).",
-            [.query("bucket", "Bucket size (default week).", ["type": "string", "enum": ["day", "week", "month"], "default": "week"])]
-                + windowParameters,
-            "AnalyticsTrends")
+        api.add(
+            patientOperation(
+                "trends", "getPatientAnalyticsTrends",
+                "Per-day, ISO-week or month buckets with least-squares trends (default: 28 days, 26 weeks or 12 months including the current one).",
+                [
+                    .query(
+                        "bucket", "Bucket size (default week).",
+                        ["type": "string", "enum": ["day", "week", "month"], "default": "week"])
+                ]
+                    + windowParameters,
+                "AnalyticsTrends")
         ) { request, context in
             try await AnalyticsRoutes.patient(service, request, context, endpoint: "trends") { p in
                 .trends(
-                    bucket: p.oneOf("bucket", TrendBucket.allCases.map(\.rawValue)).flatMap(TrendBucket.init(rawValue:)) ?? .week,
+                    bucket: p.oneOf("bucket", TrendBucket.allCases.map(\.rawValue)).flatMap(TrendBucket.init(rawValue:))
+                        ?? .week,
                     from: p.dateParameter("from"), to: p.dateParameter("to"))
             }
         }
 
         let days = AnalyticsLimits.comparisonDays
-        api.add(patientOperation(
-            "massage-effect", "getPatientAnalyticsMassageEffect",
-            "Baseline before the first session against a follow-up window, with per-session and per-technique figures.",
-            [
-                .query(
-                    "baselineDays", "Local days before the first session's date (default 28).",
-                    ["type": "integer", "minimum": JSONValue(days.lowerBound), "maximum": JSONValue(days.upperBound), "default": 28]),
-                .query(
-                    "windowDays", "Local days of the follow-up, ending at to (default 28).",
-                    ["type": "integer", "minimum": JSONValue(days.lowerBound), "maximum": JSONValue(days.upperBound), "default": 28]),
-                .query(
-                    "to",
-                    "End of the follow-up (exclusive; default: end of today): a date, or a timestamp standing for its date in the patient's time zone.",
-                    OpenAPI.analyticsDateSchema),
-            ],
-            "AnalyticsMassageEffect")
+        api.add(
+            patientOperation(
+                "massage-effect", "getPatientAnalyticsMassageEffect",
+                "Baseline before the first session against a follow-up window, with per-session and per-technique figures.",
+                [
+                    .query(
+                        "baselineDays", "Local days before the first session's date (default 28).",
+                        [
+                            "type": "integer", "minimum": JSONValue(days.lowerBound),
+                            "maximum": JSONValue(days.upperBound), "default": 28,
+                        ]),
+                    .query(
+                        "windowDays", "Local days of the follow-up, ending at to (default 28).",
+                        [
+                            "type": "integer", "minimum": JSONValue(days.lowerBound),
+                            "maximum": JSONValue(days.upperBound), "default": 28,
+                        ]),
+                    .query(
+                        "to",
+                        "End of the follow-up (exclusive; default: end of today): a date, or a timestamp standing for its date in the patient's time zone.",
+                        OpenAPI.analyticsDateSchema),
+                ],
+                "AnalyticsMassageEffect")
         ) { request, context in
             try await AnalyticsRoutes.patient(service, request, context, endpoint: "massage-effect") { p in
                 .massageEffect(
-                    baselineDays: Int64(p.int("baselineDays", days) ?? 28), windowDays: Int64(p.int("windowDays", days) ?? 28),
+                    baselineDays: Int64(p.int("baselineDays", days) ?? 28),
+                    windowDays: Int64(p.int("windowDays", days) ?? 28),
                     to: p.dateParameter("to"))
             }
         }
 
         let clinicWindow: [ParameterSpec] = [
-            .query("from", "First UTC date of the window (inclusive): a date, or a timestamp standing for its UTC date.", OpenAPI.analyticsDateSchema),
-            .query("to", "End of the window (exclusive): a UTC date, or a timestamp standing for its UTC date.", OpenAPI.analyticsDateSchema),
+            .query(
+                "from", "First UTC date of the window (inclusive): a date, or a timestamp standing for its UTC date.",
+                OpenAPI.analyticsDateSchema),
+            .query(
+                "to", "End of the window (exclusive): a UTC date, or a timestamp standing for its UTC date.",
+                OpenAPI.analyticsDateSchema),
         ]
         let clinic: [(AnalyticsService.ClinicEndpoint, String, String, String)] = [
-            (.overview, "getAnalyticsOverview",
-             "Clinic-wide counts and means over a window of UTC dates (default: the 28 days ending today), with the window before it.",
-             "AnalyticsOverview"),
-            (.techniques, "getAnalyticsTechniques", "Sessions per massage technique over a window of UTC dates.", "AnalyticsTechniques"),
-            (.therapists, "getAnalyticsTherapists", "Professional sessions per therapist over a window of UTC dates.", "AnalyticsTherapists"),
+            (
+                .overview, "getAnalyticsOverview",
+                "Clinic-wide counts and means over a window of UTC dates (default: the 28 days ending today), with the window before it.",
+                "AnalyticsOverview"
+            ),
+            (
+                .techniques, "getAnalyticsTechniques", "Sessions per massage technique over a window of UTC dates.",
+                "AnalyticsTechniques"
+            ),
+            (
+                .therapists, "getAnalyticsTherapists",
+                "Professional sessions per therapist over a window of UTC dates.", "AnalyticsTherapists"
+            ),
         ]
         for (endpoint, operationId, summary, schema) in clinic {
             api.add(
                 Operation(
-                    method: "GET", path: "/v1/analytics/\(endpoint.rawValue)", operationId: operationId, summary: summary,
+                    method: "GET", path: "/v1/analytics/\(endpoint.rawValue)", operationId: operationId,
+                    summary: summary,
                     // Aggregates over every patient's data: audited, without a patient id.
                     tag: "analytics", access: .roles([.admin, .clinician], patientData: true),
                     parameters: clinicWindow + [OpenAPI.ifNoneMatchParameter],
                     responses: [
                         .json(200, "The analysis.", OpenAPI.ref(schema), headers: etagHeader),
                         notModified,
-                        .problem(400, "A malformed or unknown query parameter, or an empty or too long window (the field names it)."),
+                        .problem(
+                            400,
+                            "A malformed or unknown query parameter, or an empty or too long window (the field names it)."
+                        ),
                     ])
             ) { request, _ in
                 try await AnalyticsRoutes.answer(request) { parameters in
@@ -158,6 +193,7 @@ extension QueryParameters {
     mutating func dateParameter(_ name: String) -> DateParameter? {
         guard let instant = dateOrTimestamp(name), let text = string(name) else { return nil }
         // `Timestamp.parseDateOrTimestamp` reads exactly the 10-byte values as dates.
-        return text.utf8.count == 10 ? .date(Days.floorDivide(instant, Timestamp.millisecondsPerDay)) : .instant(instant)
+        return text.utf8.count == 10
+            ? .date(Days.floorDivide(instant, Timestamp.millisecondsPerDay)) : .instant(instant)
     }
 }

@@ -13,7 +13,8 @@ extension OpenAPI {
 
     static let ifNoneMatchParameter = ParameterSpec(
         name: "If-None-Match", location: .header, required: false,
-        description: "Entity tags of cached copies, or *; 304 when one is current. Any value is accepted: a malformed member matches nothing.",
+        description:
+            "Entity tags of cached copies, or *; 304 when one is current. Any value is accepted: a malformed member matches nothing.",
         schema: ["type": "string"])
 }
 
@@ -31,7 +32,9 @@ extension Schemas {
 
     static let count: JSONValue = ["type": "integer", "minimum": 0]
     /// A number rounded to 2 decimals, or null (a mean over nothing).
-    static let roundedOrNull: JSONValue = ["type": ["number", "null"], "description": "Rounded to 2 decimals; null over nothing."]
+    static let roundedOrNull: JSONValue = [
+        "type": ["number", "null"], "description": "Rounded to 2 decimals; null over nothing.",
+    ]
     static let rounded2: JSONValue = ["type": "number", "description": "Rounded to 2 decimals."]
     static let date: JSONValue = ["type": "string", "format": "date"]
     static let note: JSONValue = ["type": "string", "const": .string(analyticsNote)]
@@ -51,154 +54,184 @@ extension Schemas {
     static func ranked(_ name: String) -> JSONValue {
         [
             "type": "array", "maxItems": 10,
-            "items": exact("Episodes in the window listing it, and their share of those episodes.", [
-                name: slug, "count": ["type": "integer", "minimum": 1], "share": rounded2,
-            ]),
+            "items": exact(
+                "Episodes in the window listing it, and their share of those episodes.",
+                [
+                    name: slug, "count": ["type": "integer", "minimum": 1], "share": rounded2,
+                ]),
         ]
     }
 
-    static let summary = exact("Summary of one patient's window of local dates [from, to).", [
-        "patientId": integer(1),
-        "from": date,
-        "to": date,
-        "days": ["type": "integer", "minimum": 1],
-        "episodes": count,
-        "migraineDays": count,
-        "monthlyMigraineDays": rounded2,
-        "meanIntensity": roundedOrNull,
-        "medianIntensity": roundedOrNull,
-        "meanDurationHours": roundedOrNull,
-        "auraEpisodes": count,
-        "topTriggers": ranked("trigger"),
-        "topSymptoms": ranked("symptom"),
-        "medicationDays": count,
-        "medicationOveruse": [
-            "type": "array",
-            "items": exact("Days with a medication of this class (ICHD-3 8.2 thresholds).", [
-                "class": slug,
-                "days": ["type": "integer", "minimum": 1],
-                "daysPer30": rounded2,
-                "threshold": ["type": ["integer", "null"], "enum": [10, 15, nil]],
-                "exceeded": boolean,
-            ]),
-        ],
-        "sessions": count,
-        "professionalSessions": count,
-        "selfSessions": count,
-        "sessionMinutes": count,
-        "meanPainDrop": roundedOrNull,
-        "meanStressDrop": roundedOrNull,
-        "note": note,
-    ])
-
-    static let trends = exact("Buckets of one patient's window of local dates [from, to).", [
-        "patientId": integer(1),
-        "bucket": ["type": "string", "enum": ["day", "week", "month"]],
-        "from": date,
-        "to": date,
-        "buckets": [
-            "type": "array",
-            "items": exact("A calendar bucket clipped to the window: [start, end).", [
-                "start": date,
-                "end": date,
-                "episodes": count,
-                "migraineDays": count,
-                "meanIntensity": roundedOrNull,
-                "sessions": count,
-                "sessionMinutes": count,
-                "meanPainDrop": roundedOrNull,
-            ]),
-        ],
-        "trend": exact("Least-squares slopes per bucket; null with fewer than 2 points.", [
-            "migraineDaysSlope": roundedOrNull,
-            "meanIntensitySlope": roundedOrNull,
-        ]),
-        "note": note,
-    ])
-
-    static let period = exact("A baseline or follow-up window of local dates [from, to).", [
-        "from": date,
-        "to": date,
-        "days": count,
-        "migraineDays": count,
-        "monthlyMigraineDays": roundedOrNull,
-        "episodes": count,
-        "meanIntensity": roundedOrNull,
-    ])
-
-    static let massageEffect = exact("Before/after comparison around the patient's first session.", [
-        "patientId": integer(1),
-        "firstSessionAt": nullable(dateTime),
-        "baseline": ["anyOf": [OpenAPI.ref("AnalyticsPeriod"), ["type": "null"]]],
-        "followUp": ["anyOf": [OpenAPI.ref("AnalyticsPeriod"), ["type": "null"]]],
-        "mmdChange": roundedOrNull,
-        "mmdPercentChange": roundedOrNull,
-        "responder50": ["type": ["boolean", "null"]],
-        "sessions": count,
-        "meanPainDrop": roundedOrNull,
-        "meanStressDrop": roundedOrNull,
-        "episodesWithin72hPerSession": roundedOrNull,
-        "baselineEpisodesPer72h": roundedOrNull,
-        "byTechnique": [
-            "type": "array",
-            "items": exact("Sessions listing this technique.", [
-                "technique": slug,
-                "sessions": ["type": "integer", "minimum": 1],
-                "meanPainDrop": roundedOrNull,
-                "meanStressDrop": roundedOrNull,
-            ]),
-        ],
-        "note": note,
-    ])
-
-    static let overview = exact("Clinic-wide figures over a window of UTC dates [from, to).", [
-        "from": date,
-        "to": date,
-        "days": ["type": "integer", "minimum": 1],
-        "patients": count,
-        "activeTherapists": count,
-        "episodes": count,
-        "sessions": count,
-        "meanIntensity": roundedOrNull,
-        "meanPainDrop": roundedOrNull,
-        "previous": exact("The same figures over the window of the same length just before.", [
+    static let summary = exact(
+        "Summary of one patient's window of local dates [from, to).",
+        [
+            "patientId": integer(1),
             "from": date,
             "to": date,
             "days": ["type": "integer", "minimum": 1],
             "episodes": count,
-            "sessions": count,
+            "migraineDays": count,
+            "monthlyMigraineDays": rounded2,
             "meanIntensity": roundedOrNull,
+            "medianIntensity": roundedOrNull,
+            "meanDurationHours": roundedOrNull,
+            "auraEpisodes": count,
+            "topTriggers": ranked("trigger"),
+            "topSymptoms": ranked("symptom"),
+            "medicationDays": count,
+            "medicationOveruse": [
+                "type": "array",
+                "items": exact(
+                    "Days with a medication of this class (ICHD-3 8.2 thresholds).",
+                    [
+                        "class": slug,
+                        "days": ["type": "integer", "minimum": 1],
+                        "daysPer30": rounded2,
+                        "threshold": ["type": ["integer", "null"], "enum": [10, 15, nil]],
+                        "exceeded": boolean,
+                    ]),
+            ],
+            "sessions": count,
+            "professionalSessions": count,
+            "selfSessions": count,
+            "sessionMinutes": count,
             "meanPainDrop": roundedOrNull,
-        ]),
-        "note": note,
-    ])
+            "meanStressDrop": roundedOrNull,
+            "note": note,
+        ])
 
-    static func grouped(_ description: String, _ item: JSONValue) -> JSONValue {
-        exact(description, [
+    static let trends = exact(
+        "Buckets of one patient's window of local dates [from, to).",
+        [
+            "patientId": integer(1),
+            "bucket": ["type": "string", "enum": ["day", "week", "month"]],
+            "from": date,
+            "to": date,
+            "buckets": [
+                "type": "array",
+                "items": exact(
+                    "A calendar bucket clipped to the window: [start, end).",
+                    [
+                        "start": date,
+                        "end": date,
+                        "episodes": count,
+                        "migraineDays": count,
+                        "meanIntensity": roundedOrNull,
+                        "sessions": count,
+                        "sessionMinutes": count,
+                        "meanPainDrop": roundedOrNull,
+                    ]),
+            ],
+            "trend": exact(
+                "Least-squares slopes per bucket; null with fewer than 2 points.",
+                [
+                    "migraineDaysSlope": roundedOrNull,
+                    "meanIntensitySlope": roundedOrNull,
+                ]),
+            "note": note,
+        ])
+
+    static let period = exact(
+        "A baseline or follow-up window of local dates [from, to).",
+        [
+            "from": date,
+            "to": date,
+            "days": count,
+            "migraineDays": count,
+            "monthlyMigraineDays": roundedOrNull,
+            "episodes": count,
+            "meanIntensity": roundedOrNull,
+        ])
+
+    static let massageEffect = exact(
+        "Before/after comparison around the patient's first session.",
+        [
+            "patientId": integer(1),
+            "firstSessionAt": nullable(dateTime),
+            "baseline": ["anyOf": [OpenAPI.ref("AnalyticsPeriod"), ["type": "null"]]],
+            "followUp": ["anyOf": [OpenAPI.ref("AnalyticsPeriod"), ["type": "null"]]],
+            "mmdChange": roundedOrNull,
+            "mmdPercentChange": roundedOrNull,
+            "responder50": ["type": ["boolean", "null"]],
+            "sessions": count,
+            "meanPainDrop": roundedOrNull,
+            "meanStressDrop": roundedOrNull,
+            "episodesWithin72hPerSession": roundedOrNull,
+            "baselineEpisodesPer72h": roundedOrNull,
+            "byTechnique": [
+                "type": "array",
+                "items": exact(
+                    "Sessions listing this technique.",
+                    [
+                        "technique": slug,
+                        "sessions": ["type": "integer", "minimum": 1],
+                        "meanPainDrop": roundedOrNull,
+                        "meanStressDrop": roundedOrNull,
+                    ]),
+            ],
+            "note": note,
+        ])
+
+    static let overview = exact(
+        "Clinic-wide figures over a window of UTC dates [from, to).",
+        [
             "from": date,
             "to": date,
             "days": ["type": "integer", "minimum": 1],
-            "items": ["type": "array", "items": item],
+            "patients": count,
+            "activeTherapists": count,
+            "episodes": count,
+            "sessions": count,
+            "meanIntensity": roundedOrNull,
+            "meanPainDrop": roundedOrNull,
+            "previous": exact(
+                "The same figures over the window of the same length just before.",
+                [
+                    "from": date,
+                    "to": date,
+                    "days": ["type": "integer", "minimum": 1],
+                    "episodes": count,
+                    "sessions": count,
+                    "meanIntensity": roundedOrNull,
+                    "meanPainDrop": roundedOrNull,
+                ]),
             "note": note,
         ])
+
+    static func grouped(_ description: String, _ item: JSONValue) -> JSONValue {
+        exact(
+            description,
+            [
+                "from": date,
+                "to": date,
+                "days": ["type": "integer", "minimum": 1],
+                "items": ["type": "array", "items": item],
+                "note": note,
+            ])
     }
 
-    static let techniques = grouped("Sessions per technique over a window of UTC dates [from, to).", exact(
-        "Sessions listing this technique.", [
-            "technique": slug,
-            "sessions": ["type": "integer", "minimum": 1],
-            "patients": ["type": "integer", "minimum": 1],
-            "meanPainDrop": roundedOrNull,
-            "meanStressDrop": roundedOrNull,
-        ]))
+    static let techniques = grouped(
+        "Sessions per technique over a window of UTC dates [from, to).",
+        exact(
+            "Sessions listing this technique.",
+            [
+                "technique": slug,
+                "sessions": ["type": "integer", "minimum": 1],
+                "patients": ["type": "integer", "minimum": 1],
+                "meanPainDrop": roundedOrNull,
+                "meanStressDrop": roundedOrNull,
+            ]))
 
-    static let therapists = grouped("Professional sessions per therapist over a window of UTC dates [from, to).", exact(
-        "One therapist's sessions.", [
-            "therapistId": integer(1),
-            "name": ["type": "string"],
-            "sessions": ["type": "integer", "minimum": 1],
-            "patients": ["type": "integer", "minimum": 1],
-            "meanPainDrop": roundedOrNull,
-            "meanStressDrop": roundedOrNull,
-        ]))
+    static let therapists = grouped(
+        "Professional sessions per therapist over a window of UTC dates [from, to).",
+        exact(
+            "One therapist's sessions.",
+            [
+                "therapistId": integer(1),
+                "name": ["type": "string"],
+                "sessions": ["type": "integer", "minimum": 1],
+                "patients": ["type": "integer", "minimum": 1],
+                "meanPainDrop": roundedOrNull,
+                "meanStressDrop": roundedOrNull,
+            ]))
 }

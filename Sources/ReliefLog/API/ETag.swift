@@ -49,7 +49,9 @@ enum ETag {
         var result: [Condition] = []
         var bytes = Substring(header).utf8[...]
         func skipSeparators() {
-            while let byte = bytes.first, byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: ",") {
+            while let byte = bytes.first,
+                byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: ",")
+            {
                 bytes = bytes.dropFirst()
             }
         }

@@ -59,7 +59,8 @@ struct IdempotentCreate: Sendable {
     /// Remembers the response of the create that this key made.
     func remember(_ outcome: Outcome, _ connection: Connection, now: Int64) throws {
         try IdempotencyKeys(connection).insert(
-            StoredResponse(requestHash: requestHash, status: outcome.status, body: outcome.body), scope: scope, key: key,
+            StoredResponse(requestHash: requestHash, status: outcome.status, body: outcome.body), scope: scope,
+            key: key,
             now: now)
     }
 }

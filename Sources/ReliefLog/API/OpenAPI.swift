@@ -18,8 +18,9 @@ enum OpenAPI {
         components["securitySchemes"] = [
             "bearer": [
                 "type": "http", "scheme": "bearer",
-                "description": "A token from POST /v1/tokens or `relieflog token create` (rlg_…). Roles: admin, clinician (bound to a therapist), patient (bound to a patient).",
-            ],
+                "description":
+                    "A token from POST /v1/tokens or `relieflog token create` (rlg_…). Roles: admin, clinician (bound to a therapist), patient (bound to a patient).",
+            ]
         ]
         return [
             "openapi": "3.1.0",
@@ -48,15 +49,16 @@ enum OpenAPI {
             object["x-roles"] = .array(roles.sorted().map { .string($0.rawValue) })
         }
         if !operation.parameters.isEmpty {
-            object["parameters"] = .array(operation.parameters.map { parameter in
-                [
-                    "name": .string(parameter.name),
-                    "in": .string(parameter.location.rawValue),
-                    "required": .bool(parameter.required),
-                    "description": .string(parameter.description),
-                    "schema": parameter.schema,
-                ]
-            })
+            object["parameters"] = .array(
+                operation.parameters.map { parameter in
+                    [
+                        "name": .string(parameter.name),
+                        "in": .string(parameter.location.rawValue),
+                        "required": .bool(parameter.required),
+                        "description": .string(parameter.description),
+                        "schema": parameter.schema,
+                    ]
+                })
         }
         if let schema = operation.requestSchema {
             var content = JSONObject()
@@ -66,18 +68,25 @@ enum OpenAPI {
         var responses = JSONObject()
         var documented = operation.responses
         if !roles.isEmpty {
-            documented.append(ResponseSpec(
-                status: "401", description: "No, or an invalid, expired or revoked bearer token.",
-                contentType: "application/problem+json", schema: ref("Problem"),
-                headers: ["WWW-Authenticate": "Bearer challenge (RFC 6750)."]))
+            documented.append(
+                ResponseSpec(
+                    status: "401", description: "No, or an invalid, expired or revoked bearer token.",
+                    contentType: "application/problem+json", schema: ref("Problem"),
+                    headers: ["WWW-Authenticate": "Bearer challenge (RFC 6750)."]))
             // Writes can be refused per object too: a clinician's session of another therapist.
             if Set(Role.allCases) != roles || operation.method != "GET" {
-                documented.append(.problem(403, "The token's role may not do this (roles: \(roles.sorted().map(\.rawValue).joined(separator: ", ")))."))
+                documented.append(
+                    .problem(
+                        403,
+                        "The token's role may not do this (roles: \(roles.sorted().map(\.rawValue).joined(separator: ", ")))."
+                    ))
             }
-            documented.append(ResponseSpec(
-                status: "429", description: "Rate limit exceeded (per token, per address, or after failed authentications).",
-                contentType: "application/problem+json", schema: ref("Problem"),
-                headers: ["Retry-After": "Seconds until a request may succeed."]))
+            documented.append(
+                ResponseSpec(
+                    status: "429",
+                    description: "Rate limit exceeded (per token, per address, or after failed authentications).",
+                    contentType: "application/problem+json", schema: ref("Problem"),
+                    headers: ["Retry-After": "Seconds until a request may succeed."]))
         }
         for response in documented {
             var entry = JSONObject()
@@ -86,7 +95,9 @@ enum OpenAPI {
                 entry["content"] = [.init(stringLiteral: type): ["schema": response.schema ?? [:]]]
             }
             var headers = JSONObject()
-            headers["X-Request-Id"] = ["description": "The request id (echoed or generated).", "schema": ["type": "string"]]
+            headers["X-Request-Id"] = [
+                "description": "The request id (echoed or generated).", "schema": ["type": "string"],
+            ]
             for (name, description) in response.headers.sorted(by: { $0.key < $1.key }) {
                 headers[name] = ["description": .string(description), "schema": ["type": "string"]]
             }

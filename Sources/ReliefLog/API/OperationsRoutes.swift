@@ -21,7 +21,9 @@ struct OperationsRoutes {
                 summary: "Liveness: 200 while the process runs.", tag: "operations", access: .anyone,
                 responses: [.json(200, "The process is running.", OpenAPI.ref("Health"))])
         ) { _, _ in
-            HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8"], body: OperationsRoutes.healthBody)
+            HTTPResponse(
+                status: 200, headers: ["Content-Type": "application/json; charset=utf-8"],
+                body: OperationsRoutes.healthBody)
         }
 
         let database = database
@@ -44,7 +46,9 @@ struct OperationsRoutes {
             guard let applied, applied >= expectedMigrations else {
                 throw Problem(status: 503, detail: "The database is unavailable or not migrated.")
             }
-            return HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8"], body: OperationsRoutes.healthBody)
+            return HTTPResponse(
+                status: 200, headers: ["Content-Type": "application/json; charset=utf-8"],
+                body: OperationsRoutes.healthBody)
         }
 
         api.add(
@@ -63,9 +67,11 @@ struct OperationsRoutes {
                 method: "GET", path: "/metrics", operationId: "getMetrics",
                 summary: "Prometheus metrics: requests by route and status, latency, connections, database size.",
                 tag: "operations", access: .anyone,
-                responses: [ResponseSpec(
-                    status: "200", description: "Prometheus text exposition format 0.0.4.",
-                    contentType: "text/plain", schema: ["type": "string"])])
+                responses: [
+                    ResponseSpec(
+                        status: "200", description: "Prometheus text exposition format 0.0.4.",
+                        contentType: "text/plain", schema: ["type": "string"])
+                ])
         ) { _, _ in
             let size = [path, path + "-wal"].reduce(Int64(0)) { total, file in
                 let attributes = try? FileManager.default.attributesOfItem(atPath: file)

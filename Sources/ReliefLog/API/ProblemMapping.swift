@@ -57,7 +57,8 @@ extension AuthenticationFailure: ProblemConvertible {
         let detail: String
         switch self {
         case .missing: (error, detail) = (nil, "This endpoint needs an Authorization: Bearer token.")
-        case .malformed: (error, detail) = ("invalid_request", "The Authorization header must be exactly one 'Bearer <token>'.")
+        case .malformed:
+            (error, detail) = ("invalid_request", "The Authorization header must be exactly one 'Bearer <token>'.")
         case .invalid: (error, detail) = ("invalid_token", "The bearer token is not valid (unknown or revoked).")
         case .expired: (error, detail) = ("invalid_token", "The bearer token has expired.")
         case .unavailable:
@@ -80,7 +81,8 @@ extension AnalyticsError: ProblemConvertible {
             // Shaped like `QueryParameters.finish()`'s 400, naming the parameter at fault.
             return Problem(
                 status: 400, type: "urn:relieflog:problem:invalid-query", title: "Invalid query parameters",
-                detail: "1 query parameter is invalid.", errors: [Problem.FieldError(field: "/" + field, message: message)])
+                detail: "1 query parameter is invalid.",
+                errors: [Problem.FieldError(field: "/" + field, message: message)])
         }
     }
 }

@@ -51,8 +51,10 @@ struct QueryParameters {
     }
 
     mutating func int(_ name: String, _ range: ClosedRange<Int>) -> Int? {
-        integer(name, Int64(range.lowerBound)...Int64(range.upperBound),
-                message: "must be an integer from \(range.lowerBound) to \(range.upperBound)").map { Int($0) }
+        integer(
+            name, Int64(range.lowerBound)...Int64(range.upperBound),
+            message: "must be an integer from \(range.lowerBound) to \(range.upperBound)"
+        ).map { Int($0) }
     }
 
     /// A record id: a positive integer.
@@ -132,7 +134,8 @@ struct QueryParameters {
         guard !errors.isEmpty else { return }
         throw Problem(
             status: 400, type: "urn:relieflog:problem:invalid-query", title: "Invalid query parameters",
-            detail: errors.count == 1 ? "1 query parameter is invalid." : "\(errors.count) query parameters are invalid.",
+            detail: errors.count == 1
+                ? "1 query parameter is invalid." : "\(errors.count) query parameters are invalid.",
             errors: errors)
     }
 }

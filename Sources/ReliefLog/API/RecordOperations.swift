@@ -14,7 +14,8 @@ enum RecordOperations<R: RecordResource> {
     private static var ifMatch: ParameterSpec {
         ParameterSpec(
             name: "If-Match", location: .header, required: false,
-            description: "Proceed only if the record's current ETag is one of these comma-separated entity tags (strong comparison; * matches any); otherwise 412. Any value is accepted: a malformed member matches nothing.",
+            description:
+                "Proceed only if the record's current ETag is one of these comma-separated entity tags (strong comparison; * matches any); otherwise 412. Any value is accepted: a malformed member matches nothing.",
             schema: ["type": "string"])
     }
 
@@ -29,7 +30,8 @@ enum RecordOperations<R: RecordResource> {
             parameters: [
                 ParameterSpec(
                     name: "Idempotency-Key", location: .header, required: false,
-                    description: "1–255 visible ASCII characters. Repeating a key with the same body within 24 hours returns the first response again; with another body, 422.",
+                    description:
+                        "1–255 visible ASCII characters. Repeating a key with the same body within 24 hours returns the first response again; with another body, 422.",
                     schema: ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"])
             ],
             requestSchema: OpenAPI.ref("\(name)Input"),
@@ -70,7 +72,8 @@ enum RecordOperations<R: RecordResource> {
                 idParameter,
                 ParameterSpec(
                     name: "If-None-Match", location: .header, required: false,
-                    description: "Comma-separated entity tags of cached copies, or *; 304 when one is current (weak comparison). Any value is accepted: a malformed member matches nothing.",
+                    description:
+                        "Comma-separated entity tags of cached copies, or *; 304 when one is current (weak comparison). Any value is accepted: a malformed member matches nothing.",
                     schema: ["type": "string"]),
             ],
             responses: [

@@ -99,7 +99,8 @@ extension Therapist: RecordResource {
     }
     static let filters: [ParameterSpec] = [
         .query("technique", "Therapists listing this technique slug.", OpenAPI.slugSchema),
-        .query("migraineExperience", "Therapists with (true) or without (false) migraine experience.", ["type": "boolean"]),
+        .query(
+            "migraineExperience", "Therapists with (true) or without (false) migraine experience.", ["type": "boolean"]),
         .query("active", "Active (true) or inactive (false) therapists.", ["type": "boolean"]),
     ]
 
@@ -125,7 +126,9 @@ extension Episode: RecordResource {
     }
     static let filters: [ParameterSpec] = [
         .query("patientId", "Episodes of this patient.", OpenAPI.idSchema),
-        .query("from", "Episodes starting at or after this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
+        .query(
+            "from", "Episodes starting at or after this date (midnight UTC) or timestamp.",
+            OpenAPI.dateOrTimestampSchema),
         .query("to", "Episodes starting before this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
         .query("minIntensity", "Episodes at least this intense.", ["type": "integer", "minimum": 0, "maximum": 10]),
         .query("trigger", "Episodes listing this trigger slug.", OpenAPI.slugSchema),
@@ -154,8 +157,11 @@ extension MassageSession: RecordResource {
         .query("patientId", "Sessions of this patient.", OpenAPI.idSchema),
         .query("therapistId", "Sessions given by this therapist.", OpenAPI.idSchema),
         .query("technique", "Sessions listing this technique slug.", OpenAPI.slugSchema),
-        .query("kind", "Professional or self-massage sessions.", ["type": "string", "enum": ["professional", "self"]]),
-        .query("from", "Sessions starting at or after this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
+        .query(
+            "kind", "Professional or self-massage sessions.", ["type": "string", "enum": ["professional", "self"]]),
+        .query(
+            "from", "Sessions starting at or after this date (midnight UTC) or timestamp.",
+            OpenAPI.dateOrTimestampSchema),
         .query("to", "Sessions starting before this date (midnight UTC) or timestamp.", OpenAPI.dateOrTimestampSchema),
     ]
 

@@ -39,7 +39,8 @@ extension Schemas {
     static let noNulPattern = #"^[^\u0000]*$"#
     /// No U+0000, and not only Unicode White_Space, which the server checks against (not
     /// ECMA-262 `\s`, which differs).
-    static let notBlankPattern = #"^[^\u0000]*[^\u0000\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000]*$"#
+    static let notBlankPattern =
+        #"^[^\u0000]*[^\u0000\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000]*$"#
 
     /// `string(length)` that must not be only white space.
     static func text(_ length: ClosedRange<Int>, _ description: String? = nil) -> JSONValue {
@@ -67,7 +68,8 @@ extension Schemas {
     static func slugs(_ known: [String], minimum: Int = 0) -> JSONValue {
         var object: JSONObject = [
             "type": "array", "items": slug, "maxItems": 50, "uniqueItems": true,
-            "description": .string("Distinct slugs. Known: \(known.joined(separator: ", ")); other slugs are accepted."),
+            "description": .string(
+                "Distinct slugs. Known: \(known.joined(separator: ", ")); other slugs are accepted."),
         ]
         if minimum > 0 { object["minItems"] = JSONValue(minimum) }
         return .object(object)
@@ -228,7 +230,9 @@ extension Schemas {
                 "description": note.map(JSONValue.string) ?? .null,
             ]
         case .medications:
-            return ["type": "array", "items": OpenAPI.ref("Medication"), "maxItems": JSONValue(Medication.maximumCount)]
+            return [
+                "type": "array", "items": OpenAPI.ref("Medication"), "maxItems": JSONValue(Medication.maximumCount),
+            ]
         }
     }
 
@@ -265,9 +269,11 @@ extension OpenAPI {
     ]
 
     static let pagingParameters: [ParameterSpec] = [
-        .query("limit", "Page size, 1–500 (default 50).", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
         .query(
-            "cursor", "The nextCursor of the previous page (opaque; one made for another list, or altered, answers 400).",
+            "limit", "Page size, 1–500 (default 50).", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
+        .query(
+            "cursor",
+            "The nextCursor of the previous page (opaque; one made for another list, or altered, answers 400).",
             ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"]),
         .query(
             "updatedSince", "Only records created or changed at or after this instant.",

@@ -46,7 +46,8 @@ struct RecordHandlers<R: RecordResource>: Sendable {
             if let replay = try idempotency?.replay(connection, now: now) { return replay }
             let record = try RecordRepository<R>(connection).insert(fields, now: now)
             changes.append(Self.change(.created, record.id, patients: [record.ownerPatientId]))
-            try context.auditChange(connection, status: 201, resource: record.id, patient: record.ownerPatientId, at: now)
+            try context.auditChange(
+                connection, status: 201, resource: record.id, patient: record.ownerPatientId, at: now)
             let outcome = IdempotentCreate.Outcome(
                 status: 201, body: JSON.serialize(record.json), id: record.id, replayed: false)
             try idempotency?.remember(outcome, connection, now: now)

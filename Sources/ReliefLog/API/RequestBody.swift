@@ -8,7 +8,9 @@ enum RequestBody {
     static let mergePatchMediaTypes: Set<String> = ["application/json", "application/merge-patch+json"]
 
     /// The parsed body; throws 415 for another media type and 400 for malformed JSON.
-    static func json(_ request: HTTPServerRequest, accepting mediaTypes: Set<String> = jsonMediaTypes) throws(Problem) -> JSONValue {
+    static func json(
+        _ request: HTTPServerRequest, accepting mediaTypes: Set<String> = jsonMediaTypes
+    ) throws(Problem) -> JSONValue {
         guard let mediaType = request.mediaType, mediaTypes.contains(mediaType) else {
             let expected = mediaTypes.sorted().joined(separator: " or ")
             var headers = HTTPHeaders()
@@ -31,7 +33,9 @@ enum RequestBody {
     }
 
     /// The parsed body as an object; any other JSON value is 422 at the root pointer.
-    static func object(_ request: HTTPServerRequest, accepting mediaTypes: Set<String> = jsonMediaTypes) throws(Problem) -> JSONObject {
+    static func object(
+        _ request: HTTPServerRequest, accepting mediaTypes: Set<String> = jsonMediaTypes
+    ) throws(Problem) -> JSONObject {
         let value = try json(request, accepting: mediaTypes)
         guard case .object(let object) = value else {
             throw ValidationError.single(.root, "must be a JSON object, not \(value.typeName)").problem

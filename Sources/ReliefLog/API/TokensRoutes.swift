@@ -17,11 +17,14 @@ struct TokensRoutes {
         api.add(
             Operation(
                 method: "POST", path: "/v1/tokens", operationId: "createToken",
-                summary: "Issue a bearer token. The response is the only time the token is shown; only its SHA-256 digest is stored.",
+                summary:
+                    "Issue a bearer token. The response is the only time the token is shown; only its SHA-256 digest is stored.",
                 tag: "access", access: .roles([.admin], patientData: false),
                 requestSchema: OpenAPI.ref("TokenInput"),
                 responses: [
-                    .json(201, "Issued; `token` is shown this once.", OpenAPI.ref("IssuedToken"), headers: ["Location": "The path of the token's metadata."]),
+                    .json(
+                        201, "Issued; `token` is shown this once.", OpenAPI.ref("IssuedToken"),
+                        headers: ["Location": "The path of the token's metadata."]),
                     .problem(400, "Malformed JSON."),
                     .problem(415, "The body is not application/json."),
                     .problem(422, "Validation failed, or the patient or therapist does not exist."),
@@ -31,7 +34,9 @@ struct TokensRoutes {
             let issued = try await database.write { connection in
                 try TokenRepository(connection).insert(grant, now: clock())
             }
-            guard case .object(var body) = issued.metadata.json else { preconditionFailure("token metadata renders an object") }
+            guard case .object(var body) = issued.metadata.json else {
+                preconditionFailure("token metadata renders an object")
+            }
             body.append("token", .string(issued.token))
             var response = HTTPResponse.json(.object(body), status: 201)
             response.headers.add("Location", "/v1/tokens/\(issued.metadata.id)")
@@ -45,7 +50,8 @@ struct TokensRoutes {
                 tag: "access", access: .roles([.admin], patientData: false),
                 parameters: OpenAPI.pagingParameters.filter { $0.name != "updatedSince" } + [
                     .query("patientId", "Tokens bound to this patient.", OpenAPI.idSchema),
-                    .query("role", "Tokens of this role.", ["type": "string", "enum": ["admin", "clinician", "patient"]]),
+                    .query(
+                        "role", "Tokens of this role.", ["type": "string", "enum": ["admin", "clinician", "patient"]]),
                 ],
                 responses: [
                     .json(200, "One page.", OpenAPI.ref("TokenList")),

@@ -11,16 +11,25 @@ final class AccessControl: Sendable {
     private let perToken: RateLimiter<Int64>?
     private let failedAuthentication: RateLimiter<String>
 
-    init(authenticator: Authenticator, auditTrail: AuditTrail, limits: RateLimitSettings, clock: @escaping @Sendable () -> Int64) {
+    init(
+        authenticator: Authenticator, auditTrail: AuditTrail, limits: RateLimitSettings,
+        clock: @escaping @Sendable () -> Int64
+    ) {
         self.authenticator = authenticator
         self.auditTrail = auditTrail
         self.clock = clock
-        perAddress = limits.perAddressPerSecond > 0
-            ? RateLimiter(rule: .init(ratePerSecond: limits.perAddressPerSecond, burst: Double(limits.perAddressBurst))) : nil
-        perToken = limits.perTokenPerSecond > 0
-            ? RateLimiter(rule: .init(ratePerSecond: limits.perTokenPerSecond, burst: Double(limits.perTokenBurst))) : nil
+        perAddress =
+            limits.perAddressPerSecond > 0
+            ? RateLimiter(rule: .init(ratePerSecond: limits.perAddressPerSecond, burst: Double(limits.perAddressBurst)))
+            : nil
+        perToken =
+            limits.perTokenPerSecond > 0
+            ? RateLimiter(rule: .init(ratePerSecond: limits.perTokenPerSecond, burst: Double(limits.perTokenBurst)))
+            : nil
         failedAuthentication = RateLimiter(
-            rule: .init(ratePerSecond: limits.failedAuthenticationsPerMinute / 60, burst: Double(limits.failedAuthenticationBurst)))
+            rule: .init(
+                ratePerSecond: limits.failedAuthenticationsPerMinute / 60,
+                burst: Double(limits.failedAuthenticationBurst)))
     }
 
     /// The caller of `request`, or the 429/401 problem that stops it.

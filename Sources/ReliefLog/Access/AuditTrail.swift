@@ -87,7 +87,8 @@ final class AuditTrail: Sendable {
             try await database.write { connection in try AuditRepository(connection).insertBatch(batch) }
         } catch {
             pending.withLock { $0.insert(contentsOf: batch.prefix(AuditTrail.maxPending - $0.count), at: 0) }
-            logger.warning("audit entries not written; will retry", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            logger.warning(
+                "audit entries not written; will retry", metadata: ["count": "\(batch.count)", "error": "\(error)"])
         }
     }
 

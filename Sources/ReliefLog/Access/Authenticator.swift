@@ -43,11 +43,15 @@ final class Authenticator: Sendable {
         let token = try Self.presentedToken(request)
         let now = clock()
         let stored: StoredToken?
-        if let remembered = cache.withLock({ $0[token.lookupValue] }), now - remembered.fetchedAt < Self.cacheLifetimeMilliseconds {
+        if let remembered = cache.withLock({ $0[token.lookupValue] }),
+            now - remembered.fetchedAt < Self.cacheLifetimeMilliseconds
+        {
             stored = remembered.token
         } else {
             do {
-                stored = try await database.read { connection in try TokenRepository(connection).find(lookup: token.lookup) }
+                stored = try await database.read { connection in
+                    try TokenRepository(connection).find(lookup: token.lookup)
+                }
             } catch {
                 throw .unavailable
             }
@@ -86,7 +90,8 @@ final class Authenticator: Sendable {
     private static let scheme = Array("bearer".utf8)
 
     /// "Bearer", case-insensitive, then one or more spaces, then the token (token68), nothing else.
-    private static func bearerToken(in bytes: UnsafeBufferPointer<UInt8>) -> Result<AccessToken, AuthenticationFailure> {
+    private static func bearerToken(in bytes: UnsafeBufferPointer<UInt8>) -> Result<AccessToken, AuthenticationFailure>
+    {
         let space = UInt8(ascii: " ")
         guard bytes.count > scheme.count, bytes[scheme.count] == space else { return .failure(.malformed) }
         for index in scheme.indices where bytes[index] | 0x20 != scheme[index] { return .failure(.malformed) }

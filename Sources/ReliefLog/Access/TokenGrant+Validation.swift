@@ -14,10 +14,14 @@ extension TokenGrant {
         if let expiresAt, expiresAt <= now { reader.fail("expiresAt", "must be in the future") }
         switch role {
         case .patient?:
-            if patientId == nil, body["patientId"]?.isNull ?? true { reader.fail("patientId", "is required for a patient token") }
+            if patientId == nil, body["patientId"]?.isNull ?? true {
+                reader.fail("patientId", "is required for a patient token")
+            }
             if therapistId != nil { reader.fail("therapistId", "must be null for a patient token") }
         case .clinician?:
-            if therapistId == nil, body["therapistId"]?.isNull ?? true { reader.fail("therapistId", "is required for a clinician token") }
+            if therapistId == nil, body["therapistId"]?.isNull ?? true {
+                reader.fail("therapistId", "is required for a clinician token")
+            }
             if patientId != nil { reader.fail("patientId", "must be null for a clinician token") }
         case .admin?:
             if patientId != nil { reader.fail("patientId", "must be null for an admin token") }

@@ -44,9 +44,11 @@ public enum TokenIssuing {
         }
         if let label, !(1...100).contains(label.unicodeScalars.count) { throw .labelLength }
         if let expiresAt, expiresAt <= now { throw .expiryNotInFuture }
-        let grant = TokenGrant(role: role, patientId: patientId, therapistId: therapistId, label: label, expiresAt: expiresAt)
+        let grant = TokenGrant(
+            role: role, patientId: patientId, therapistId: therapistId, label: label, expiresAt: expiresAt)
         do {
-            return try database.writeSync { connection in try TokenRepository(connection).insert(grant, now: now).token }
+            return try database.writeSync { connection in try TokenRepository(connection).insert(grant, now: now).token
+            }
         } catch RecordsError.missingReference(let field) {
             if field == "patientId" { throw .noSuchPatient(patientId ?? 0) }
             throw .noSuchTherapist(therapistId ?? 0)
@@ -61,7 +63,9 @@ public enum TokenIssuing {
     /// On a database without any token, creates the first admin token and returns it (to be
     /// shown once); nil when tokens exist. The check and the insert are one transaction, so
     /// two servers starting at once cannot both create one.
-    public static func bootstrapAdminIfNeeded(in database: DatabasePool, now: Int64) throws(TokenIssuingError) -> String? {
+    public static func bootstrapAdminIfNeeded(
+        in database: DatabasePool, now: Int64
+    ) throws(TokenIssuingError) -> String? {
         do {
             return try database.writeSync { connection -> String? in
                 let tokens = TokenRepository(connection)

@@ -35,10 +35,12 @@ func resolveWindow(
     let window = DayWindow(from: from?.day(in: zone) ?? defaults.from, to: to?.day(in: zone) ?? defaults.to)
     let field = from != nil ? "from" : "to"
     guard window.from < window.to else {
-        throw .invalidWindow(field: field, message: "the window is empty: from must be a date before to (to is exclusive)")
+        throw .invalidWindow(
+            field: field, message: "the window is empty: from must be a date before to (to is exclusive)")
     }
     guard window.days <= AnalyticsLimits.maximumWindowDays else {
-        throw .invalidWindow(field: field, message: "the window must not be longer than \(AnalyticsLimits.maximumWindowDays) days")
+        throw .invalidWindow(
+            field: field, message: "the window must not be longer than \(AnalyticsLimits.maximumWindowDays) days")
     }
     return window
 }
@@ -72,17 +74,21 @@ enum PatientAnalyticsRequest: Sendable, Hashable {
         let today = zone.day(now)
         switch self {
         case .summary(let from, let to):
-            return .summary(try resolveWindow(from: from, to: to, zone: zone, defaults: DayWindow(from: today - 27, to: today + 1)))
+            return .summary(
+                try resolveWindow(from: from, to: to, zone: zone, defaults: DayWindow(from: today - 27, to: today + 1)))
         case .trends(let bucket, let from, let to):
             let window = try resolveWindow(from: from, to: to, zone: zone, defaults: bucket.defaultWindow(today: today))
             guard bucket.count(window) <= AnalyticsLimits.maximumBuckets else {
                 throw .invalidWindow(
                     field: from != nil ? "from" : "to",
-                    message: "the window must not span more than \(AnalyticsLimits.maximumBuckets) \(bucket.rawValue) buckets")
+                    message:
+                        "the window must not span more than \(AnalyticsLimits.maximumBuckets) \(bucket.rawValue) buckets"
+                )
             }
             return .trends(bucket, window)
         case .massageEffect(let baselineDays, let windowDays, let to):
-            return .massageEffect(end: to?.day(in: zone) ?? today + 1, baselineDays: baselineDays, windowDays: windowDays)
+            return .massageEffect(
+                end: to?.day(in: zone) ?? today + 1, baselineDays: baselineDays, windowDays: windowDays)
         }
     }
 }

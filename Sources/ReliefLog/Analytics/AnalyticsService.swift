@@ -22,7 +22,10 @@ final class AnalyticsService: Sendable {
     let clock: @Sendable () -> Int64
     private let computed = Atomic<Int>(0)
 
-    init(database: DatabasePool, versions: DataVersions, clock: @escaping @Sendable () -> Int64, cacheCapacity: Int = 4096) {
+    init(
+        database: DatabasePool, versions: DataVersions, clock: @escaping @Sendable () -> Int64,
+        cacheCapacity: Int = 4096
+    ) {
         self.database = database
         self.versions = versions
         self.clock = clock
@@ -62,7 +65,9 @@ final class AnalyticsService: Sendable {
 
         let entry = try await database.read { [self] connection -> AnalyticsCache.Entry in
             let repository = AnalyticsRepository(connection)
-            guard let timezone = try repository.timezone(patientId: patientId) else { throw AnalyticsError.noSuchPatient }
+            guard let timezone = try repository.timezone(patientId: patientId) else {
+                throw AnalyticsError.noSuchPatient
+            }
             let zone = Zone.named(timezone)
             let resolved = try query.resolve(zone: zone, now: now)
             let canonical = "tz=\(timezone) \(resolved.canonical)"
@@ -96,8 +101,10 @@ final class AnalyticsService: Sendable {
         case .trends(let bucket, let window):
             return TrendsAnalysis.compute(
                 patientId: patientId, bucket: bucket, window: window, zone: zone,
-                episodes: try repository.episodes(patientId: patientId, from: (window.from - 16) * day, to: (window.to + 1) * day),
-                sessions: try repository.sessions(patientId: patientId, from: (window.from - 1) * day, to: (window.to + 1) * day))
+                episodes: try repository.episodes(
+                    patientId: patientId, from: (window.from - 16) * day, to: (window.to + 1) * day),
+                sessions: try repository.sessions(
+                    patientId: patientId, from: (window.from - 1) * day, to: (window.to + 1) * day))
         case .massageEffect(let end, let baselineDays, let windowDays):
             guard let first = try repository.firstSessionAt(patientId: patientId) else {
                 return MassageEffectAnalysis.compute(
@@ -141,7 +148,9 @@ final class AnalyticsService: Sendable {
         return Result(etag: entry.etag, body: body)
     }
 
-    private static func compute(_ endpoint: ClinicEndpoint, window: DayWindow, _ repository: AnalyticsRepository) throws -> JSONValue {
+    private static func compute(
+        _ endpoint: ClinicEndpoint, window: DayWindow, _ repository: AnalyticsRepository
+    ) throws -> JSONValue {
         let day = Timestamp.millisecondsPerDay
         let from = window.from * day
         let to = window.to * day
@@ -159,4 +168,3 @@ final class AnalyticsService: Sendable {
         }
     }
 }
-

@@ -59,12 +59,15 @@ enum ClinicAnalysis {
         }
         var object = JSONObject()
         self.window(window, into: &object)
-        object.append("items", .array(sorted.map { group in
-            var item = JSONObject()
-            item.append("technique", .string(group.technique))
-            append(group, into: &item)
-            return .object(item)
-        }))
+        object.append(
+            "items",
+            .array(
+                sorted.map { group in
+                    var item = JSONObject()
+                    item.append("technique", .string(group.technique))
+                    append(group, into: &item)
+                    return .object(item)
+                }))
         object.append("note", .string(analyticsNote))
         return .object(object)
     }
@@ -75,13 +78,16 @@ enum ClinicAnalysis {
         }
         var object = JSONObject()
         self.window(window, into: &object)
-        object.append("items", .array(sorted.map { group in
-            var item = JSONObject()
-            item.append("therapistId", JSONValue(group.therapistId))
-            item.append("name", .string(group.name))
-            append(group, into: &item)
-            return .object(item)
-        }))
+        object.append(
+            "items",
+            .array(
+                sorted.map { group in
+                    var item = JSONObject()
+                    item.append("therapistId", JSONValue(group.therapistId))
+                    item.append("name", .string(group.name))
+                    append(group, into: &item)
+                    return .object(item)
+                }))
         object.append("note", .string(analyticsNote))
         return .object(object)
     }

@@ -6,7 +6,9 @@ enum MassageEffectAnalysis {
     static let hours72: Int64 = 72 * 3_600_000
 
     /// The baseline and follow-up windows for a first session on local date `first`.
-    static func windows(first: LocalDay, end: LocalDay, baselineDays: Int64, windowDays: Int64)
+    static func windows(
+        first: LocalDay, end: LocalDay, baselineDays: Int64, windowDays: Int64
+    )
         -> (baseline: DayWindow, followUp: DayWindow)
     {
         (DayWindow(from: first - baselineDays, to: first), DayWindow(from: max(end - windowDays, first), to: end))
@@ -93,14 +95,17 @@ enum MassageEffectAnalysis {
         object.append(
             "baselineEpisodesPer72h",
             rounded(baseline.days == 0 ? nil : Double(before.episodes) * 3 / Double(baseline.days)))
-        object.append("byTechnique", .array(byTechnique.map { technique, totals in
-            var item = JSONObject()
-            item.append("technique", .string(technique))
-            item.append("sessions", JSONValue(totals.sessions))
-            item.append("meanPainDrop", rounded(totals.pain.value))
-            item.append("meanStressDrop", rounded(totals.stress.value))
-            return .object(item)
-        }))
+        object.append(
+            "byTechnique",
+            .array(
+                byTechnique.map { technique, totals in
+                    var item = JSONObject()
+                    item.append("technique", .string(technique))
+                    item.append("sessions", JSONValue(totals.sessions))
+                    item.append("meanPainDrop", rounded(totals.pain.value))
+                    item.append("meanStressDrop", rounded(totals.stress.value))
+                    return .object(item)
+                }))
         object.append("note", .string(analyticsNote))
         return .object(object)
     }

@@ -40,7 +40,8 @@ enum SummaryAnalysis {
             if episode.row.hasMedication { medicationDays.insert(episode.startDay) }
         }
         let intensities = inWindow.map(\.row.intensity).sorted()
-        let median: Double? = intensities.isEmpty
+        let median: Double? =
+            intensities.isEmpty
             ? nil
             : intensities.count % 2 == 1
                 ? Double(intensities[intensities.count / 2])
@@ -106,28 +107,30 @@ enum SummaryAnalysis {
         let sorted = counts.map { (name: $0.key, count: $0.value) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
             .prefix(10)
-        return .array(sorted.map { item in
-            var object = JSONObject()
-            object.append(name, .string(item.name))
-            object.append("count", JSONValue(item.count))
-            object.append("share", rounded(Double(item.count) / Double(episodes)))
-            return .object(object)
-        })
+        return .array(
+            sorted.map { item in
+                var object = JSONObject()
+                object.append(name, .string(item.name))
+                object.append("count", JSONValue(item.count))
+                object.append("share", rounded(Double(item.count) / Double(episodes)))
+                return .object(object)
+            })
     }
 
     /// One item per medication class, by class name.
     static func overuse(_ classDays: [String: Set<LocalDay>], windowDays: Int64) -> JSONValue {
-        .array(classDays.keys.sorted().map { medicationClass in
-            let days = classDays[medicationClass]?.count ?? 0
-            let per30 = Double(days) * 30 / Double(windowDays)
-            let threshold = overuseThreshold(medicationClass)
-            var object = JSONObject()
-            object.append("class", .string(medicationClass))
-            object.append("days", JSONValue(days))
-            object.append("daysPer30", rounded(per30))
-            object.append("threshold", JSONValue(threshold))
-            object.append("exceeded", .bool(threshold.map { per30 >= Double($0) } ?? false))
-            return .object(object)
-        })
+        .array(
+            classDays.keys.sorted().map { medicationClass in
+                let days = classDays[medicationClass]?.count ?? 0
+                let per30 = Double(days) * 30 / Double(windowDays)
+                let threshold = overuseThreshold(medicationClass)
+                var object = JSONObject()
+                object.append("class", .string(medicationClass))
+                object.append("days", JSONValue(days))
+                object.append("daysPer30", rounded(per30))
+                object.append("threshold", JSONValue(threshold))
+                object.append("exceeded", .bool(threshold.map { per30 >= Double($0) } ?? false))
+                return .object(object)
+            })
     }
 }

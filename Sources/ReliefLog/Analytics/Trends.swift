@@ -140,10 +140,12 @@ enum TrendsAnalysis {
         object.append("from", .string(Days.format(window.from)))
         object.append("to", .string(Days.format(window.to)))
         object.append("buckets", .array(items))
-        object.append("trend", [
-            "migraineDaysSlope": rounded(leastSquaresSlope(migrainePoints)),
-            "meanIntensitySlope": rounded(leastSquaresSlope(intensityPoints)),
-        ])
+        object.append(
+            "trend",
+            [
+                "migraineDaysSlope": rounded(leastSquaresSlope(migrainePoints)),
+                "meanIntensitySlope": rounded(leastSquaresSlope(intensityPoints)),
+            ])
         object.append("note", .string(analyticsNote))
         return .object(object)
     }

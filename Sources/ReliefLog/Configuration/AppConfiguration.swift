@@ -120,11 +120,13 @@ extension AppConfiguration {
             var limitsReader = ConfigReader(object: limitsObject, source: source, prefix: "rateLimits.")
             rateLimits.perTokenPerSecond = try limitsReader.number("perTokenPerSecond") ?? rateLimits.perTokenPerSecond
             rateLimits.perTokenBurst = try limitsReader.int("perTokenBurst") ?? rateLimits.perTokenBurst
-            rateLimits.perAddressPerSecond = try limitsReader.number("perAddressPerSecond") ?? rateLimits.perAddressPerSecond
+            rateLimits.perAddressPerSecond =
+                try limitsReader.number("perAddressPerSecond") ?? rateLimits.perAddressPerSecond
             rateLimits.perAddressBurst = try limitsReader.int("perAddressBurst") ?? rateLimits.perAddressBurst
             rateLimits.failedAuthenticationsPerMinute =
                 try limitsReader.number("failedAuthenticationsPerMinute") ?? rateLimits.failedAuthenticationsPerMinute
-            rateLimits.failedAuthenticationBurst = try limitsReader.int("failedAuthenticationBurst") ?? rateLimits.failedAuthenticationBurst
+            rateLimits.failedAuthenticationBurst =
+                try limitsReader.int("failedAuthenticationBurst") ?? rateLimits.failedAuthenticationBurst
             try limitsReader.rejectUnknownKeys()
         }
         if let httpObject = try reader.object("http") {
@@ -153,14 +155,18 @@ extension AppConfiguration {
     mutating func apply(environment: [String: String]) throws(ConfigurationError) {
         if let value = environment["RELIEFLOG_HOST"], !value.isEmpty { host = value }
         if let value = environment["RELIEFLOG_PORT"], !value.isEmpty {
-            guard let port = Int(value) else { throw ConfigurationError("RELIEFLOG_PORT must be a number, got '\(value)'") }
+            guard let port = Int(value) else {
+                throw ConfigurationError("RELIEFLOG_PORT must be a number, got '\(value)'")
+            }
             self.port = port
         }
         if let value = environment["RELIEFLOG_DB"], !value.isEmpty { databasePath = value }
         if let value = environment["RELIEFLOG_MIGRATIONS"], !value.isEmpty { migrationsDirectory = value }
         if let value = environment["RELIEFLOG_LOG_LEVEL"], !value.isEmpty { logLevel = value }
         if let value = environment["RELIEFLOG_TRUSTED_PROXIES"] {
-            let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
             http.trustedProxies = try Self.trustedProxies(entries, source: "RELIEFLOG_TRUSTED_PROXIES")
         }
         if let value = environment["RELIEFLOG_ACCESS_LOG"], !value.isEmpty {
@@ -177,7 +183,8 @@ extension AppConfiguration {
         var addresses: Set<String> = []
         for entry in entries {
             guard let address = ClientAddress.canonical(entry) else {
-                throw ConfigurationError("\(source): '\(entry)' is not an IP address (list each proxy's address; no names or ranges)")
+                throw ConfigurationError(
+                    "\(source): '\(entry)' is not an IP address (list each proxy's address; no names or ranges)")
             }
             addresses.insert(address)
         }
@@ -193,27 +200,42 @@ extension AppConfiguration {
     }
 
     func validate() throws(ConfigurationError) {
-        guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 and 65535, got \(port)") }
+        guard (0...65535).contains(port) else {
+            throw ConfigurationError("port must be between 0 and 65535, got \(port)")
+        }
         guard !host.isEmpty else { throw ConfigurationError("host must not be empty") }
         guard !databasePath.isEmpty else { throw ConfigurationError("database path must not be empty") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw ConfigurationError("logLevel must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+            throw ConfigurationError(
+                "logLevel must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
         }
-        guard (1...64).contains(readerCount) else { throw ConfigurationError("readers must be between 1 and 64, got \(readerCount)") }
-        guard (1...1024).contains(maxWriteBatch) else { throw ConfigurationError("maxWriteBatch must be between 1 and 1024, got \(maxWriteBatch)") }
-        guard auditRetentionDays >= 0 else { throw ConfigurationError("auditRetentionDays must be 0 (keep forever) or more, got \(auditRetentionDays)") }
+        guard (1...64).contains(readerCount) else {
+            throw ConfigurationError("readers must be between 1 and 64, got \(readerCount)")
+        }
+        guard (1...1024).contains(maxWriteBatch) else {
+            throw ConfigurationError("maxWriteBatch must be between 1 and 1024, got \(maxWriteBatch)")
+        }
+        guard auditRetentionDays >= 0 else {
+            throw ConfigurationError("auditRetentionDays must be 0 (keep forever) or more, got \(auditRetentionDays)")
+        }
         let rates = rateLimits
-        guard rates.perTokenPerSecond >= 0, rates.perAddressPerSecond >= 0, rates.failedAuthenticationsPerMinute > 0 else {
-            throw ConfigurationError("rateLimits: rates must be 0 (off) or positive, and failedAuthenticationsPerMinute positive")
+        guard rates.perTokenPerSecond >= 0, rates.perAddressPerSecond >= 0, rates.failedAuthenticationsPerMinute > 0
+        else {
+            throw ConfigurationError(
+                "rateLimits: rates must be 0 (off) or positive, and failedAuthenticationsPerMinute positive")
         }
-        for (name, value) in [("perTokenBurst", rates.perTokenBurst), ("perAddressBurst", rates.perAddressBurst),
-                              ("failedAuthenticationBurst", rates.failedAuthenticationBurst)] where value < 1 {
+        for (name, value) in [
+            ("perTokenBurst", rates.perTokenBurst), ("perAddressBurst", rates.perAddressBurst),
+            ("failedAuthenticationBurst", rates.failedAuthenticationBurst),
+        ] where value < 1 {
             throw ConfigurationError("rateLimits.\(name) must be at least 1, got \(value)")
         }
         let limits = http.parserLimits
-        for (name, value) in [("maxRequestLineBytes", limits.maxRequestLineBytes), ("maxHeaderBytes", limits.maxHeaderBytes),
-                              ("maxHeaderCount", limits.maxHeaderCount), ("maxBodyBytes", limits.maxBodyBytes),
-                              ("maxConnections", http.maxConnections), ("eventLoops", http.eventLoopCount)] where value <= 0 {
+        for (name, value) in [
+            ("maxRequestLineBytes", limits.maxRequestLineBytes), ("maxHeaderBytes", limits.maxHeaderBytes),
+            ("maxHeaderCount", limits.maxHeaderCount), ("maxBodyBytes", limits.maxBodyBytes),
+            ("maxConnections", http.maxConnections), ("eventLoops", http.eventLoopCount),
+        ] where value <= 0 {
             throw ConfigurationError("http.\(name) must be positive, got \(value)")
         }
     }
@@ -251,7 +273,9 @@ private struct ConfigReader {
 
     mutating func int(_ key: String) throws(ConfigurationError) -> Int? {
         guard let value = value(key) else { return nil }
-        guard case .number(.integer(let number)) = value, let int = Int(exactly: number) else { throw wrongType(key, "an integer") }
+        guard case .number(.integer(let number)) = value, let int = Int(exactly: number) else {
+            throw wrongType(key, "an integer")
+        }
         return int
     }
 

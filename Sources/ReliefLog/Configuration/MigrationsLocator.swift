@@ -39,7 +39,8 @@ public enum MigrationsLocator {
                 directory = directory.deletingLastPathComponent()
             }
         }
-        result.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Migrations"))
+        result.append(
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Migrations"))
         return result
     }
 

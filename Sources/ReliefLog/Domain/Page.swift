@@ -34,4 +34,3 @@ enum PageLimit {
     static let `default` = 50
     static let range = 1...500
 }
-

@@ -27,7 +27,6 @@ struct Patient: Record {
     }
 }
 
-
 // MARK: - Therapist
 
 struct Therapist: Record {
@@ -51,7 +50,6 @@ struct Therapist: Record {
         var externalId: String?
     }
 }
-
 
 // MARK: - Episode
 
@@ -82,7 +80,6 @@ struct Episode: Record {
         var externalId: String?
     }
 }
-
 
 /// One medication taken during an episode.
 struct Medication: Sendable, Hashable {
@@ -157,7 +154,6 @@ struct MassageSession: Record {
         var externalId: String?
     }
 }
-
 
 // MARK: - Records in general
 

@@ -26,4 +26,3 @@ enum RecordsError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-

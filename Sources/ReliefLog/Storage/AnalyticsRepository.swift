@@ -15,7 +15,9 @@ struct AnalyticsRepository {
 
     /// The patient's IANA time zone, or `nil` when there is no such patient.
     func timezone(patientId: Int64) throws -> String? {
-        try connection.fetchOne("SELECT timezone FROM patients WHERE id = ?", [.integer(patientId)]) { $0.text(0) ?? "UTC" }
+        try connection.fetchOne("SELECT timezone FROM patients WHERE id = ?", [.integer(patientId)]) {
+            $0.text(0) ?? "UTC"
+        }
     }
 
     /// Episodes starting in `[from, to)` (epoch ms), by start.
@@ -58,20 +60,24 @@ struct AnalyticsRepository {
             let startedAt = row.int64(1)
             let medications = row.text(7) ?? "[]"
             let hasMedication = !StoredList.isEmptyArray(medications)
-            episodes.append(EpisodeRow(
-                id: row.int64(0), startedAt: startedAt, endedAt: row.isNull(2) ? nil : row.int64(2), intensity: row.int(3),
-                aura: row.bool(4), hasMedication: hasMedication))
+            episodes.append(
+                EpisodeRow(
+                    id: row.int64(0), startedAt: startedAt, endedAt: row.isNull(2) ? nil : row.int64(2),
+                    intensity: row.int(3),
+                    aura: row.bool(4), hasMedication: hasMedication))
             if tagRange.contains(startedAt) {
                 for trigger in StoredList.decode(row.text(5)) ?? [] { triggers[trigger, default: 0] += 1 }
                 for symptom in StoredList.decode(row.text(6)) ?? [] { symptoms[symptom, default: 0] += 1 }
             }
             if hasMedication && classRange.contains(startedAt) {
                 for medicationClass in StoredMedications.classes(medications) {
-                    classes.append(EpisodeTag(kind: .medicationClass, value: medicationClass, count: 1, startedAt: startedAt))
+                    classes.append(
+                        EpisodeTag(kind: .medicationClass, value: medicationClass, count: 1, startedAt: startedAt))
                 }
             }
         }
-        let tags = triggers.map { EpisodeTag(kind: .trigger, value: $0.key, count: $0.value, startedAt: 0) }
+        let tags =
+            triggers.map { EpisodeTag(kind: .trigger, value: $0.key, count: $0.value, startedAt: 0) }
             + symptoms.map { EpisodeTag(kind: .symptom, value: $0.key, count: $0.value, startedAt: 0) }
         return (episodes, tags + classes)
     }
@@ -100,7 +106,9 @@ struct AnalyticsRepository {
             WHERE s.patient_id = ? AND s.started_at_ms >= ? AND s.started_at_ms < ?
             """, [.integer(patientId), .integer(from), .integer(to)]
         ) { cursor in
-            if let i = positions[cursor.int64(0)], let technique = cursor.text(1) { rows[i].techniques.append(technique) }
+            if let i = positions[cursor.int64(0)], let technique = cursor.text(1) {
+                rows[i].techniques.append(technique)
+            }
         }
         return rows
     }
@@ -161,7 +169,8 @@ struct AnalyticsRepository {
         ) { s in
             SessionGroup(
                 technique: s.text(0) ?? "", sessions: s.int(1), patients: s.int(2),
-                painDrop: Mean(sum: s.int64(3), count: s.int64(4)), stressDrop: Mean(sum: s.int64(5), count: s.int64(6)))
+                painDrop: Mean(sum: s.int64(3), count: s.int64(4)), stressDrop: Mean(sum: s.int64(5), count: s.int64(6))
+            )
         }
     }
 
@@ -183,7 +192,8 @@ struct AnalyticsRepository {
         ) { s in
             SessionGroup(
                 therapistId: s.int64(0), name: s.text(1) ?? "", sessions: s.int(2), patients: s.int(3),
-                painDrop: Mean(sum: s.int64(4), count: s.int64(5)), stressDrop: Mean(sum: s.int64(6), count: s.int64(7)))
+                painDrop: Mean(sum: s.int64(4), count: s.int64(5)), stressDrop: Mean(sum: s.int64(6), count: s.int64(7))
+            )
         }
     }
 }

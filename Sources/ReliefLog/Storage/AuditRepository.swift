@@ -93,8 +93,9 @@ struct AuditRepository {
         while low < upper {
             let middle = low + (upper - low) / 2
             // The first row at or after `middle` (ids have gaps where rows were deleted).
-            guard let row = try connection.queryOne(
-                "SELECT id, at_ms FROM audit_log WHERE id >= ? ORDER BY id LIMIT 1", [.integer(middle)]),
+            guard
+                let row = try connection.queryOne(
+                    "SELECT id, at_ms FROM audit_log WHERE id >= ? ORDER BY id LIMIT 1", [.integer(middle)]),
                 let id = row.int64(0), let at = row.int64(1)
             else {
                 upper = middle

@@ -27,4 +27,3 @@ enum Cursor {
         return key
     }
 }
-

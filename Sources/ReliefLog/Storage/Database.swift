@@ -12,7 +12,9 @@ func loadMigrator(_ configuration: AppConfiguration) throws(StartupError) -> Mig
 }
 
 /// Creates the database directory if needed, opens the pool and applies pending migrations.
-public func openDatabase(_ configuration: AppConfiguration, migrator: Migrator? = nil, logger: Logger) throws(StartupError) -> DatabasePool {
+public func openDatabase(
+    _ configuration: AppConfiguration, migrator: Migrator? = nil, logger: Logger
+) throws(StartupError) -> DatabasePool {
     let migrator = if let migrator { migrator } else { try loadMigrator(configuration) }
     let path = configuration.databasePath
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -47,7 +49,8 @@ public func openDatabase(_ configuration: AppConfiguration, migrator: Migrator? 
 private func reason(of error: any Error) -> String {
     let nsError = error as NSError
     if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-       underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+        underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+    {
         return String(cString: strerror(code.rawValue))
     }
     return nsError.localizedDescription

@@ -72,7 +72,8 @@ func uniqueConflict(_ error: SQLiteError) -> RecordsError? {
         return .conflict(field: "externalId", message: "another record already has this externalId")
     }
     if error.message.contains("license") {
-        return .conflict(field: "licenseNumber", message: "another therapist has this license number in this jurisdiction")
+        return .conflict(
+            field: "licenseNumber", message: "another therapist has this license number in this jurisdiction")
     }
     return .conflict(field: nil, message: "conflicts with another record")
 }
@@ -139,7 +140,9 @@ enum StoredList {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             let start = index + 1
             var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+                bytes[end] >= 0x20
+            {
                 end += 1
             }
             guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
@@ -160,4 +163,3 @@ extension Statement {
         return strings
     }
 }
-

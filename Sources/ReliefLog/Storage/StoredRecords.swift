@@ -11,7 +11,9 @@ import SQLite
 extension Patient: StoredRecord {
     static let table = RecordTable<Patient>()
 
-    static func listSQL(_ query: PatientQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    static func listSQL(
+        _ query: PatientQuery
+    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         var filter = ListFilter()
         if let onlyId = query.onlyId { filter.add("id = ?", .integer(onlyId)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
@@ -25,7 +27,9 @@ extension Patient: StoredRecord {
 extension Therapist: StoredRecord {
     static let table = RecordTable<Therapist>()
 
-    static func listSQL(_ query: TherapistQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    static func listSQL(
+        _ query: TherapistQuery
+    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         var filter = ListFilter()
         if let technique = query.technique {
             filter.add("EXISTS (SELECT 1 FROM json_each(therapists.techniques) WHERE value = ?)", .text(technique))
@@ -55,7 +59,9 @@ extension Therapist: StoredRecord {
 extension Episode: StoredRecord {
     static let table = RecordTable<Episode>()
 
-    static func listSQL(_ query: EpisodeQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    static func listSQL(
+        _ query: EpisodeQuery
+    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         var filter = ListFilter()
         if let patientId = query.patientId { filter.add("patient_id = ?", .integer(patientId)) }
         if let from = query.from { filter.add("started_at_ms >= ?", .integer(from)) }
@@ -77,7 +83,9 @@ extension Episode: StoredRecord {
 extension MassageSession: StoredRecord {
     static let table = RecordTable<MassageSession>()
 
-    static func listSQL(_ query: SessionQuery) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    static func listSQL(
+        _ query: SessionQuery
+    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         var filter = ListFilter()
         if let patientId = query.patientId { filter.add("patient_id = ?", .integer(patientId)) }
         if let therapistId = query.therapistId { filter.add("therapist_id = ?", .integer(therapistId)) }
@@ -113,7 +121,9 @@ extension ListFilter {
     }
 
     /// The page's SQL, bindings and clamped limit (fetching one row more than the limit).
-    func page<R>(_ table: RecordTable<R>, order: String, limit: Int) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    func page<R>(
+        _ table: RecordTable<R>, order: String, limit: Int
+    ) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
         let limit = clampedLimit(limit)
         let sql = "SELECT \(table.selectColumns) FROM \(table.name)\(whereClause) ORDER BY \(order) LIMIT ?"
         return (sql, bindings + [.integer(Int64(limit + 1))], limit)

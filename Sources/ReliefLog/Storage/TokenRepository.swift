@@ -28,7 +28,8 @@ struct TokenRepository {
             [
                 .text(token.lookup), .blob(token.digest), .text(grant.role.rawValue),
                 grant.patientId.map(SQLiteValue.integer) ?? .null, grant.therapistId.map(SQLiteValue.integer) ?? .null,
-                grant.label.map(SQLiteValue.text) ?? .null, .integer(now), grant.expiresAt.map(SQLiteValue.integer) ?? .null,
+                grant.label.map(SQLiteValue.text) ?? .null, .integer(now),
+                grant.expiresAt.map(SQLiteValue.integer) ?? .null,
             ])
         let metadata = TokenMetadata(
             id: connection.lastInsertRowID, lookup: token.lookup, role: grant.role, patientId: grant.patientId,
@@ -41,7 +42,8 @@ struct TokenRepository {
     }
 
     func find(id: Int64) throws -> TokenMetadata? {
-        try connection.fetchOne("SELECT \(Self.columns) FROM tokens WHERE id = ?", [.integer(id)], Self.decode)?.metadata
+        try connection.fetchOne("SELECT \(Self.columns) FROM tokens WHERE id = ?", [.integer(id)], Self.decode)?
+            .metadata
     }
 
     func list(_ query: TokenQuery) throws -> Page<TokenMetadata> {

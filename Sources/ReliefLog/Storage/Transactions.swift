@@ -23,7 +23,9 @@ final class Transactions: Sendable {
 
     /// Runs `body` in one write transaction; `body` appends every record it created, changed
     /// or deleted to the list it is given.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Connection, inout [RecordChange]) throws -> T) async throws -> T {
+    func write<T: Sendable>(
+        _ body: @escaping @Sendable (Connection, inout [RecordChange]) throws -> T
+    ) async throws -> T {
         let hooks = inTransaction
         let (value, changes) = try await database.write { connection -> (T, [RecordChange]) in
             var changes: [RecordChange] = []

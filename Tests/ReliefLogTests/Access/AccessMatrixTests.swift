@@ -1,7 +1,7 @@
 import Foundation
 import ReliefLog
-import Testing
 import TestSupport
+import Testing
 
 /// Every registered route × every role (and no token) × an object of the caller's own and of
 /// someone else, against the rights of API.md "Authentication and roles". The expected answers
@@ -30,21 +30,22 @@ struct AccessMatrixTests {
         let ok = ["POST": 201, "GET": 200, "PATCH": 200, "DELETE": 204][method]!
         switch (method, template) {
         case ("POST", "/v1/patients"), ("PATCH", "/v1/patients/{id}"), ("DELETE", "/v1/patients/{id}"),
-             ("POST", "/v1/therapists"), ("PATCH", "/v1/therapists/{id}"), ("DELETE", "/v1/therapists/{id}"),
-             ("POST", "/v1/tokens"), ("GET", "/v1/tokens"), ("GET", "/v1/tokens/{id}"), ("DELETE", "/v1/tokens/{id}"),
-             ("GET", "/v1/audit"):
+            ("POST", "/v1/therapists"), ("PATCH", "/v1/therapists/{id}"), ("DELETE", "/v1/therapists/{id}"),
+            ("POST", "/v1/tokens"), ("GET", "/v1/tokens"), ("GET", "/v1/tokens/{id}"), ("DELETE", "/v1/tokens/{id}"),
+            ("GET", "/v1/audit"):
             return isAdmin ? ok : 403
         case ("GET", "/v1/therapists"), ("GET", "/v1/therapists/{id}"):
             return 200
-        case ("GET", "/v1/analytics/overview"), ("GET", "/v1/analytics/techniques"), ("GET", "/v1/analytics/therapists"):
+        case ("GET", "/v1/analytics/overview"), ("GET", "/v1/analytics/techniques"),
+            ("GET", "/v1/analytics/therapists"):
             return caller == .patient ? 403 : 200
         case ("GET", "/v1/patients/{id}/analytics/summary"), ("GET", "/v1/patients/{id}/analytics/trends"),
-             ("GET", "/v1/patients/{id}/analytics/massage-effect"):
+            ("GET", "/v1/patients/{id}/analytics/massage-effect"):
             return caller == .patient && target == .other ? 404 : 200
         case ("GET", "/v1/patients"):
             return 200
         case ("GET", "/v1/patients/{id}"), ("GET", "/v1/episodes/{id}"), ("GET", "/v1/sessions/{id}"),
-             ("GET", "/v1/episodes"), ("GET", "/v1/sessions"):
+            ("GET", "/v1/episodes"), ("GET", "/v1/sessions"):
             // Everyone reads; a patient only its own (another patient's is 404, never 403).
             return caller == .patient && target == .other ? 404 : 200
         case ("POST", "/v1/episodes"), ("PATCH", "/v1/episodes/{id}"), ("DELETE", "/v1/episodes/{id}"):
@@ -96,13 +97,17 @@ struct AccessMatrixTests {
 
         /// A path and body for the case; objects that the request may change or delete are
         /// made fresh for it.
-        func request(_ method: String, _ template: String, _ caller: Caller, _ target: Target) async throws -> (String, String?) {
+        func request(
+            _ method: String, _ template: String, _ caller: Caller, _ target: Target
+        ) async throws -> (String, String?) {
             let (patient, therapist) = owners(target)
             let episode = #"{"patientId": \#(patient), "startedAt": "2026-11-01T08:00:00Z", "intensity": 5}"#
-            let session = #"{"patientId": \#(patient), "therapistId": \#(therapist), "kind": "professional", "startedAt": "2026-11-01T08:00:00Z", "durationMinutes": 30, "techniques": ["scalp"]}"#
+            let session =
+                #"{"patientId": \#(patient), "therapistId": \#(therapist), "kind": "professional", "startedAt": "2026-11-01T08:00:00Z", "durationMinutes": 30, "techniques": ["scalp"]}"#
             switch (method, template) {
             case ("POST", "/v1/patients"): return ("/v1/patients", #"{"displayName": "New"}"#)
-            case ("POST", "/v1/therapists"): return ("/v1/therapists", #"{"name": "New", "licenseNumber": "N-\#(UUID().uuidString)"}"#)
+            case ("POST", "/v1/therapists"):
+                return ("/v1/therapists", #"{"name": "New", "licenseNumber": "N-\#(UUID().uuidString)"}"#)
             case ("POST", "/v1/episodes"): return ("/v1/episodes", episode)
             case ("POST", "/v1/sessions"): return ("/v1/sessions", session)
             case ("POST", "/v1/tokens"): return ("/v1/tokens", #"{"role": "admin"}"#)
@@ -160,7 +165,8 @@ struct AccessMatrixTests {
             for caller in Caller.allCases {
                 for target in Self.targets(route.template) {
                     guard let expected = Self.expected(route.method, route.template, caller, target) else {
-                        mismatches.append("\(route.method) \(route.template): no expectation written (declared: \(route.access))")
+                        mismatches.append(
+                            "\(route.method) \(route.template): no expectation written (declared: \(route.access))")
                         continue
                     }
                     let (path, body) = try await world.request(route.method, route.template, caller, target)
@@ -169,10 +175,13 @@ struct AccessMatrixTests {
                     let response = try await client.request(route.method, path, headers: headers, body: body)
                     cases += 1
                     if response.status != expected {
-                        mismatches.append("\(route.method) \(path) as \(caller) (\(target)): \(response.status), expected \(expected): \(response.text.prefix(200))")
+                        mismatches.append(
+                            "\(route.method) \(path) as \(caller) (\(target)): \(response.status), expected \(expected): \(response.text.prefix(200))"
+                        )
                     }
                     if expected == 401 {
-                        #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer") == true, "\(route.method) \(path)")
+                        #expect(
+                            response.header("WWW-Authenticate")?.hasPrefix("Bearer") == true, "\(route.method) \(path)")
                     }
                 }
             }
@@ -182,7 +191,9 @@ struct AccessMatrixTests {
         // Every route declares its access; the router lists the declaration with the route.
         for route in world.app.application.routes {
             #expect(!route.access.description.isEmpty)
-            #expect(route.template.hasPrefix("/v1") == (route.access.description != "public"), "\(route.template): \(route.access)")
+            #expect(
+                route.template.hasPrefix("/v1") == (route.access.description != "public"),
+                "\(route.template): \(route.access)")
         }
         await world.app.stop()
     }
@@ -200,7 +211,8 @@ struct AccessMatrixTests {
         #expect(hidden.text == missing.text)
         // A list narrowed to the other patient, and a write naming them, are 404 as well.
         #expect(try await patient.get("/v1/episodes?patientId=\(other)").status == 404)
-        let written = try await patient.post("/v1/episodes", #"{"patientId": \#(other), "startedAt": "2026-11-01T08:00:00Z", "intensity": 3}"#)
+        let written = try await patient.post(
+            "/v1/episodes", #"{"patientId": \#(other), "startedAt": "2026-11-01T08:00:00Z", "intensity": 3}"#)
         #expect(written.status == 404)
         await world.app.stop()
     }

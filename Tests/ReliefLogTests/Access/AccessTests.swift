@@ -1,8 +1,8 @@
 import Foundation
 import ReliefLog
 import SQLite
-import Testing
 import TestSupport
+import Testing
 
 func isTokenShaped(_ text: String) -> Bool {
     text.wholeMatch(of: #/rlg_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/#) != nil
@@ -157,7 +157,9 @@ struct AccessTests {
         // A write's audit line commits with the write: it is there before any batch is written.
         let episode = try await admin.createEpisode(patientId: patient, startedAt: "2026-11-01T08:00:00Z")
         let written = try app.application.database.readSync { connection in
-            try connection.scalar("SELECT count(*) FROM audit_log WHERE method = 'POST' AND route = '/v1/episodes' AND resource_id = ?", [.integer(Int64(episode))])
+            try connection.scalar(
+                "SELECT count(*) FROM audit_log WHERE method = 'POST' AND route = '/v1/episodes' AND resource_id = ?",
+                [.integer(Int64(episode))])
         }
         #expect(written == .integer(1))
 
@@ -181,9 +183,10 @@ struct AccessTests {
         let ids = items.compactMap { $0["id"] as? Int }
         #expect(ids == ids.sorted(by: >))
         let attempt = try await admin.get("/v1/audit?patientId=\(other)")
-        #expect((attempt.object["items"] as? [[String: Any]])?.contains {
-            $0["status"] as? Int == 404 && $0["role"] as? String == "patient" && $0["resourceId"] as? Int == hidden
-        } == true)
+        #expect(
+            (attempt.object["items"] as? [[String: Any]])?.contains {
+                $0["status"] as? Int == 404 && $0["role"] as? String == "patient" && $0["resourceId"] as? Int == hidden
+            } == true)
         // Paging.
         let first = try await admin.get("/v1/audit?limit=1")
         let cursor = try #require(first.object["nextCursor"] as? String)
@@ -223,7 +226,8 @@ struct AccessTests {
         var routes: [String] = []
         while ContinuousClock.now < deadline {
             routes = try server.application.database.readSync { connection in
-                try connection.query("SELECT route FROM audit_log WHERE route IN ('/old', '/recent') ORDER BY id").compactMap { $0.string(0) }
+                try connection.query("SELECT route FROM audit_log WHERE route IN ('/old', '/recent') ORDER BY id")
+                    .compactMap { $0.string(0) }
             }
             if routes == ["/recent"] { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -317,8 +321,10 @@ struct AccessTests {
         let anonymous = try app.client(token: nil)
         let patient = try await admin.createPatient()
         let responses = [
-            try await anonymous.get("/healthz"), try await anonymous.get("/nowhere"), try await anonymous.get("/v1/patients"),
-            try await admin.get("/v1/patients/\(patient)"), try await admin.get("/v1/patients"), try await admin.get("/v1/audit"),
+            try await anonymous.get("/healthz"), try await anonymous.get("/nowhere"),
+            try await anonymous.get("/v1/patients"),
+            try await admin.get("/v1/patients/\(patient)"), try await admin.get("/v1/patients"),
+            try await admin.get("/v1/audit"),
         ]
         for response in responses {
             #expect(response.header("X-Content-Type-Options") == "nosniff")

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import SQLite
-import Testing
 import TestSupport
+import Testing
+
 @testable import ReliefLog
 
 /// How the audit log is written and pruned: batches sorted by patient with ids in request order,
@@ -21,8 +22,11 @@ struct AuditLogStorageTests {
 
         init() throws {
             pool = try DatabasePool(path: directory.file("audit.sqlite"))
-            _ = try pool.withWriterConnection { try Migrator(directory: URL(fileURLWithPath: migrationsDirectory)).migrate($0) }
-            trail = AuditTrail(database: pool, retentionDays: 30, clock: { AuditLogStorageTests.now }, logger: Logger(label: "test"))
+            _ = try pool.withWriterConnection {
+                try Migrator(directory: URL(fileURLWithPath: migrationsDirectory)).migrate($0)
+            }
+            trail = AuditTrail(
+                database: pool, retentionDays: 30, clock: { AuditLogStorageTests.now }, logger: Logger(label: "test"))
         }
 
         deinit {
@@ -34,13 +38,17 @@ struct AuditLogStorageTests {
         func append(ages: [Int64]) throws {
             try pool.writeSync { connection in
                 try AuditRepository(connection).insertBatch(
-                    ages.map { AuditEntry(at: AuditLogStorageTests.now - $0, method: "GET", route: "/v1/x", status: 200) })
+                    ages.map {
+                        AuditEntry(at: AuditLogStorageTests.now - $0, method: "GET", route: "/v1/x", status: 200)
+                    })
             }
         }
 
         func remainingAges() throws -> [Int64] {
             try pool.readSync { connection in
-                try connection.query("SELECT at_ms FROM audit_log ORDER BY id").compactMap { $0.int64(0) }.map { AuditLogStorageTests.now - $0 }
+                try connection.query("SELECT at_ms FROM audit_log ORDER BY id").compactMap { $0.int64(0) }.map {
+                    AuditLogStorageTests.now - $0
+                }
             }
         }
     }
@@ -55,7 +63,9 @@ struct AuditLogStorageTests {
         let due = ages.filter { $0 > 30 * Self.day }.count
         #expect(due > AuditTrail.pruneSlice)
         // The bisection bounds the delete's scan at the first row that stays (ids start at 1).
-        let boundary = try fixture.pool.readSync { try AuditRepository($0).firstId(atOrAfter: Self.now - 30 * Self.day) }
+        let boundary = try fixture.pool.readSync {
+            try AuditRepository($0).firstId(atOrAfter: Self.now - 30 * Self.day)
+        }
         #expect(boundary == Int64(due) + 1)
 
         #expect(await fixture.trail.prune(now: Self.now) == due)
@@ -95,15 +105,21 @@ struct AuditLogStorageTests {
         let fixture = try Fixture()
         // A change row first (SQLite picks its id), then a batch of reads of several patients.
         try fixture.pool.writeSync { connection in
-            try AuditRepository(connection).insert(AuditEntry(at: 1, method: "POST", route: "/v1/episodes", patientId: 7, status: 201))
+            try AuditRepository(connection).insert(
+                AuditEntry(at: 1, method: "POST", route: "/v1/episodes", patientId: 7, status: 201))
         }
         let patients: [Int64?] = [3, 1, nil, 2, 1, 3, nil, 1]
         try fixture.pool.writeSync { connection in
             try AuditRepository(connection).insertBatch(
-                patients.enumerated().map { AuditEntry(at: 10 + Int64($0.offset), method: "GET", route: "/v1/x", patientId: $0.element, status: 200) })
+                patients.enumerated().map {
+                    AuditEntry(
+                        at: 10 + Int64($0.offset), method: "GET", route: "/v1/x", patientId: $0.element, status: 200)
+                })
         }
         let rows = try fixture.pool.readSync { connection in
-            try connection.query("SELECT id, at_ms, patient_id FROM audit_log ORDER BY id").map { ($0.int64(0), $0.int64(1), $0.int64(2)) }
+            try connection.query("SELECT id, at_ms, patient_id FROM audit_log ORDER BY id").map {
+                ($0.int64(0), $0.int64(1), $0.int64(2))
+            }
         }
         #expect(rows.map(\.0) == Array(1...9).map(Int64.init))
         #expect(rows.map(\.1) == [1] + (10...17).map(Int64.init))
@@ -124,12 +140,17 @@ struct AuditLogStorageTests {
                 [.integer(Int64(id)), .integer(Int64(id) * 1_000), .text(role)])
         }
         #expect(try Migrator(migrations: all).migrate(connection).contains(4))
-        let rows = try connection.query("SELECT id, at_ms, role FROM audit_log ORDER BY id").map { "\($0.int64(0)!) \($0.int64(1)!) \($0.string(2)!)" }
+        let rows = try connection.query("SELECT id, at_ms, role FROM audit_log ORDER BY id").map {
+            "\($0.int64(0)!) \($0.int64(1)!) \($0.string(2)!)"
+        }
         #expect(rows == ["5 5000 patient", "9 9000 admin", "12 12000 clinician"])
-        let indexes = try connection.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' ORDER BY name").compactMap { $0.string(0) }
+        let indexes = try connection.query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' ORDER BY name"
+        ).compactMap { $0.string(0) }
         #expect(indexes == ["audit_log_patient", "audit_log_token"])
         #expect(throws: SQLiteError.self) {
-            try connection.run("INSERT INTO audit_log (at_ms, role, method, route, status) VALUES (1, 'root', 'GET', '/v1/x', 200)")
+            try connection.run(
+                "INSERT INTO audit_log (at_ms, role, method, route, status) VALUES (1, 'root', 'GET', '/v1/x', 200)")
         }
         // The next row continues after the largest id.
         try AuditRepository(connection).insert(AuditEntry(at: 13_000, method: "GET", route: "/v1/x", status: 200))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The oracle against the benchmark's seeded database (bench/analytics/seed.sql), on demand:
 ///
@@ -38,7 +38,9 @@ struct AnalyticsBenchDatabaseTests {
     private func check(_ api: AnalyticsAPI, now: Int64) async throws {
         let started = ContinuousClock.now
         let data = try await api.readAll(limit: 500)
-        print("[bench db] read \(data.patients.count) patients, \(data.episodes.count) episodes, \(data.sessions.count) sessions in \(ContinuousClock.now - started)")
+        print(
+            "[bench db] read \(data.patients.count) patients, \(data.episodes.count) episodes, \(data.sessions.count) sessions in \(ContinuousClock.now - started)"
+        )
         var run = OracleRun(api: api, label: "bench db")
         for patientId in [1, 2, 500, 1001] {
             let patient = try #require(data.patients.first { $0.id == patientId })
@@ -47,14 +49,22 @@ struct AnalyticsBenchDatabaseTests {
             let today = diary.today(now)
             try await run.check("\(base)/summary", diary.summary(diary.defaultSummaryWindow(now: now)))
             let whole = (today - 3660)..<(today + 1)
-            try await run.check("\(base)/summary?from=\(CivilDay.format(whole.lowerBound))&to=\(CivilDay.format(whole.upperBound))", diary.summary(whole))
+            try await run.check(
+                "\(base)/summary?from=\(CivilDay.format(whole.lowerBound))&to=\(CivilDay.format(whole.upperBound))",
+                diary.summary(whole))
             for bucket in PatientDiary.Bucket.allCases {
-                try await run.check("\(base)/trends?bucket=\(bucket.rawValue)", diary.trends(bucket, diary.defaultTrendsWindow(bucket, now: now)))
+                try await run.check(
+                    "\(base)/trends?bucket=\(bucket.rawValue)",
+                    diary.trends(bucket, diary.defaultTrendsWindow(bucket, now: now)))
             }
-            try await run.check("\(base)/trends?bucket=month&from=\(CivilDay.format(whole.lowerBound))&to=\(CivilDay.format(whole.upperBound))",
-                                diary.trends(.month, whole))
-            try await run.check("\(base)/massage-effect", diary.massageEffect(baselineDays: 28, windowDays: 28, end: today + 1))
-            try await run.check("\(base)/massage-effect?baselineDays=365&windowDays=365", diary.massageEffect(baselineDays: 365, windowDays: 365, end: today + 1))
+            try await run.check(
+                "\(base)/trends?bucket=month&from=\(CivilDay.format(whole.lowerBound))&to=\(CivilDay.format(whole.upperBound))",
+                diary.trends(.month, whole))
+            try await run.check(
+                "\(base)/massage-effect", diary.massageEffect(baselineDays: 28, windowDays: 28, end: today + 1))
+            try await run.check(
+                "\(base)/massage-effect?baselineDays=365&windowDays=365",
+                diary.massageEffect(baselineDays: 365, windowDays: 365, end: today + 1))
         }
         let clinic = ClinicOracle(data: data)
         let today = ZoneDays.utc.day(now)

@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-@testable import ReliefLog
-import Testing
 import TestSupport
+import Testing
+
+@testable import ReliefLog
 
 /// ETags, 304 and the result cache. "Not recomputed" is checked through the server's
 /// computation counter, not timing.
@@ -59,7 +60,8 @@ struct AnalyticsCachingTests {
             #expect(other.header("ETag") == etag)
             #expect(h.computations == computed + 1)
             // From then on it is cached too.
-            #expect(try await h.get("/v1/patients/\(p)/analytics/summary?to=2026-03-21", ifNoneMatch: etag).status == 304)
+            #expect(
+                try await h.get("/v1/patients/\(p)/analytics/summary?to=2026-03-21", ifNoneMatch: etag).status == 304)
             #expect(h.computations == computed + 1)
         }
     }
@@ -117,7 +119,9 @@ struct AnalyticsCachingTests {
 
             // A time zone change moves the patient's dates: new ETag.
             tags.0 = try await etag(summary)
-            #expect(try await h.call("PATCH", "/v1/patients/\(p)", body: #"{"timezone": "Pacific/Kiritimati"}"#).status == 200)
+            #expect(
+                try await h.call("PATCH", "/v1/patients/\(p)", body: #"{"timezone": "Pacific/Kiritimati"}"#).status
+                    == 200)
             let shifted = try await h.get(summary, ifNoneMatch: tags.0)
             #expect(shifted.status == 200)
             // 12:00Z is 02:00 the next day at +14.
@@ -161,7 +165,8 @@ struct AnalyticsCachingTests {
     func bounded() {
         let cache = AnalyticsCache(capacity: 8)
         for i in 0..<100 {
-            cache.put("k\(i)", AnalyticsCache.Entry(version: 0, timezone: "UTC", resolved: "", etag: "\"\(i)\"", body: []))
+            cache.put(
+                "k\(i)", AnalyticsCache.Entry(version: 0, timezone: "UTC", resolved: "", etag: "\"\(i)\"", body: []))
         }
         #expect(cache.count <= 8)
         #expect(cache.get("k99")?.etag == "\"99\"")

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Writes racing reads must not leave the response cache or the ETags behind: while one
 /// connection writes, others poll every endpoint; one ETag of one URL must always come with one
@@ -26,8 +26,10 @@ struct AnalyticsConcurrencyTests {
         var conflictList: [String] {
             all.flatMap { path, etags in
                 etags.filter { $0.value.count > 1 }.map { etag, bodies in
-                    "\(path) \(etag): \(bodies.count) bodies with rows counted " + bodies.map { String(Self.rows($0)) }.sorted().joined(separator: ", ")
-                        + ": " + bodies.map { String(decoding: $0, as: UTF8.self).prefix(160) }.joined(separator: " <> ")
+                    "\(path) \(etag): \(bodies.count) bodies with rows counted "
+                        + bodies.map { String(Self.rows($0)) }.sorted().joined(separator: ", ")
+                        + ": "
+                        + bodies.map { String(decoding: $0, as: UTF8.self).prefix(160) }.joined(separator: " <> ")
                 }
             }
         }
@@ -39,7 +41,9 @@ struct AnalyticsConcurrencyTests {
                 switch value {
                 case let object as [String: Any]:
                     object.reduce(0) { sum, member in
-                        sum + ((member.key == "episodes" || member.key == "sessions") && member.value is Int ? member.value as! Int : walk(member.value))
+                        sum
+                            + ((member.key == "episodes" || member.key == "sessions") && member.value is Int
+                                ? member.value as! Int : walk(member.value))
                     }
                 case let array as [Any]: array.reduce(0) { $0 + walk($1) }
                 default: 0
@@ -74,24 +78,33 @@ struct AnalyticsConcurrencyTests {
         var generator = DiaryGenerator(seed: 0xC0C0_0001, now: Self.now)
         let therapist = try await writer.create("therapists", generator.therapist(active: true))
         var patients: [Int] = []
-        for zone in ["Europe/Berlin", "Pacific/Chatham"] { patients.append(try await writer.create("patients", generator.patient(zone))) }
+        for zone in ["Europe/Berlin", "Pacific/Chatham"] {
+            patients.append(try await writer.create("patients", generator.patient(zone)))
+        }
         var paths = ["/v1/analytics/overview", "/v1/analytics/techniques", "/v1/analytics/therapists"]
         for patient in patients {
             let base = "/v1/patients/\(patient)/analytics"
-            paths += ["\(base)/summary", "\(base)/trends?bucket=day", "\(base)/trends?bucket=week", "\(base)/massage-effect"]
+            paths += [
+                "\(base)/summary", "\(base)/trends?bucket=day", "\(base)/trends?bucket=week", "\(base)/massage-effect",
+            ]
         }
         var bodies: [[String: Any]] = []
         for index in 0..<120 {
             let patient = patients[index % 2]
             let start = generator.second(Self.now - generator.ms(0...40 * DiaryGenerator.day))
-            bodies.append(index % 3 == 2 ? generator.session(patientId: patient, therapists: [therapist], startedAt: start)
-                                         : generator.episode(patientId: patient, startedAt: start))
+            bodies.append(
+                index % 3 == 2
+                    ? generator.session(patientId: patient, therapists: [therapist], startedAt: start)
+                    : generator.episode(patientId: patient, startedAt: start))
         }
 
         let seen = Seen()
         let requests = paths
         let writes = bodies.map { body in
-            (body["durationMinutes"] == nil ? "episodes" : "sessions", String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+            (
+                body["durationMinutes"] == nil ? "episodes" : "sessions",
+                String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+            )
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -119,10 +132,15 @@ struct AnalyticsConcurrencyTests {
         let conflicts = seen.conflictList
         // Diagnosis: per URL with a conflict, every ETag with the row counts seen with it, in order.
         for (path, etags) in seen.all where etags.values.contains(where: { $0.count > 1 }) {
-            let timeline = etags.map { etag, bodies in (etag, bodies.map(Seen.rows).sorted()) }.sorted { ($0.1.first ?? 0) < ($1.1.first ?? 0) }
+            let timeline = etags.map { etag, bodies in (etag, bodies.map(Seen.rows).sorted()) }.sorted {
+                ($0.1.first ?? 0) < ($1.1.first ?? 0)
+            }
             print("[racing writes] \(path): " + timeline.map { "\($0.0.prefix(7))…=\($0.1)" }.joined(separator: " "))
         }
-        #expect(conflicts.isEmpty, "\(conflicts.count) URL+ETag pairs came with different bodies:\n\(conflicts.prefix(5).joined(separator: "\n"))")
+        #expect(
+            conflicts.isEmpty,
+            "\(conflicts.count) URL+ETag pairs came with different bodies:\n\(conflicts.prefix(5).joined(separator: "\n"))"
+        )
 
         // The harm: a poller holding an ETag the server still answers 304 to, with a body that is
         // not the current one, keeps showing stale figures until the next write.
@@ -132,13 +150,17 @@ struct AnalyticsConcurrencyTests {
             for (etag, bodies) in etags {
                 let conditional = try await writer.get(path, headers: [("If-None-Match", etag)])
                 if conditional.status == 304, bodies.contains(where: { $0 != current.body }) {
-                    stuck.append("\(path) \(etag) answers 304, but a poller holding it may show: "
-                                 + String(decoding: bodies.first { $0 != current.body }!, as: UTF8.self).prefix(200)
-                                 + "\n    current: " + current.text.prefix(200))
+                    stuck.append(
+                        "\(path) \(etag) answers 304, but a poller holding it may show: "
+                            + String(decoding: bodies.first { $0 != current.body }!, as: UTF8.self).prefix(200)
+                            + "\n    current: " + current.text.prefix(200))
                 }
             }
         }
-        #expect(stuck.isEmpty, "\(stuck.count) stale bodies are confirmed by 304 after the writes stopped:\n\(stuck.prefix(5).joined(separator: "\n"))")
+        #expect(
+            stuck.isEmpty,
+            "\(stuck.count) stale bodies are confirmed by 304 after the writes stopped:\n\(stuck.prefix(5).joined(separator: "\n"))"
+        )
 
         // Quiet now: every endpoint must show the final data (no stale cache entry survived).
         let data = try await writer.readAll()
@@ -153,9 +175,13 @@ struct AnalyticsConcurrencyTests {
             let diary = PatientDiary(patient: patient, data: data)
             let base = "/v1/patients/\(patient.id)/analytics"
             try await run.check("\(base)/summary", diary.summary(diary.defaultSummaryWindow(now: Self.now)))
-            try await run.check("\(base)/trends?bucket=day", diary.trends(.day, diary.defaultTrendsWindow(.day, now: Self.now)))
-            try await run.check("\(base)/trends?bucket=week", diary.trends(.week, diary.defaultTrendsWindow(.week, now: Self.now)))
-            try await run.check("\(base)/massage-effect", diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.today(Self.now) + 1))
+            try await run.check(
+                "\(base)/trends?bucket=day", diary.trends(.day, diary.defaultTrendsWindow(.day, now: Self.now)))
+            try await run.check(
+                "\(base)/trends?bucket=week", diary.trends(.week, diary.defaultTrendsWindow(.week, now: Self.now)))
+            try await run.check(
+                "\(base)/massage-effect",
+                diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.today(Self.now) + 1))
         }
         run.numberForm.removeAll()  // reported by the oracle tests; this test is about staleness
         run.report()

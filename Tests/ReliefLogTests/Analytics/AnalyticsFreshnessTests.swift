@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A dashboard that polls with If-None-Match must never be told "unchanged" (304) or served a
 /// cached body when the data behind the answer, or "today", changed. After every kind of write
@@ -17,7 +17,9 @@ struct AnalyticsFreshnessTests {
         var body: Any?
     }
 
-    @Test("every write kind and a moving clock: each default-window endpoint matches the oracle, and 304 only when nothing changed")
+    @Test(
+        "every write kind and a moving clock: each default-window endpoint matches the oracle, and 304 only when nothing changed"
+    )
     func freshness() async throws {
         let clock = ManualClock(Self.start)
         let app = try TestApp { $0.clock = clock.reader }
@@ -34,7 +36,9 @@ struct AnalyticsFreshnessTests {
         var generator = DiaryGenerator(seed: 0xF4E5_0001, now: Self.start)
         let day = DiaryGenerator.day
         var therapists: [Int] = []
-        for index in 0..<3 { therapists.append(try await api.create("therapists", generator.therapist(active: index < 2))) }
+        for index in 0..<3 {
+            therapists.append(try await api.create("therapists", generator.therapist(active: index < 2)))
+        }
         var patients: [Int] = []
         var episodes: [Int] = []
         var sessions: [Int] = []
@@ -43,11 +47,14 @@ struct AnalyticsFreshnessTests {
             patients.append(patient)
             for _ in 0..<25 {
                 let start = generator.second(Self.start - generator.ms(0...60 * day))
-                episodes.append(try await api.create("episodes", generator.episode(patientId: patient, startedAt: start)))
+                episodes.append(
+                    try await api.create("episodes", generator.episode(patientId: patient, startedAt: start)))
             }
             for _ in 0..<8 {
                 let start = generator.second(Self.start - generator.ms(0...40 * day))
-                sessions.append(try await api.create("sessions", generator.session(patientId: patient, therapists: therapists, startedAt: start)))
+                sessions.append(
+                    try await api.create(
+                        "sessions", generator.session(patientId: patient, therapists: therapists, startedAt: start)))
             }
         }
 
@@ -65,14 +72,25 @@ struct AnalyticsFreshnessTests {
                 let base = "/v1/patients/\(patient.id)/analytics"
                 expectations.append(("\(base)/summary", diary.summary(diary.defaultSummaryWindow(now: now))))
                 for bucket in PatientDiary.Bucket.allCases {
-                    expectations.append(("\(base)/trends?bucket=\(bucket.rawValue)", diary.trends(bucket, diary.defaultTrendsWindow(bucket, now: now))))
+                    expectations.append(
+                        (
+                            "\(base)/trends?bucket=\(bucket.rawValue)",
+                            diary.trends(bucket, diary.defaultTrendsWindow(bucket, now: now))
+                        ))
                 }
-                expectations.append(("\(base)/massage-effect", diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.today(now) + 1)))
+                expectations.append(
+                    (
+                        "\(base)/massage-effect",
+                        diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.today(now) + 1)
+                    ))
             }
             let clinic = ClinicOracle(data: data)
             let window = ClinicOracle.defaultWindow(now: now)
-            expectations += [("/v1/analytics/overview", clinic.overview(window)), ("/v1/analytics/techniques", clinic.techniques(window)),
-                             ("/v1/analytics/therapists", clinic.therapists(window))]
+            expectations += [
+                ("/v1/analytics/overview", clinic.overview(window)),
+                ("/v1/analytics/techniques", clinic.techniques(window)),
+                ("/v1/analytics/therapists", clinic.therapists(window)),
+            ]
             for (path, expected) in expectations {
                 let previous = polls[path]
                 let response = try await api.get(path, headers: previous.map { [("If-None-Match", $0.etag)] } ?? [])
@@ -85,12 +103,16 @@ struct AnalyticsFreshnessTests {
                     body = previous!.body
                 case 200:
                     body = response.json
-                    for problem in OracleRun.numberFormProblems(response.text) { run.numberForm.append("\(label): \(problem)") }
+                    for problem in OracleRun.numberFormProblems(response.text) {
+                        run.numberForm.append("\(label): \(problem)")
+                    }
                     if let previous, response.header("ETag") == previous.etag {
-                        run.comparison.differences.append("\(label): 200 with the ETag it was asked about (\(previous.etag))")
+                        run.comparison.differences.append(
+                            "\(label): 200 with the ETag it was asked about (\(previous.etag))")
                     }
                 default:
-                    run.comparison.differences.append("\(label): status \(response.status) \(response.text.prefix(200))")
+                    run.comparison.differences.append(
+                        "\(label): status \(response.status) \(response.text.prefix(200))")
                     continue
                 }
                 let before = run.comparison.differences.count
@@ -106,34 +128,49 @@ struct AnalyticsFreshnessTests {
         }
 
         func patch(_ path: String, _ body: String) async throws {
-            let response = try await api.send("PATCH", path, body: body, headers: [("Content-Type", "application/merge-patch+json")])
+            let response = try await api.send(
+                "PATCH", path, body: body, headers: [("Content-Type", "application/merge-patch+json")])
             try #require(response.status == 200, "PATCH \(path) \(body): \(response.status) \(response.text)")
         }
         func delete(_ path: String) async throws {
             let response = try await api.send("DELETE", path)
-            try #require(response.status == 204 || response.status == 200, "DELETE \(path): \(response.status) \(response.text)")
+            try #require(
+                response.status == 204 || response.status == 200, "DELETE \(path): \(response.status) \(response.text)")
         }
         let stamp = { (ms: Int64) in PropertyTimestamp.format(ms, offsetMinutes: 0, fractionDigits: 0) }
 
         try await pollAll("seeding")
         try await pollAll("nothing")  // every answer should now be a 304
-        #expect(notModified == polls.count, "an unchanged poll answers 304 everywhere (\(notModified) of \(polls.count))")
+        #expect(
+            notModified == polls.count, "an unchanged poll answers 304 everywhere (\(notModified) of \(polls.count))")
 
-        _ = try await api.create("episodes", ["patientId": patients[0], "startedAt": stamp(clock.now - 3_600_000), "intensity": 9,
-                                              "triggers": ["alcohol"], "medications": [["name": "Sumatriptan", "class": "triptan"]]])
+        _ = try await api.create(
+            "episodes",
+            [
+                "patientId": patients[0], "startedAt": stamp(clock.now - 3_600_000), "intensity": 9,
+                "triggers": ["alcohol"], "medications": [["name": "Sumatriptan", "class": "triptan"]],
+            ])
         try await pollAll("POST episode")
         try await patch("/v1/episodes/\(episodes[0])", #"{"intensity": 0, "triggers": ["weather"]}"#)
         try await pollAll("PATCH episode intensity")
         try await patch("/v1/episodes/\(episodes[1])", #"{"endedAt": null}"#)
         try await pollAll("PATCH episode endedAt null")
-        try await patch("/v1/episodes/\(episodes[2])", #"{"startedAt": "\#(stamp(clock.now - 2 * day))", "endedAt": "\#(stamp(clock.now - day))"}"#)
+        try await patch(
+            "/v1/episodes/\(episodes[2])",
+            #"{"startedAt": "\#(stamp(clock.now - 2 * day))", "endedAt": "\#(stamp(clock.now - day))"}"#)
         try await pollAll("PATCH episode times")
         try await delete("/v1/episodes/\(episodes[3])")
         try await pollAll("DELETE episode")
-        _ = try await api.create("sessions", ["patientId": patients[1], "kind": "self", "startedAt": stamp(clock.now - 7_200_000),
-                                              "durationMinutes": 20, "techniques": ["scalp"], "painBefore": 8, "painAfter": 1])
+        _ = try await api.create(
+            "sessions",
+            [
+                "patientId": patients[1], "kind": "self", "startedAt": stamp(clock.now - 7_200_000),
+                "durationMinutes": 20, "techniques": ["scalp"], "painBefore": 8, "painAfter": 1,
+            ])
         try await pollAll("POST session")
-        try await patch("/v1/sessions/\(sessions[0])", #"{"painBefore": 10, "painAfter": 0, "stressBefore": 9, "stressAfter": 1, "techniques": ["craniosacral"]}"#)
+        try await patch(
+            "/v1/sessions/\(sessions[0])",
+            #"{"painBefore": 10, "painAfter": 0, "stressBefore": 9, "stressAfter": 1, "techniques": ["craniosacral"]}"#)
         try await pollAll("PATCH session")
         try await delete("/v1/sessions/\(sessions[9])")
         try await pollAll("DELETE session")

@@ -45,7 +45,8 @@ enum CivilDay {
     /// `YYYY-MM-DD` to a day number; nil for anything else.
     static func parse(_ text: String) -> DayNumber? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        guard text.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
         return number(year: y, month: m, day: d)
     }
 
@@ -165,7 +166,9 @@ indirect enum Expected: Sendable {
 enum Oracle {
     static let note = "Observational summary of diary data; not medical advice."
 
-    static func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+    static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
 
     static func median(_ values: [Int]) -> Double? {
         guard !values.isEmpty else { return nil }
@@ -223,7 +226,9 @@ struct PatientDiary {
         episodes = data.episodes.filter { $0.patientId == patient.id }.map {
             Episode(row: $0, startDay: days.day($0.startedAt), lastDay: days.day($0.endedAt ?? $0.startedAt))
         }
-        sessions = data.sessions.filter { $0.patientId == patient.id }.map { Session(row: $0, day: days.day($0.startedAt)) }
+        sessions = data.sessions.filter { $0.patientId == patient.id }.map {
+            Session(row: $0, day: days.day($0.startedAt))
+        }
     }
 
     func today(_ now: Int64) -> DayNumber { days.day(now) }
@@ -242,7 +247,9 @@ struct PatientDiary {
         guard !range.isEmpty else { return 0 }
         var covered = Set<DayNumber>()
         for episode in episodes where episode.startDay < range.upperBound && episode.lastDay >= range.lowerBound {
-            for day in max(episode.startDay, range.lowerBound)...min(episode.lastDay, range.upperBound - 1) { covered.insert(day) }
+            for day in max(episode.startDay, range.lowerBound)...min(episode.lastDay, range.upperBound - 1) {
+                covered.insert(day)
+            }
         }
         return covered.count
     }
@@ -259,7 +266,13 @@ struct PatientDiary {
             var counts: [String: Int] = [:]
             for list in lists { for slug in Set(list) { counts[slug, default: 0] += 1 } }
             let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
-            return .array(sorted.map { .object([(key, .string($0.key)), ("count", .int($0.value)), ("share", .number(Double($0.value) / Double(count)))]) })
+            return .array(
+                sorted.map {
+                    .object([
+                        (key, .string($0.key)), ("count", .int($0.value)),
+                        ("share", .number(Double($0.value) / Double(count))),
+                    ])
+                })
         }
 
         var classDays: [String: Set<DayNumber>] = [:]
@@ -281,7 +294,9 @@ struct PatientDiary {
         }
         let windowSessions = sessions(in: window).map(\.row)
         let intensities = inWindow.map { Double($0.row.intensity) }
-        let durations: [Double] = inWindow.compactMap { e in e.row.endedAt.map { Double($0 - e.row.startedAt) / 3_600_000 } }
+        let durations: [Double] = inWindow.compactMap { e in
+            e.row.endedAt.map { Double($0 - e.row.startedAt) / 3_600_000 }
+        }
         let professional = windowSessions.filter { $0.kind == "professional" }.count
         let minutes = windowSessions.map(\.durationMinutes).reduce(0, +)
         var members: [(String, Expected)] = [("patientId", .int(patient.id))]
@@ -360,22 +375,27 @@ struct PatientDiary {
             let intensity = Oracle.mean(started.map { Double($0.row.intensity) })
             migrainePoints.append((Double(index), Double(migraine)))
             if let intensity { intensityPoints.append((Double(index), intensity)) }
-            items.append(.object([
-                ("start", .date(range.lowerBound)), ("end", .date(range.upperBound)),
-                ("episodes", .int(started.count)), ("migraineDays", .int(migraine)),
-                ("meanIntensity", .number(intensity)),
-                ("sessions", .int(inBucket.count)), ("sessionMinutes", .int(inBucket.map(\.durationMinutes).reduce(0, +))),
-                ("meanPainDrop", .mean(inBucket.compactMap(\.painDrop))),
-            ]))
+            items.append(
+                .object([
+                    ("start", .date(range.lowerBound)), ("end", .date(range.upperBound)),
+                    ("episodes", .int(started.count)), ("migraineDays", .int(migraine)),
+                    ("meanIntensity", .number(intensity)),
+                    ("sessions", .int(inBucket.count)),
+                    ("sessionMinutes", .int(inBucket.map(\.durationMinutes).reduce(0, +))),
+                    ("meanPainDrop", .mean(inBucket.compactMap(\.painDrop))),
+                ]))
         }
         return .object([
             ("patientId", .int(patient.id)), ("bucket", .string(bucket.rawValue)),
             ("from", .date(window.lowerBound)), ("to", .date(window.upperBound)),
             ("buckets", .array(items)),
-            ("trend", .object([
-                ("migraineDaysSlope", .number(Oracle.slope(migrainePoints))),
-                ("meanIntensitySlope", .number(Oracle.slope(intensityPoints))),
-            ])),
+            (
+                "trend",
+                .object([
+                    ("migraineDaysSlope", .number(Oracle.slope(migrainePoints))),
+                    ("meanIntensitySlope", .number(Oracle.slope(intensityPoints))),
+                ])
+            ),
             ("note", .string(Oracle.note)),
         ])
     }
@@ -405,11 +425,14 @@ struct PatientDiary {
             let started = episodes(startingIn: range)
             let migraine = migraineDays(range)
             let mmd = days > 0 ? Double(migraine) * 28 / Double(days) : nil
-            return (.object([
-                ("from", .date(from)), ("to", .date(to)), ("days", .int(days)),
-                ("migraineDays", .int(migraine)), ("monthlyMigraineDays", .number(mmd)),
-                ("episodes", .int(started.count)), ("meanIntensity", .mean(started.map { Double($0.row.intensity) })),
-            ]), mmd)
+            return (
+                .object([
+                    ("from", .date(from)), ("to", .date(to)), ("days", .int(days)),
+                    ("migraineDays", .int(migraine)), ("monthlyMigraineDays", .number(mmd)),
+                    ("episodes", .int(started.count)),
+                    ("meanIntensity", .mean(started.map { Double($0.row.intensity) })),
+                ]), mmd
+            )
         }
         let (baselineObject, baselineMMD) = period(baseline.lowerBound, baseline.upperBound)
         let (followUpObject, followUpMMD) = period(start, end)
@@ -417,15 +440,25 @@ struct PatientDiary {
         let percent = change.flatMap { c in baselineMMD.flatMap { $0 == 0 ? nil : c / $0 * 100 } }
         let since = end > firstDay ? sessions(in: firstDay..<end).map(\.row) : []
         let within72h = since.map { session in
-            Double(episodes.filter { $0.row.startedAt >= session.startedAt && $0.row.startedAt < session.startedAt + 72 * 3_600_000 }.count)
+            Double(
+                episodes.filter {
+                    $0.row.startedAt >= session.startedAt && $0.row.startedAt < session.startedAt + 72 * 3_600_000
+                }.count)
         }
         var byTechnique: [String: [OracleSession]] = [:]
-        for session in since { for technique in Set(session.techniques) { byTechnique[technique, default: []].append(session) } }
-        let techniqueItems: [Expected] = byTechnique.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
-            .map { .object([
+        for session in since {
+            for technique in Set(session.techniques) { byTechnique[technique, default: []].append(session) }
+        }
+        let techniqueItems: [Expected] = byTechnique.sorted {
+            $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key
+        }
+        .map {
+            .object([
                 ("technique", .string($0.key)), ("sessions", .int($0.value.count)),
-                ("meanPainDrop", .mean($0.value.compactMap(\.painDrop))), ("meanStressDrop", .mean($0.value.compactMap(\.stressDrop))),
-            ]) }
+                ("meanPainDrop", .mean($0.value.compactMap(\.painDrop))),
+                ("meanStressDrop", .mean($0.value.compactMap(\.stressDrop))),
+            ])
+        }
         return .object([
             ("patientId", .ifPresent(.int(patient.id))),
             ("firstSessionAt", .instant(first.row.startedAt)),
@@ -433,9 +466,13 @@ struct PatientDiary {
             ("mmdChange", .number(change)), ("mmdPercentChange", .number(percent)),
             ("responder50", .bool(percent.map { $0 <= -50 })),
             ("sessions", .int(since.count)),
-            ("meanPainDrop", .mean(since.compactMap(\.painDrop))), ("meanStressDrop", .mean(since.compactMap(\.stressDrop))),
+            ("meanPainDrop", .mean(since.compactMap(\.painDrop))),
+            ("meanStressDrop", .mean(since.compactMap(\.stressDrop))),
             ("episodesWithin72hPerSession", .mean(within72h)),
-            ("baselineEpisodesPer72h", .number(Double(episodes(startingIn: baseline).count) * 3 / Double(baselineDays))),
+            (
+                "baselineEpisodesPer72h",
+                .number(Double(episodes(startingIn: baseline).count) * 3 / Double(baselineDays))
+            ),
             ("byTechnique", .array(techniqueItems)),
             ("note", .string(Oracle.note)),
         ])
@@ -470,33 +507,41 @@ struct ClinicOracle {
             ]
         }
         let days = window.count
-        return .object([
-            ("from", .date(window.lowerBound)), ("to", .date(window.upperBound)), ("days", .int(days)),
-            ("patients", .int(data.patients.count)),
-            ("activeTherapists", .int(data.therapists.filter(\.active).count)),
-        ] + figures(window) + [
-            ("previous", .object(figures((window.lowerBound - days)..<window.lowerBound))),
-            ("note", .string(Oracle.note)),
-        ])
+        return .object(
+            [
+                ("from", .date(window.lowerBound)), ("to", .date(window.upperBound)), ("days", .int(days)),
+                ("patients", .int(data.patients.count)),
+                ("activeTherapists", .int(data.therapists.filter(\.active).count)),
+            ] + figures(window) + [
+                ("previous", .object(figures((window.lowerBound - days)..<window.lowerBound))),
+                ("note", .string(Oracle.note)),
+            ])
     }
 
     private static func item(_ sessions: [OracleSession]) -> [(String, Expected)] {
         [
             ("sessions", .int(sessions.count)), ("patients", .int(Set(sessions.map(\.patientId)).count)),
-            ("meanPainDrop", .mean(sessions.compactMap(\.painDrop))), ("meanStressDrop", .mean(sessions.compactMap(\.stressDrop))),
+            ("meanPainDrop", .mean(sessions.compactMap(\.painDrop))),
+            ("meanStressDrop", .mean(sessions.compactMap(\.stressDrop))),
         ]
     }
 
     private func header(_ window: Range<DayNumber>) -> [(String, Expected)] {
-        [("from", .ifPresent(.date(window.lowerBound))), ("to", .ifPresent(.date(window.upperBound))),
-         ("days", .ifPresent(.int(window.count))), ("note", .string(Oracle.note))]
+        [
+            ("from", .ifPresent(.date(window.lowerBound))), ("to", .ifPresent(.date(window.upperBound))),
+            ("days", .ifPresent(.int(window.count))), ("note", .string(Oracle.note)),
+        ]
     }
 
     func techniques(_ window: Range<DayNumber>) -> Expected {
         var groups: [String: [OracleSession]] = [:]
-        for session in sessions(window) { for technique in Set(session.techniques) { groups[technique, default: []].append(session) } }
-        let items = groups.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
-            .map { Expected.object([("technique", .string($0.key))] + Self.item($0.value)) }
+        for session in sessions(window) {
+            for technique in Set(session.techniques) { groups[technique, default: []].append(session) }
+        }
+        let items = groups.sorted {
+            $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key
+        }
+        .map { Expected.object([("technique", .string($0.key))] + Self.item($0.value)) }
         return .object(header(window) + [("items", .array(items))])
     }
 
@@ -506,8 +551,12 @@ struct ClinicOracle {
             groups[session.therapistId!, default: []].append(session)
         }
         let names = Dictionary(uniqueKeysWithValues: data.therapists.map { ($0.id, $0.name) })
-        let items = groups.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
-            .map { Expected.object([("therapistId", .int($0.key)), ("name", .string(names[$0.key]))] + Self.item($0.value)) }
+        let items = groups.sorted {
+            $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key
+        }
+        .map {
+            Expected.object([("therapistId", .int($0.key)), ("name", .string(names[$0.key]))] + Self.item($0.value))
+        }
         return .object(header(window) + [("items", .array(items))])
     }
 }
@@ -544,7 +593,9 @@ struct OracleComparison {
         String(describing: type(of: number)).contains("Boolean") || String(cString: number.objCType) == "c"
     }
 
-    private static func isInteger(_ number: NSNumber) -> Bool { ["i", "q", "l", "s"].contains(String(cString: number.objCType)) }
+    private static func isInteger(_ number: NSNumber) -> Bool {
+        ["i", "q", "l", "s"].contains(String(cString: number.objCType))
+    }
 
     mutating func compare(_ expected: Expected, _ actual: Any?, _ path: String) {
         func mismatch(_ wanted: String) -> String { "\(path): expected \(wanted), got \(Self.describe(actual))" }
@@ -555,9 +606,13 @@ struct OracleComparison {
             guard let object = actual as? [String: Any] else { return differences.append(mismatch("an object")) }
             for (key, value) in members { compare(value, object[key], "\(path)/\(key)") }
         case .array(let elements):
-            guard let array = actual as? [Any] else { return differences.append(mismatch("an array of \(elements.count)")) }
+            guard let array = actual as? [Any] else {
+                return differences.append(mismatch("an array of \(elements.count)"))
+            }
             compared += 1
-            if array.count != elements.count { differences.append("\(path): expected \(elements.count) elements, got \(array.count): \(array)") }
+            if array.count != elements.count {
+                differences.append("\(path): expected \(elements.count) elements, got \(array.count): \(array)")
+            }
             for (index, pair) in zip(elements, array).enumerated() { compare(pair.0, pair.1, "\(path)/\(index)") }
         default:
             compared += 1
@@ -571,13 +626,17 @@ struct OracleComparison {
         case .int(nil), .number(nil), .string(nil), .bool(nil), .instant(nil):
             return actual is NSNull ? nil : "null"
         case .int(let value?):
-            guard let number = actual as? NSNumber, !Self.isBoolean(number), Self.isInteger(number), number.intValue == value else {
+            guard let number = actual as? NSNumber, !Self.isBoolean(number), Self.isInteger(number),
+                number.intValue == value
+            else {
                 return "integer \(value)"
             }
             return nil
         case .number(let value?):
             let wanted = Self.round2(value)
-            guard let number = actual as? NSNumber, !Self.isBoolean(number) else { return "\(wanted) (unrounded \(value))" }
+            guard let number = actual as? NSNumber, !Self.isBoolean(number) else {
+                return "\(wanted) (unrounded \(value))"
+            }
             let delta = abs(number.doubleValue - wanted)
             if delta == 0 { return nil }
             // A half-way value may round either way only when floating error could have moved it:
@@ -593,7 +652,9 @@ struct OracleComparison {
         case .string(let value?):
             return actual as? String == value ? nil : value.debugDescription
         case .bool(let value?):
-            guard let number = actual as? NSNumber, Self.isBoolean(number), number.boolValue == value else { return "\(value)" }
+            guard let number = actual as? NSNumber, Self.isBoolean(number), number.boolValue == value else {
+                return "\(value)"
+            }
             return nil
         case .instant(let value?):
             guard let text = actual as? String, text.hasSuffix("Z"), PropertyTimestamp.parse(text) == value else {
@@ -612,7 +673,9 @@ extension Expected {
         switch self {
         case .object(let members):
             for (key, value) in members { value.features("\(path)/\(key)", into: &counts) }
-            if path.hasSuffix("followUp"), case .int(0)? = members.first(where: { $0.0 == "days" })?.1 { counts["followUp of 0 days", default: 0] += 1 }
+            if path.hasSuffix("followUp"), case .int(0)? = members.first(where: { $0.0 == "days" })?.1 {
+                counts["followUp of 0 days", default: 0] += 1
+            }
         case .array(let elements):
             if path.hasSuffix("topTriggers"), elements.count == 10 { counts["topTriggers cut at 10", default: 0] += 1 }
             for (index, element) in elements.enumerated() { element.features("\(path)/\(index)", into: &counts) }

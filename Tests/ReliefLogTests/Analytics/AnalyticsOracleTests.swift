@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs `body` against a fresh application whose clock stands still at `now`.
 private func withAnalyticsApp(now: Int64, _ body: (AnalyticsAPI) async throws -> Void) async throws {
@@ -67,20 +67,27 @@ struct OracleRun {
     }
 
     func report(sourceLocation: SourceLocation = #_sourceLocation) {
-        print("[\(label)] \(queries) analytics responses, \(comparison.compared) fields compared, "
-              + "\(comparison.differences.count) responses differ, \(comparison.halfWayAllowances.count) half-way roundings allowed")
+        print(
+            "[\(label)] \(queries) analytics responses, \(comparison.compared) fields compared, "
+                + "\(comparison.differences.count) responses differ, \(comparison.halfWayAllowances.count) half-way roundings allowed"
+        )
         for allowance in comparison.halfWayAllowances { print("[\(label)] allowed: \(allowance)") }
-        print("[\(label)] coverage: " + coverage.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        print(
+            "[\(label)] coverage: "
+                + coverage.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
         if !numberForm.isEmpty {
             let text = numberForm.prefix(20).joined(separator: "\n")
             print("[\(label)] NUMBER FORM:\n\(text)")
-            Issue.record("\(numberForm.count) numbers are not plain 2-decimal numbers (a rounded -0.004 must render as 0, not -0.0):\n\(text)",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "\(numberForm.count) numbers are not plain 2-decimal numbers (a rounded -0.004 must render as 0, not -0.0):\n\(text)",
+                sourceLocation: sourceLocation)
         }
         if !comparison.differences.isEmpty {
             let text = comparison.differences.prefix(40).joined(separator: "\n")
             print("[\(label)] DIFFERENCES (expected = oracle):\n\(text)")
-            Issue.record("\(comparison.differences.count) analytics responses differ from the oracle:\n\(text)", sourceLocation: sourceLocation)
+            Issue.record(
+                "\(comparison.differences.count) analytics responses differ from the oracle:\n\(text)",
+                sourceLocation: sourceLocation)
         }
     }
 }
@@ -108,7 +115,9 @@ struct AnalyticsOracleTests {
 
     /// More seeds on demand, each with its own clock (2000–2035, half of them within a day of a
     /// DST change somewhere): `RELIEFLOG_ORACLE_SEEDS=50 swift test --filter Oracle`.
-    @Test("more generated diaries, on demand", .enabled(if: ProcessInfo.processInfo.environment["RELIEFLOG_ORACLE_SEEDS"] != nil))
+    @Test(
+        "more generated diaries, on demand",
+        .enabled(if: ProcessInfo.processInfo.environment["RELIEFLOG_ORACLE_SEEDS"] != nil))
     func moreSeeds() async throws {
         let count = Int(ProcessInfo.processInfo.environment["RELIEFLOG_ORACLE_SEEDS"] ?? "") ?? 10
         let first = UInt64(ProcessInfo.processInfo.environment["RELIEFLOG_ORACLE_FIRST_SEED"] ?? "") ?? 0x5EED_0000
@@ -117,11 +126,17 @@ struct AnalyticsOracleTests {
             var now = Int64.random(in: 946_684_800_000...2_051_222_400_000, using: &random)
             if random.chance() {
                 let zone = ZoneDays(random.pick(DiaryGenerator.zones + ["America/Santiago"]))
-                if let change = zone.zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: TimeInterval(now) / 1000)) {
-                    now = Int64(change.timeIntervalSince1970 * 1000) + Int64.random(in: -86_400_000...86_400_000, using: &random)
+                if let change = zone.zone.nextDaylightSavingTimeTransition(
+                    after: Date(timeIntervalSince1970: TimeInterval(now) / 1000))
+                {
+                    now =
+                        Int64(change.timeIntervalSince1970 * 1000)
+                        + Int64.random(in: -86_400_000...86_400_000, using: &random)
                 }
             }
-            print("[more seeds] seed \(String(seed, radix: 16)) now \(PropertyTimestamp.format(now, offsetMinutes: 0, fractionDigits: 0))")
+            print(
+                "[more seeds] seed \(String(seed, radix: 16)) now \(PropertyTimestamp.format(now, offsetMinutes: 0, fractionDigits: 0))"
+            )
             try await withAnalyticsApp(now: now) { api in
                 try await run(api: api, seed: seed, now: now)
             }
@@ -134,12 +149,15 @@ struct AnalyticsOracleTests {
         let day = DiaryGenerator.day
 
         var therapistIds: [Int] = []
-        for index in 0..<5 { therapistIds.append(try await api.create("therapists", generator.therapist(active: index != 4))) }
+        for index in 0..<5 {
+            therapistIds.append(try await api.create("therapists", generator.therapist(active: index != 4)))
+        }
         _ = try await api.create("therapists", generator.therapist(active: false))  // without sessions
 
         // One patient per zone; Santiago, whose DST changes happen at midnight (a local day that
         // starts at 01:00 and one with two midnights); one without sessions; one with an empty diary.
-        let zones = DiaryGenerator.zones + ["America/Santiago", generator.random.pick(DiaryGenerator.zones), "Europe/Berlin"]
+        let zones =
+            DiaryGenerator.zones + ["America/Santiago", generator.random.pick(DiaryGenerator.zones), "Europe/Berlin"]
         var created = (episodes: 0, sessions: 0)
         for (index, zone) in zones.enumerated() {
             let patientId = try await api.create("patients", generator.patient(zone))
@@ -156,14 +174,18 @@ struct AnalyticsOracleTests {
             var sessionStarts = [first]
             for _ in 0..<20 {
                 if generator.random.chance(0.25) {  // around a local midnight
-                    let localDay = Int64(days.day(first)) + generator.ms(1...max(1, Int64(days.day(now) - days.day(first))))
-                    sessionStarts.append(generator.second(days.instant(localMilliseconds: localDay * day + generator.ms(-30 * 60_000...30 * 60_000))))
+                    let localDay =
+                        Int64(days.day(first)) + generator.ms(1...max(1, Int64(days.day(now) - days.day(first))))
+                    sessionStarts.append(
+                        generator.second(
+                            days.instant(localMilliseconds: localDay * day + generator.ms(-30 * 60_000...30 * 60_000))))
                 } else {
                     sessionStarts.append(generator.second(first + generator.ms(0...(now + 2 * day - first))))
                 }
             }
             for start in sessionStarts {
-                _ = try await api.create("sessions", generator.session(patientId: patientId, therapists: therapistIds, startedAt: start))
+                _ = try await api.create(
+                    "sessions", generator.session(patientId: patientId, therapists: therapistIds, startedAt: start))
                 created.sessions += 1
             }
             // Episodes ending exactly at a local midnight (which covers the new day) and just before it.
@@ -172,7 +194,8 @@ struct AnalyticsOracleTests {
                 let midnight = days.instant(localMilliseconds: (localDay + 1) * day)
                 for end in [midnight, midnight - 1] {
                     var body = generator.episode(patientId: patientId, startedAt: midnight - 2 * 3_600_000)
-                    body["endedAt"] = PropertyTimestamp.format(end, offsetMinutes: generator.random.pick(DiaryGenerator.offsets), fractionDigits: 3)
+                    body["endedAt"] = PropertyTimestamp.format(
+                        end, offsetMinutes: generator.random.pick(DiaryGenerator.offsets), fractionDigits: 3)
                     _ = try await api.create("episodes", body)
                     created.episodes += 1
                 }
@@ -180,7 +203,8 @@ struct AnalyticsOracleTests {
             // Episodes exactly on the edges of a session's 72 hours.
             for _ in 0..<3 {
                 let session = generator.random.pick(sessionStarts)
-                for edge in [session, session + 72 * 3_600_000 - 1000, session + 72 * 3_600_000] where edge <= now + day / 2 {
+                for edge in [session, session + 72 * 3_600_000 - 1000, session + 72 * 3_600_000]
+                where edge <= now + day / 2 {
                     _ = try await api.create("episodes", generator.episode(patientId: patientId, startedAt: edge))
                     created.episodes += 1
                 }
@@ -199,12 +223,17 @@ struct AnalyticsOracleTests {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: patient.timezone)!
             let days = ZoneDays(patient.timezone)
-            let instants = data.episodes.filter { $0.patientId == patient.id }.flatMap { [$0.startedAt] + ($0.endedAt.map { [$0] } ?? []) }
+            let instants =
+                data.episodes.filter { $0.patientId == patient.id }.flatMap {
+                    [$0.startedAt] + ($0.endedAt.map { [$0] } ?? [])
+                }
                 + data.sessions.filter { $0.patientId == patient.id }.map(\.startedAt)
             for instant in instants {
-                let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(instant) / 1000))
-                #expect(CivilDay.number(year: parts.year!, month: parts.month!, day: parts.day!) == days.day(instant),
-                        "\(patient.timezone) \(instant): Calendar and the oracle disagree on the local date")
+                let parts = calendar.dateComponents(
+                    [.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(instant) / 1000))
+                #expect(
+                    CivilDay.number(year: parts.year!, month: parts.month!, day: parts.day!) == days.day(instant),
+                    "\(patient.timezone) \(instant): Calendar and the oracle disagree on the local date")
             }
         }
 
@@ -214,18 +243,23 @@ struct AnalyticsOracleTests {
             try await checkPatient(&run, diary, &generator, now: now)
         }
         try await checkClinic(&run, ClinicOracle(data: data), &generator, now: now)
-        print("[\(run.label)] \(data.patients.count) diaries, \(data.episodes.count) episodes, \(data.sessions.count) sessions, \(data.therapists.count) therapists")
+        print(
+            "[\(run.label)] \(data.patients.count) diaries, \(data.episodes.count) episodes, \(data.sessions.count) sessions, \(data.therapists.count) therapists"
+        )
         run.report()
         #expect(run.comparison.compared > 5_000, "the oracle compared too little: \(run.comparison.compared)")
     }
 
-    private func checkPatient(_ run: inout OracleRun, _ diary: PatientDiary, _ generator: inout DiaryGenerator, now: Int64) async throws {
+    private func checkPatient(
+        _ run: inout OracleRun, _ diary: PatientDiary, _ generator: inout DiaryGenerator, now: Int64
+    ) async throws {
         let base = "/v1/patients/\(diary.patient.id)/analytics"
         let context = "patient \(diary.patient.id) \(diary.patient.timezone)"
         let today = diary.today(now)
         func date(_ day: DayNumber) -> String { CivilDay.format(day) }
         func query(_ parameters: [(String, String)]) -> String {
-            parameters.isEmpty ? "" : "?" + parameters.map { "\($0.0)=\(AnalyticsAPI.encode($0.1))" }.joined(separator: "&")
+            parameters.isEmpty
+                ? "" : "?" + parameters.map { "\($0.0)=\(AnalyticsAPI.encode($0.1))" }.joined(separator: "&")
         }
 
         // Windows: random ones, ones cut at DST changes, and timestamps instead of dates.
@@ -239,59 +273,89 @@ struct AnalyticsOracleTests {
             windows.append((date(local - generator.int(0...2)), date(local + generator.int(1...3))))
         }
         let mixedFrom = today - generator.int(10...300)
-        windows.append((date(mixedFrom), generator.timestamp(diary.days.instant(localMilliseconds: Int64(mixedFrom + generator.int(1...60)) * DiaryGenerator.day + generator.ms(0...DiaryGenerator.day - 1)))))
+        windows.append(
+            (
+                date(mixedFrom),
+                generator.timestamp(
+                    diary.days.instant(
+                        localMilliseconds: Int64(mixedFrom + generator.int(1...60)) * DiaryGenerator.day
+                            + generator.ms(0...DiaryGenerator.day - 1)))
+            ))
         let fromInstant = now - generator.ms(0...200 * DiaryGenerator.day)
-        windows.append((generator.timestamp(fromInstant), generator.timestamp(fromInstant + generator.ms(2 * DiaryGenerator.day...90 * DiaryGenerator.day))))
+        windows.append(
+            (
+                generator.timestamp(fromInstant),
+                generator.timestamp(fromInstant + generator.ms(2 * DiaryGenerator.day...90 * DiaryGenerator.day))
+            ))
 
         // summary
         try await run.check("\(base)/summary", diary.summary(diary.defaultSummaryWindow(now: now)), context: context)
         for (from, to) in windows {
-            try await run.check("\(base)/summary" + query([("from", from), ("to", to)]),
-                                diary.summary(diary.queryDay(from)..<diary.queryDay(to)), context: context)
+            try await run.check(
+                "\(base)/summary" + query([("from", from), ("to", to)]),
+                diary.summary(diary.queryDay(from)..<diary.queryDay(to)), context: context)
         }
 
         // trends
         for bucket in PatientDiary.Bucket.allCases {
-            try await run.check("\(base)/trends?bucket=\(bucket.rawValue)", diary.trends(bucket, diary.defaultTrendsWindow(bucket, now: now)), context: context)
+            try await run.check(
+                "\(base)/trends?bucket=\(bucket.rawValue)",
+                diary.trends(bucket, diary.defaultTrendsWindow(bucket, now: now)), context: context)
             let length = [PatientDiary.Bucket.day: 45, .week: 200, .month: 500][bucket]!
             let from = today - generator.int(0...400)
             let to = from + generator.int(1...length)
-            try await run.check("\(base)/trends" + query([("bucket", bucket.rawValue), ("from", date(from)), ("to", date(to))]),
-                                diary.trends(bucket, from..<to), context: context)
+            try await run.check(
+                "\(base)/trends" + query([("bucket", bucket.rawValue), ("from", date(from)), ("to", date(to))]),
+                diary.trends(bucket, from..<to), context: context)
         }
-        try await run.check("\(base)/trends", diary.trends(.week, diary.defaultTrendsWindow(.week, now: now)), context: context + ", default bucket")
+        try await run.check(
+            "\(base)/trends", diary.trends(.week, diary.defaultTrendsWindow(.week, now: now)),
+            context: context + ", default bucket")
         let (from, to) = windows[windows.count - 2]
-        try await run.check("\(base)/trends" + query([("from", from), ("to", to)]),
-                            diary.trends(.week, diary.queryDay(from)..<diary.queryDay(to)), context: context + ", default bucket")
+        try await run.check(
+            "\(base)/trends" + query([("from", from), ("to", to)]),
+            diary.trends(.week, diary.queryDay(from)..<diary.queryDay(to)), context: context + ", default bucket")
 
         // massage-effect
-        try await run.check("\(base)/massage-effect", diary.massageEffect(baselineDays: 28, windowDays: 28, end: today + 1), context: context)
+        try await run.check(
+            "\(base)/massage-effect", diary.massageEffect(baselineDays: 28, windowDays: 28, end: today + 1),
+            context: context)
         let firstDay = diary.sessions.map(\.day).min() ?? today
         for attempt in 0..<3 {
             let baselineDays = attempt == 2 ? 3650 : generator.int(1...90)
             let windowDays = attempt == 2 ? 3650 : generator.int(1...120)
             let end = firstDay + generator.int(-3...(today + 5 - firstDay))
-            try await run.check("\(base)/massage-effect" + query([("baselineDays", "\(baselineDays)"), ("windowDays", "\(windowDays)"), ("to", date(end))]),
-                                diary.massageEffect(baselineDays: baselineDays, windowDays: windowDays, end: end), context: context)
+            try await run.check(
+                "\(base)/massage-effect"
+                    + query([("baselineDays", "\(baselineDays)"), ("windowDays", "\(windowDays)"), ("to", date(end))]),
+                diary.massageEffect(baselineDays: baselineDays, windowDays: windowDays, end: end), context: context)
         }
         // One window, every variant: answers that differ only in a parameter must not share a cache entry.
         let (sameFrom, sameTo) = windows[0]
         let same = diary.queryDay(sameFrom)..<diary.queryDay(sameTo)
         for bucket in PatientDiary.Bucket.allCases {
-            try await run.check("\(base)/trends" + query([("bucket", bucket.rawValue), ("from", sameFrom), ("to", sameTo)]), diary.trends(bucket, same),
-                                context: context + ", same window")
+            try await run.check(
+                "\(base)/trends" + query([("bucket", bucket.rawValue), ("from", sameFrom), ("to", sameTo)]),
+                diary.trends(bucket, same),
+                context: context + ", same window")
         }
         for (baselineDays, windowDays) in [(28, 28), (7, 28), (28, 7)] {
-            try await run.check("\(base)/massage-effect" + query([("baselineDays", "\(baselineDays)"), ("windowDays", "\(windowDays)"), ("to", sameTo)]),
-                                diary.massageEffect(baselineDays: baselineDays, windowDays: windowDays, end: same.upperBound), context: context + ", same to")
+            try await run.check(
+                "\(base)/massage-effect"
+                    + query([("baselineDays", "\(baselineDays)"), ("windowDays", "\(windowDays)"), ("to", sameTo)]),
+                diary.massageEffect(baselineDays: baselineDays, windowDays: windowDays, end: same.upperBound),
+                context: context + ", same to")
         }
         let toInstant = now - generator.ms(0...30 * DiaryGenerator.day)
         let toText = generator.timestamp(toInstant)
-        try await run.check("\(base)/massage-effect" + query([("to", toText)]),
-                            diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.queryDay(toText)), context: context)
+        try await run.check(
+            "\(base)/massage-effect" + query([("to", toText)]),
+            diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.queryDay(toText)), context: context)
     }
 
-    private func checkClinic(_ run: inout OracleRun, _ clinic: ClinicOracle, _ generator: inout DiaryGenerator, now: Int64) async throws {
+    private func checkClinic(
+        _ run: inout OracleRun, _ clinic: ClinicOracle, _ generator: inout DiaryGenerator, now: Int64
+    ) async throws {
         let today = ZoneDays.utc.day(now)
         var windows: [(path: String, window: Range<DayNumber>)] = [("", ClinicOracle.defaultWindow(now: now))]
         for _ in 0..<2 {
@@ -301,8 +365,11 @@ struct AnalyticsOracleTests {
         }
         let fromText = generator.timestamp(now - generator.ms(30 * DiaryGenerator.day...300 * DiaryGenerator.day))
         let toText = generator.timestamp(now)
-        windows.append(("?from=\(AnalyticsAPI.encode(fromText))&to=\(AnalyticsAPI.encode(toText))",
-                        ClinicOracle.queryDay(fromText)..<ClinicOracle.queryDay(toText)))
+        windows.append(
+            (
+                "?from=\(AnalyticsAPI.encode(fromText))&to=\(AnalyticsAPI.encode(toText))",
+                ClinicOracle.queryDay(fromText)..<ClinicOracle.queryDay(toText)
+            ))
         for (query, window) in windows {
             try await run.check("/v1/analytics/overview\(query)", clinic.overview(window))
             try await run.check("/v1/analytics/techniques\(query)", clinic.techniques(window))

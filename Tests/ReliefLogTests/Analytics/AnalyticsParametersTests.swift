@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-@testable import ReliefLog
-import Testing
 import TestSupport
+import Testing
+
+@testable import ReliefLog
 
 /// Bad parameters (400 naming the field), unknown patients (404), and the OpenAPI document.
 @Suite("Analytics: parameters, errors and the OpenAPI document")
@@ -44,7 +45,8 @@ struct AnalyticsParametersTests {
             }
             // The limits themselves are fine: 36,600 days, 5,000 day buckets, 1 and 3650 days.
             for path in [
-                "\(base)/summary?from=1926-01-01&to=2026-03-17", "\(base)/trends?bucket=day&from=2010-01-01&to=2023-09-10",
+                "\(base)/summary?from=1926-01-01&to=2026-03-17",
+                "\(base)/trends?bucket=day&from=2010-01-01&to=2023-09-10",
                 "\(base)/massage-effect?baselineDays=1&windowDays=3650",
             ] {
                 #expect(try await h.get(path).status == 200, "\(path)")
@@ -69,17 +71,32 @@ struct AnalyticsParametersTests {
         try await AnalyticsHarness.run(now: Self.now) { h in
             let p = try await h.patient()
             let t = try await h.therapist("Dana", license: "O-1")
-            try await h.episode(p, "2026-03-10T10:00:00Z", ended: "2026-03-10T12:00:00Z", intensity: 5,
-                                extra: #", "triggers": ["stress"], "symptoms": ["nausea"], "medications": [{"name": "S", "class": "triptan"}]"#)
+            try await h.episode(
+                p, "2026-03-10T10:00:00Z", ended: "2026-03-10T12:00:00Z", intensity: 5,
+                extra:
+                    #", "triggers": ["stress"], "symptoms": ["nausea"], "medications": [{"name": "S", "class": "triptan"}]"#
+            )
             try await h.session(p, "2026-03-01T10:00:00Z", therapist: t, pain: (5, 2), stress: (4, 4))
             let document = try JSON.parse(try await h.get("/openapi.json").body)
             let paths = try #require(document.objectValue?["paths"]?.objectValue)
             let schemas = try #require(document.objectValue?["components"]?.objectValue?["schemas"]?.objectValue)
             let requests: [(String, String, [String])] = [
-                ("/v1/patients/{id}/analytics/summary", "/v1/patients/\(p)/analytics/summary", ["200", "304", "400", "404"]),
-                ("/v1/patients/{id}/analytics/trends", "/v1/patients/\(p)/analytics/trends", ["200", "304", "400", "404"]),
-                ("/v1/patients/{id}/analytics/massage-effect", "/v1/patients/\(p)/analytics/massage-effect", ["200", "304", "400", "404"]),
-                ("/v1/patients/{id}/analytics/massage-effect", "/v1/patients/\(try await h.patient())/analytics/massage-effect", []),
+                (
+                    "/v1/patients/{id}/analytics/summary", "/v1/patients/\(p)/analytics/summary",
+                    ["200", "304", "400", "404"]
+                ),
+                (
+                    "/v1/patients/{id}/analytics/trends", "/v1/patients/\(p)/analytics/trends",
+                    ["200", "304", "400", "404"]
+                ),
+                (
+                    "/v1/patients/{id}/analytics/massage-effect", "/v1/patients/\(p)/analytics/massage-effect",
+                    ["200", "304", "400", "404"]
+                ),
+                (
+                    "/v1/patients/{id}/analytics/massage-effect",
+                    "/v1/patients/\(try await h.patient())/analytics/massage-effect", []
+                ),
                 ("/v1/analytics/overview", "/v1/analytics/overview", ["200", "304", "400"]),
                 ("/v1/analytics/techniques", "/v1/analytics/techniques", ["200", "304", "400"]),
                 ("/v1/analytics/therapists", "/v1/analytics/therapists", ["200", "304", "400"]),
@@ -115,7 +132,9 @@ struct SchemaCheck {
         var problems: [String] = []
         if let options = s["anyOf"]?.arrayValue {
             // Format-only alternatives (no type) always pass here.
-            if !options.contains(where: { validate(value, $0, at: path).isEmpty }) { problems.append("\(path): no anyOf matches") }
+            if !options.contains(where: { validate(value, $0, at: path).isEmpty }) {
+                problems.append("\(path): no anyOf matches")
+            }
             s["anyOf"] = nil
         }
         if let type = s["type"] {
@@ -143,7 +162,9 @@ struct SchemaCheck {
             }
         }
         if case .array(let items) = value {
-            if let maximum = s["maxItems"]?.int64Value, items.count > maximum { problems.append("\(path): too many items") }
+            if let maximum = s["maxItems"]?.int64Value, items.count > maximum {
+                problems.append("\(path): too many items")
+            }
             if let itemSchema = s["items"] {
                 for (i, item) in items.enumerated() { problems += validate(item, itemSchema, at: "\(path)/\(i)") }
             }

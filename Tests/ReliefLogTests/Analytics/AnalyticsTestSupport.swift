@@ -1,9 +1,10 @@
 import Foundation
 import JSON
-@testable import ReliefLog
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import ReliefLog
 
 /// A settable clock (epoch milliseconds) injected as `AppConfiguration.clock`.
 final class AnalyticsClock: Sendable {
@@ -58,7 +59,9 @@ final class AnalyticsHarness: Sendable {
     /// How many analytics results the server computed so far.
     var computations: Int { app.application.analytics.computations }
 
-    func call(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws -> TestResponse {
+    func call(
+        _ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = []
+    ) async throws -> TestResponse {
         try await analyticsCall(client, method, path, body: body, headers: headers)
     }
 
@@ -68,7 +71,9 @@ final class AnalyticsHarness: Sendable {
 
     /// Creates a record (JSON body) and returns its id; requires 201.
     @discardableResult
-    func create(_ collection: String, _ body: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int {
+    func create(
+        _ collection: String, _ body: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Int {
         let response = try await call("POST", "/v1/\(collection)", body: body)
         try #require(response.status == 201, "\(collection): \(response.text)", sourceLocation: sourceLocation)
         return try #require(response.object["id"] as? Int, sourceLocation: sourceLocation)
@@ -89,13 +94,15 @@ final class AnalyticsHarness: Sendable {
         let ended = endedAt.map { #", "endedAt": "\#($0)""# } ?? ""
         return try await create(
             "episodes",
-            #"{"patientId": \#(patientId), "startedAt": "\#(startedAt)"\#(ended), "intensity": \#(intensity)\#(extra)}"#)
+            #"{"patientId": \#(patientId), "startedAt": "\#(startedAt)"\#(ended), "intensity": \#(intensity)\#(extra)}"#
+        )
     }
 
     /// A session; professional when `therapist` is given. `pain`/`stress` are (before, after).
     @discardableResult
     func session(
-        _ patientId: Int, _ startedAt: String, therapist: Int? = nil, minutes: Int = 30, techniques: [String] = ["scalp"],
+        _ patientId: Int, _ startedAt: String, therapist: Int? = nil, minutes: Int = 30,
+        techniques: [String] = ["scalp"],
         pain: (Int, Int)? = nil, stress: (Int, Int)? = nil
     ) async throws -> Int {
         var body = #"{"patientId": \#(patientId), "startedAt": "\#(startedAt)", "durationMinutes": \#(minutes)"#

@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-@testable import ReliefLog
-import Testing
 import TestSupport
+import Testing
+
+@testable import ReliefLog
 
 /// `/v1/analytics/overview|techniques|therapists`, worked by hand. Windows are UTC dates;
 /// today is 2026-04-15, so the default window is [2026-03-19, 2026-04-16) and the previous
@@ -26,7 +27,8 @@ struct ClinicAnalyticsTests {
         try await h.episode(p1, "2026-03-18T23:59:00Z", intensity: 3)  // previous window
         try await h.episode(p2, "2026-02-19T00:00:00Z", intensity: 5)  // previous window
         // Sessions.
-        try await h.session(p1, "2026-04-02T10:00:00Z", therapist: t1, techniques: ["scalp", "swedish"], pain: (7, 3), stress: (6, 2))
+        try await h.session(
+            p1, "2026-04-02T10:00:00Z", therapist: t1, techniques: ["scalp", "swedish"], pain: (7, 3), stress: (6, 2))
         try await h.session(p2, "2026-04-03T10:00:00Z", therapist: t1, techniques: ["scalp"], pain: (5, 4))
         try await h.session(p1, "2026-04-04T10:00:00Z", therapist: t2, techniques: ["trigger_point"], stress: (5, 5))
         try await h.session(p1, "2026-04-05T10:00:00Z", techniques: ["scalp"], pain: (4, 4), stress: (3, 1))  // self
@@ -43,7 +45,9 @@ struct ClinicAnalyticsTests {
             // Previous: episodes 3, 5 → 2, 4.0; sessions 1, drop 5 → 5.0.
             // Patients 3 (all of them), active therapists 2.
             let body = try await h.analytics("/v1/analytics/overview")
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"from": "2026-03-19", "to": "2026-04-16", "days": 28, "patients": 3, "activeTherapists": 2,
                  "episodes": 3, "sessions": 4, "meanIntensity": 6.0, "meanPainDrop": 1.67,
                  "previous": {"from": "2026-02-19", "to": "2026-03-19", "days": 28, "episodes": 2, "sessions": 1,
@@ -53,8 +57,11 @@ struct ClinicAnalyticsTests {
             // A window given by timestamps means their UTC dates: 04-01 23:00 −02:00 is 04-02 01:00Z,
             // 04-04 05:00 +09:00 is 04-03 20:00Z: [04-02, 04-03). S1 (drop 4) is in it; the
             // previous day 04-01 has one episode (6).
-            let short = try await h.analytics("/v1/analytics/overview?from=2026-04-01T23:00:00-02:00&to=2026-04-04T05:00:00%2B09:00")
-            try expectJSON(short, """
+            let short = try await h.analytics(
+                "/v1/analytics/overview?from=2026-04-01T23:00:00-02:00&to=2026-04-04T05:00:00%2B09:00")
+            try expectJSON(
+                short,
+                """
                 {"from": "2026-04-02", "to": "2026-04-03", "days": 1, "patients": 3, "activeTherapists": 2,
                  "episodes": 0, "sessions": 1, "meanIntensity": null, "meanPainDrop": 4.0,
                  "previous": {"from": "2026-04-01", "to": "2026-04-02", "days": 1, "episodes": 1, "sessions": 0,
@@ -71,7 +78,9 @@ struct ClinicAnalyticsTests {
             // scalp: S1, S2, S4 = 3 sessions of 2 patients; pain 4, 1, 0 → 1.67; stress 4, 2 → 3.0.
             // swedish: S1: 4.0, 4.0. trigger_point: S3: pain null, stress 0.0. Ties by name.
             let techniques = try await h.analytics("/v1/analytics/techniques")
-            try expectJSON(techniques, """
+            try expectJSON(
+                techniques,
+                """
                 {"from": "2026-03-19", "to": "2026-04-16", "days": 28, "items": [
                     {"technique": "scalp", "sessions": 3, "patients": 2, "meanPainDrop": 1.67, "meanStressDrop": 3.0},
                     {"technique": "swedish", "sessions": 1, "patients": 1, "meanPainDrop": 4.0, "meanStressDrop": 4.0},
@@ -80,7 +89,9 @@ struct ClinicAnalyticsTests {
                 """)
             // Professional only: Dana S1, S2 (2 patients; pain 4, 1 → 2.5; stress 4.0); Eli S3.
             let therapists = try await h.analytics("/v1/analytics/therapists")
-            try expectJSON(therapists, """
+            try expectJSON(
+                therapists,
+                """
                 {"from": "2026-03-19", "to": "2026-04-16", "days": 28, "items": [
                     {"therapistId": \(t1), "name": "Dana", "sessions": 2, "patients": 2, "meanPainDrop": 2.5, "meanStressDrop": 4.0},
                     {"therapistId": \(t2), "name": "Eli", "sessions": 1, "patients": 1, "meanPainDrop": null, "meanStressDrop": 0.0}],
@@ -90,7 +101,9 @@ struct ClinicAnalyticsTests {
             let renamed = try await h.call("PATCH", "/v1/therapists/\(t1)", body: #"{"name": "Dana R."}"#)
             #expect(renamed.status == 200)
             let after = try await h.analytics("/v1/analytics/therapists?from=2026-04-03&to=2026-04-05")
-            try expectJSON(after, """
+            try expectJSON(
+                after,
+                """
                 {"from": "2026-04-03", "to": "2026-04-05", "days": 2, "items": [
                     {"therapistId": \(t1), "name": "Dana R.", "sessions": 1, "patients": 1, "meanPainDrop": 1.0, "meanStressDrop": null},
                     {"therapistId": \(t2), "name": "Eli", "sessions": 1, "patients": 1, "meanPainDrop": null, "meanStressDrop": 0.0}],

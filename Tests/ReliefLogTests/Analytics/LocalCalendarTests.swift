@@ -1,7 +1,8 @@
 import Foundation
-@testable import ReliefLog
-import Testing
 import TestSupport
+import Testing
+
+@testable import ReliefLog
 
 /// The pure date helpers: local dates of instants, ISO weeks, months, rounding and slopes.
 @Suite("Analytics: local calendar")
@@ -9,10 +10,12 @@ struct LocalCalendarTests {
     static func day(_ text: String) throws -> LocalDay { try #require(Days.parse(text)) }
     static func instant(_ text: String) throws -> Int64 { try #require(Timestamp.parse(text)) }
 
-    @Test("local dates agree with Foundation's Gregorian calendar, DST included", arguments: [
-        "America/New_York", "Australia/Sydney", "Europe/Berlin", "Asia/Kolkata", "Pacific/Chatham",
-        "America/Sao_Paulo", "Pacific/Kiritimati", "UTC",
-    ])
+    @Test(
+        "local dates agree with Foundation's Gregorian calendar, DST included",
+        arguments: [
+            "America/New_York", "Australia/Sydney", "Europe/Berlin", "Asia/Kolkata", "Pacific/Chatham",
+            "America/Sao_Paulo", "Pacific/Kiritimati", "UTC",
+        ])
     func agreesWithCalendar(_ identifier: String) throws {
         let zone = Zone.named(identifier)
         var calendar = Calendar(identifier: .gregorian)
@@ -24,7 +27,8 @@ struct LocalCalendarTests {
         let end = try Self.instant("2040-01-01T00:00:00Z")
         var checked = 0
         while instant < end {
-            let components = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(instant) / 1000))
+            let components = calendar.dateComponents(
+                [.year, .month, .day], from: Date(timeIntervalSince1970: Double(instant) / 1000))
             let expected = Timestamp.daysFromCivil(
                 year: Int64(components.year ?? 0), month: Int64(components.month ?? 0), day: Int64(components.day ?? 0))
             #expect(mapper.day(instant) == expected, "\(identifier) \(Timestamp.format(instant))")
@@ -62,9 +66,11 @@ struct LocalCalendarTests {
         }
     }
 
-    @Test("the start of a local day is Foundation's startOfDay, also where midnight is skipped", arguments: [
-        "America/New_York", "Australia/Sydney", "America/Havana", "America/Santiago", "Asia/Tehran", "UTC",
-    ])
+    @Test(
+        "the start of a local day is Foundation's startOfDay, also where midnight is skipped",
+        arguments: [
+            "America/New_York", "Australia/Sydney", "America/Havana", "America/Santiago", "Asia/Tehran", "UTC",
+        ])
     func startOfDay(_ identifier: String) throws {
         let zone = Zone.named(identifier)
         var calendar = Calendar(identifier: .gregorian)
@@ -95,7 +101,10 @@ struct LocalCalendarTests {
         #expect(Days.format(Days.addMonths(try Self.day("2025-12-01"), 1)) == "2026-01-01")
         let window = DayWindow(from: try Self.day("2026-01-15"), to: try Self.day("2026-03-02"))
         #expect(TrendBucket.month.count(window) == 3)
-        #expect(TrendBucket.month.buckets(window).map { Days.format($0.from) } == ["2026-01-15", "2026-02-01", "2026-03-01"])
+        #expect(
+            TrendBucket.month.buckets(window).map { Days.format($0.from) } == [
+                "2026-01-15", "2026-02-01", "2026-03-01",
+            ])
         #expect(TrendBucket.week.count(window) == Int64(TrendBucket.week.buckets(window).count))
         #expect(TrendBucket.day.count(window) == 46)
     }

@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-@testable import ReliefLog
-import Testing
 import TestSupport
+import Testing
+
+@testable import ReliefLog
 
 /// `GET /v1/patients/{id}/analytics/massage-effect`, worked by hand (patient in UTC).
 /// Today is 2026-04-15, so the follow-up ends (exclusive) on 2026-04-16 by default.
@@ -48,7 +49,9 @@ struct MassageEffectAnalyticsTests {
             // By technique: scalp 2 (drops 4, 1 → 2.5; stress 5.0), neck_shoulder 1 (4.0, 5.0),
             //   swedish 1 (null, null).
             let body = try await h.analytics("/v1/patients/\(p)/analytics/massage-effect")
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "firstSessionAt": "2026-03-01T10:00:00Z",
                  "baseline": {"from": "2026-02-01", "to": "2026-03-01", "days": 28, "migraineDays": 6,
                               "monthlyMigraineDays": 6.0, "episodes": 3, "meanIntensity": 6.67},
@@ -78,11 +81,15 @@ struct MassageEffectAnalyticsTests {
             // mmdChange 4.2609 − 4 = 0.26; percent 0.2609 / 4 × 100 = 6.52 (from unrounded MMDs).
             let body = try await h.analytics("/v1/patients/\(p)/analytics/massage-effect?windowDays=60&baselineDays=14")
             let object = try #require(body.objectValue)
-            try expectJSON(try #require(object["baseline"]), """
+            try expectJSON(
+                try #require(object["baseline"]),
+                """
                 {"from": "2026-02-15", "to": "2026-03-01", "days": 14, "migraineDays": 2,
                  "monthlyMigraineDays": 4.0, "episodes": 1, "meanIntensity": 8.0}
                 """)
-            try expectJSON(try #require(object["followUp"]), """
+            try expectJSON(
+                try #require(object["followUp"]),
+                """
                 {"from": "2026-03-01", "to": "2026-04-16", "days": 46, "migraineDays": 7,
                  "monthlyMigraineDays": 4.26, "episodes": 5, "meanIntensity": 4.0}
                 """)
@@ -100,7 +107,8 @@ struct MassageEffectAnalyticsTests {
             // to = 03-25 (as a timestamp: its UTC date): follow-up [03-01, 03-25) (24 days, clipped):
             // migraine days 03-01, 03-02, 03-06 = 3 → 3.5; baseline 6.0 → −2.5, −41.67 %.
             // windowDays 10 → [03-15, 03-25): no migraine days → 0.0: −6.0, −100 %: responder.
-            let body = try await h.analytics("/v1/patients/\(p)/analytics/massage-effect?to=2026-03-25T00:00:00Z&windowDays=10")
+            let body = try await h.analytics(
+                "/v1/patients/\(p)/analytics/massage-effect?to=2026-03-25T00:00:00Z&windowDays=10")
             let object = try #require(body.objectValue)
             #expect(object["followUp"]?.objectValue?["from"] == "2026-03-15")
             #expect(object["followUp"]?.objectValue?["monthlyMigraineDays"] == .number(.double(0.0)))
@@ -113,8 +121,11 @@ struct MassageEffectAnalyticsTests {
 
             // to = 02-20, before the first session: the follow-up is [03-01, 02-20) with 0 days,
             // its MMD and means null, so the comparisons are null; no sessions count.
-            let before = try #require(try await h.analytics("/v1/patients/\(p)/analytics/massage-effect?to=2026-02-20").objectValue)
-            try expectJSON(try #require(before["followUp"]), """
+            let before = try #require(
+                try await h.analytics("/v1/patients/\(p)/analytics/massage-effect?to=2026-02-20").objectValue)
+            try expectJSON(
+                try #require(before["followUp"]),
+                """
                 {"from": "2026-03-01", "to": "2026-02-20", "days": 0, "migraineDays": 0,
                  "monthlyMigraineDays": null, "episodes": 0, "meanIntensity": null}
                 """)
@@ -159,7 +170,9 @@ struct MassageEffectAnalyticsTests {
             let p = try await h.patient()
             try await h.episode(p, "2026-04-01T10:00:00Z", intensity: 5)
             let body = try await h.analytics("/v1/patients/\(p)/analytics/massage-effect")
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "firstSessionAt": null, "baseline": null, "followUp": null,
                  "mmdChange": null, "mmdPercentChange": null, "responder50": null, "sessions": 0,
                  "meanPainDrop": null, "meanStressDrop": null, "episodesWithin72hPerSession": null,

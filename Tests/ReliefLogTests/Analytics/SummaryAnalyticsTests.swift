@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-@testable import ReliefLog
-import Testing
 import TestSupport
+import Testing
+
+@testable import ReliefLog
 
 /// `GET /v1/patients/{id}/analytics/summary`, worked by hand. The patient lives in
 /// America/New_York; DST starts there on 2026-03-08 (02:00 EST → 03:00 EDT).
@@ -20,12 +21,16 @@ struct SummaryAnalyticsTests {
         // 03:00Z 03-08 → 05:00Z 03-09 = 26 h (a 24 h calendar day would make it 25).
         try await h.episode(
             p, "2026-03-07T22:00:00-05:00", ended: "2026-03-09T01:00:00-04:00", intensity: 6,
-            extra: #", "triggers": ["stress", "poor_sleep"], "symptoms": ["nausea", "photophobia"], "medications": [{"name": "Suma", "class": "triptan"}]"#)
+            extra:
+                #", "triggers": ["stress", "poor_sleep"], "symptoms": ["nausea", "photophobia"], "medications": [{"name": "Suma", "class": "triptan"}]"#
+        )
         // E2: local 03-08 23:30 EDT (UTC date 03-09), ongoing: covers 03-08 only. Aura.
         // Medications: an NSAID and one without a class (ignored for overuse).
         try await h.episode(
             p, "2026-03-08T23:30:00-04:00", intensity: 4,
-            extra: #", "aura": true, "triggers": ["stress"], "symptoms": ["nausea"], "medications": [{"name": "Ibu", "class": "nsaid"}, {"name": "Tea"}]"#)
+            extra:
+                #", "aura": true, "triggers": ["stress"], "symptoms": ["nausea"], "medications": [{"name": "Ibu", "class": "nsaid"}, {"name": "Tea"}]"#
+        )
         // E3: starts 02-15 (before the window) and runs to 02-22 08:00 EST: covers 02-21 and
         // 02-22 inside the window, but is not an episode *in* the window.
         try await h.episode(
@@ -34,7 +39,9 @@ struct SummaryAnalyticsTests {
         // E4: today 01:00–03:30 EDT, 2.5 h; two triptans the same day count as one day.
         try await h.episode(
             p, "2026-03-20T01:00:00-04:00", ended: "2026-03-20T03:30:00-04:00", intensity: 9,
-            extra: #", "triggers": ["weather"], "medications": [{"name": "Suma", "class": "triptan"}, {"name": "Riza", "class": "triptan"}]"#)
+            extra:
+                #", "triggers": ["weather"], "medications": [{"name": "Suma", "class": "triptan"}, {"name": "Riza", "class": "triptan"}]"#
+        )
         // E5: tomorrow (local 03-21), outside the window (to is exclusive).
         try await h.episode(p, "2026-03-21T00:30:00-04:00", intensity: 2, extra: #", "triggers": ["stress"]"#)
         // S1: professional, 03-10, 45 min, pain 6→3, stress 7→4.
@@ -63,7 +70,9 @@ struct SummaryAnalyticsTests {
             // sessions: S1 and S2 (S3 is local 02-20): 2, 1 professional, 1 self, 65 min;
             //   pain drops 3 and 1 → 2.0; stress drop only S1: 3.0.
             let body = try await h.analytics("/v1/patients/\(p)/analytics/summary")
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "from": "2026-02-21", "to": "2026-03-21", "days": 28, "episodes": 3,
                  "migraineDays": 6, "monthlyMigraineDays": 6.0, "meanIntensity": 6.33, "medianIntensity": 6.0,
                  "meanDurationHours": 14.25, "auraEpisodes": 1,
@@ -90,8 +99,11 @@ struct SummaryAnalyticsTests {
             // Window [03-07, 03-09): 2 days. Episodes E1, E2; migraine days 03-07, 03-08 → 2,
             // MMD 2 × 28 / 2 = 28.0. Intensity (6 + 4) / 2 = 5.0, median 5.0; duration only E1: 26.0.
             // Overuse: triptan 1 day → 30 / 2 = 15.0 ≥ 10; nsaid 1 day → 15.0 ≥ 15: both exceeded.
-            let body = try await h.analytics("/v1/patients/\(p)/analytics/summary?from=2026-03-08T03:30:00Z&to=2026-03-09")
-            try expectJSON(body, """
+            let body = try await h.analytics(
+                "/v1/patients/\(p)/analytics/summary?from=2026-03-08T03:30:00Z&to=2026-03-09")
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "from": "2026-03-07", "to": "2026-03-09", "days": 2, "episodes": 2,
                  "migraineDays": 2, "monthlyMigraineDays": 28.0, "meanIntensity": 5.0, "medianIntensity": 5.0,
                  "meanDurationHours": 26.0, "auraEpisodes": 1,
@@ -108,7 +120,8 @@ struct SummaryAnalyticsTests {
                 """)
             // A timestamp with an offset (the + written as %2B) means its local date too:
             // 2026-03-09T00:30-04:00 is local 03-09 → the same window.
-            let same = try await h.analytics("/v1/patients/\(p)/analytics/summary?from=2026-03-07&to=2026-03-09T00:30:00-04:00")
+            let same = try await h.analytics(
+                "/v1/patients/\(p)/analytics/summary?from=2026-03-07&to=2026-03-09T00:30:00-04:00")
             #expect(same == body)
         }
     }
@@ -121,7 +134,9 @@ struct SummaryAnalyticsTests {
             // outside → episodes 0, means null, MMD 5 × 28 / 5 = 28.0, no overuse items
             // (E3's ergot is outside: only in-window episodes count for medication).
             let body = try await h.analytics("/v1/patients/\(p)/analytics/summary?from=2026-02-16&to=2026-02-21")
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "from": "2026-02-16", "to": "2026-02-21", "days": 5, "episodes": 0,
                  "migraineDays": 5, "monthlyMigraineDays": 28.0, "meanIntensity": null, "medianIntensity": null,
                  "meanDurationHours": null, "auraEpisodes": 0, "topTriggers": [], "topSymptoms": [],
@@ -135,7 +150,9 @@ struct SummaryAnalyticsTests {
                 p, "2026-02-15T09:00:00-05:00", intensity: 3,
                 extra: #", "medications": [{"name": "Rime", "class": "gepant"}]"#)
             let one = try await h.analytics("/v1/patients/\(p)/analytics/summary?from=2026-02-15&to=2026-02-16")
-            try expectJSON(one, """
+            try expectJSON(
+                one,
+                """
                 {"patientId": \(p), "from": "2026-02-15", "to": "2026-02-16", "days": 1, "episodes": 2,
                  "migraineDays": 1, "monthlyMigraineDays": 28.0, "meanIntensity": 6.5, "medianIntensity": 6.5,
                  "meanDurationHours": 156.0, "auraEpisodes": 0,
@@ -156,7 +173,9 @@ struct SummaryAnalyticsTests {
             let p = try await h.patient("Australia/Sydney")
             // Today in Sydney: 2026-03-20 23:00 AEDT → window [02-21, 03-21).
             let body = try await h.analytics("/v1/patients/\(p)/analytics/summary")
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "from": "2026-02-21", "to": "2026-03-21", "days": 28, "episodes": 0,
                  "migraineDays": 0, "monthlyMigraineDays": 0.0, "meanIntensity": null, "medianIntensity": null,
                  "meanDurationHours": null, "auraEpisodes": 0, "topTriggers": [], "topSymptoms": [],
@@ -171,22 +190,26 @@ struct SummaryAnalyticsTests {
     func topTen() async throws {
         try await AnalyticsHarness.run(now: "2026-05-10T12:00:00Z") { h in
             let p = try await h.patient()
-            let triggers = ["alcohol", "bright_light", "caffeine", "dehydration", "menstruation", "muscle_tension",
-                            "poor_sleep", "screen_time", "skipped_meal", "strong_smell", "stress", "weather"]
+            let triggers = [
+                "alcohol", "bright_light", "caffeine", "dehydration", "menstruation", "muscle_tension",
+                "poor_sleep", "screen_time", "skipped_meal", "strong_smell", "stress", "weather",
+            ]
             // Episode k (k = 0…3) lists every trigger from index k on, so "alcohol" is listed
             // once, "bright_light" twice, "caffeine" 3 times and the other nine 4 times.
             for k in 0..<4 {
                 let list = triggers.dropFirst(k).map { "\"\($0)\"" }.joined(separator: ", ")
-                try await h.episode(p, "2026-05-0\(k + 1)T10:00:00Z", intensity: [2, 3, 8, 10][k], extra: #", "triggers": [\#(list)]"#)
+                try await h.episode(
+                    p, "2026-05-0\(k + 1)T10:00:00Z", intensity: [2, 3, 8, 10][k], extra: #", "triggers": [\#(list)]"#)
             }
             let body = try await h.analytics("/v1/patients/\(p)/analytics/summary?from=2026-05-01&to=2026-05-08")
             let top = try #require(body.objectValue?["topTriggers"]?.arrayValue)
             // Nine with 4 (share 1.0) in name order, then caffeine with 3 (0.75); 10 in all.
             #expect(top.count == 10)
-            #expect(top.compactMap { $0.objectValue?["trigger"]?.stringValue } == [
-                "dehydration", "menstruation", "muscle_tension", "poor_sleep", "screen_time", "skipped_meal",
-                "stress", "strong_smell", "weather", "caffeine",
-            ])
+            #expect(
+                top.compactMap { $0.objectValue?["trigger"]?.stringValue } == [
+                    "dehydration", "menstruation", "muscle_tension", "poor_sleep", "screen_time", "skipped_meal",
+                    "stress", "strong_smell", "weather", "caffeine",
+                ])
             #expect(top.last?.objectValue?["share"] == .number(.double(0.75)))
             // Intensities 2, 3, 8, 10: median (3 + 8) / 2 = 5.5; mean 23 / 4 = 5.75.
             #expect(body.objectValue?["medianIntensity"] == .number(.double(5.5)))

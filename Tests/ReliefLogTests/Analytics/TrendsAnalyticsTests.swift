@@ -1,8 +1,9 @@
 import Foundation
 import JSON
-@testable import ReliefLog
-import Testing
 import TestSupport
+import Testing
+
+@testable import ReliefLog
 
 /// `GET /v1/patients/{id}/analytics/trends`, worked by hand.
 @Suite("Analytics: trends")
@@ -28,9 +29,12 @@ struct TrendsAnalyticsTests {
             try await h.episode(p, "2026-03-09T00:30:00-04:00", intensity: 4)
             // A session at 03-08 23:30 EDT (UTC date 03-09): local 03-08, 40 min, pain 5 → 2.
             try await h.session(p, "2026-03-08T23:30:00-04:00", minutes: 40, pain: (5, 2))
-            let body = try await h.analytics("/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-03-07&to=2026-03-10")
+            let body = try await h.analytics(
+                "/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-03-07&to=2026-03-10")
             // Slopes: migraine days 1, 1, 1 → 0.0; intensity at x = 0 (6) and x = 2 (4) → −1.0.
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "bucket": "day", "from": "2026-03-07", "to": "2026-03-10", "buckets": [
                   \(Self.bucket("2026-03-07", "2026-03-08", episodes: 1, migraineDays: 1, intensity: "6.0")),
                   \(Self.bucket("2026-03-08", "2026-03-09", episodes: 0, migraineDays: 1, sessions: 1, minutes: 40, pain: "3.0")),
@@ -50,9 +54,12 @@ struct TrendsAnalyticsTests {
             try await h.episode(p, "2026-11-01T01:30:00-04:00", intensity: 2)
             try await h.episode(p, "2026-11-01T01:30:00-05:00", intensity: 5)
             try await h.episode(p, "2026-11-01T23:30:00-05:00", intensity: 8)
-            let body = try await h.analytics("/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-10-31&to=2026-11-03")
+            let body = try await h.analytics(
+                "/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-10-31&to=2026-11-03")
             // Intensity: 7.0; (2 + 5 + 8) / 3 = 5.0; null → slope over (0, 7), (1, 5) = −2.0.
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "bucket": "day", "from": "2026-10-31", "to": "2026-11-03", "buckets": [
                   \(Self.bucket("2026-10-31", "2026-11-01", episodes: 1, migraineDays: 1, intensity: "7.0")),
                   \(Self.bucket("2026-11-01", "2026-11-02", episodes: 3, migraineDays: 1, intensity: "5.0")),
@@ -70,9 +77,12 @@ struct TrendsAnalyticsTests {
             try await h.episode(p, "2026-04-05T02:30:00+11:00", intensity: 5)  // the first 02:30: 04-05
             // 23:30 AEST = 13:30Z; still taking +11 would say 04-06 00:30.
             try await h.episode(p, "2026-04-05T23:30:00+10:00", intensity: 7)
-            let body = try await h.analytics("/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-04-04&to=2026-04-07")
+            let body = try await h.analytics(
+                "/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-04-04&to=2026-04-07")
             // Migraine days 1, 1, 0: slope −0.5; intensity (0, 3), (1, 6): slope 3.0.
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "bucket": "day", "from": "2026-04-04", "to": "2026-04-07", "buckets": [
                   \(Self.bucket("2026-04-04", "2026-04-05", episodes: 1, migraineDays: 1, intensity: "3.0")),
                   \(Self.bucket("2026-04-05", "2026-04-06", episodes: 2, migraineDays: 1, intensity: "6.0")),
@@ -96,7 +106,9 @@ struct TrendsAnalyticsTests {
             // Migraine days 1, 2, 1: mean 4/3, Σ(x − 1)(y − 4/3) = 1/3 − 1/3 = 0 → 0.0.
             // Intensity at x = 0 (4) and x = 2 (8): 2.0.
             let body = try await h.analytics("/v1/patients/\(p)/analytics/trends?from=2026-03-04&to=2026-03-18")
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "bucket": "week", "from": "2026-03-04", "to": "2026-03-18", "buckets": [
                   \(Self.bucket("2026-03-04", "2026-03-09", episodes: 1, migraineDays: 1, intensity: "4.0")),
                   \(Self.bucket("2026-03-09", "2026-03-16", episodes: 0, migraineDays: 2, sessions: 2, minutes: 90, pain: "3.0")),
@@ -146,9 +158,12 @@ struct TrendsAnalyticsTests {
             try await h.episode(p, "2026-01-31T20:00:00Z", ended: "2026-02-01T04:00:00Z", intensity: 6)
             // 02-28 23:30Z is 03-01 00:30 in Berlin.
             try await h.episode(p, "2026-02-28T23:30:00Z", intensity: 2)
-            let body = try await h.analytics("/v1/patients/\(p)/analytics/trends?bucket=month&from=2026-01-15&to=2026-03-02")
+            let body = try await h.analytics(
+                "/v1/patients/\(p)/analytics/trends?bucket=month&from=2026-01-15&to=2026-03-02")
             // Migraine days 1, 1, 1 → 0.0; intensity (0, 6), (2, 2) → −2.0.
-            try expectJSON(body, """
+            try expectJSON(
+                body,
+                """
                 {"patientId": \(p), "bucket": "month", "from": "2026-01-15", "to": "2026-03-02", "buckets": [
                   \(Self.bucket("2026-01-15", "2026-02-01", episodes: 1, migraineDays: 1, intensity: "6.0")),
                   \(Self.bucket("2026-02-01", "2026-03-01", episodes: 0, migraineDays: 1)),

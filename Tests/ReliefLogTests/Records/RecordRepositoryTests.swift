@@ -1,6 +1,7 @@
 import JSON
 import SQLite
 import Testing
+
 @testable import ReliefLog
 
 @Suite("Record repositories over a real SQLite file")
@@ -10,11 +11,14 @@ struct RecordRepositoryTests {
         let db = try TestDatabase()
         let patient = try db.patients.insert(.make(notes: "é\u{0}nul"), now: testNow)
         let fields = Episode.Fields(
-            patientId: patient.id, startedAt: instant("2026-11-19T07:15:00.250Z"), endedAt: instant("2026-11-19T20:00:00Z"),
+            patientId: patient.id, startedAt: instant("2026-11-19T07:15:00.250Z"),
+            endedAt: instant("2026-11-19T20:00:00Z"),
             intensity: 7, aura: true, symptoms: ["nausea", "photophobia"], locations: ["left", "temporal"],
             triggers: ["stress", "new_trigger"],
             medications: [
-                Medication(name: "Sumatriptan", medicationClass: "triptan", doseMg: 50, takenAt: instant("2026-11-19T08:00:00Z"), effective: true),
+                Medication(
+                    name: "Sumatriptan", medicationClass: "triptan", doseMg: 50,
+                    takenAt: instant("2026-11-19T08:00:00Z"), effective: true),
                 Medication(name: "Ibuprofen", medicationClass: "nsaid", doseMg: 400.5),
                 Medication(name: "Tea"),
             ],
@@ -51,12 +55,13 @@ struct RecordRepositoryTests {
                 patientId: 3, startedAt: instant("2026-11-20T08:15:00+01:00"), intensity: 5,
                 medications: [Medication(name: "Sumatriptan", medicationClass: "triptan", doseMg: 50)]),
             createdAt: instant("2026-11-20T09:00:00Z"), updatedAt: instant("2026-11-20T09:00:00.5Z"))
-        #expect(JSON.string(episode.json) == """
-            {"id":12,"patientId":3,"startedAt":"2026-11-20T07:15:00Z","endedAt":null,"intensity":5,"aura":false,\
-            "symptoms":[],"locations":[],"triggers":[],"medications":[{"name":"Sumatriptan","class":"triptan",\
-            "doseMg":50,"takenAt":null,"effective":null}],"reliefMeasures":[],"stressLevel":null,"disability":null,\
-            "notes":null,"externalId":null,"createdAt":"2026-11-20T09:00:00Z","updatedAt":"2026-11-20T09:00:00.500Z"}
-            """)
+        #expect(
+            JSON.string(episode.json) == """
+                {"id":12,"patientId":3,"startedAt":"2026-11-20T07:15:00Z","endedAt":null,"intensity":5,"aura":false,\
+                "symptoms":[],"locations":[],"triggers":[],"medications":[{"name":"Sumatriptan","class":"triptan",\
+                "doseMg":50,"takenAt":null,"effective":null}],"reliefMeasures":[],"stressLevel":null,"disability":null,\
+                "notes":null,"externalId":null,"createdAt":"2026-11-20T09:00:00Z","updatedAt":"2026-11-20T09:00:00.500Z"}
+                """)
     }
 
     @Test("sessions, therapists and patients round-trip and render with the contract's names")
@@ -86,21 +91,26 @@ struct RecordRepositoryTests {
         #expect(try db.patients.find(id: patient.id) == patient)
 
         let rendered = try #require(session.json.objectValue)
-        #expect(rendered.keys == [
-            "id", "patientId", "therapistId", "kind", "startedAt", "durationMinutes", "techniques", "areas", "pressure",
-            "triggerPointsReleased", "essentialOils", "warmCompress", "breathingExercise", "painBefore", "painAfter",
-            "stressBefore", "stressAfter", "notes", "externalId", "createdAt", "updatedAt",
-        ])
+        #expect(
+            rendered.keys == [
+                "id", "patientId", "therapistId", "kind", "startedAt", "durationMinutes", "techniques", "areas",
+                "pressure",
+                "triggerPointsReleased", "essentialOils", "warmCompress", "breathingExercise", "painBefore",
+                "painAfter",
+                "stressBefore", "stressAfter", "notes", "externalId", "createdAt", "updatedAt",
+            ])
         #expect(rendered["kind"] == "professional")
         #expect(rendered["triggerPointsReleased"] == 0)
-        #expect(try #require(therapist.json.objectValue).keys == [
-            "id", "name", "licenseNumber", "licenseJurisdiction", "certifications", "yearsExperience",
-            "migraineExperience", "techniques", "email", "phone", "active", "externalId", "createdAt", "updatedAt",
-        ])
-        #expect(JSON.string(patient.json) == """
-            {"id":\(patient.id),"displayName":"Ada","timezone":"Europe/Berlin","birthYear":1985,"externalId":"p-1",\
-            "notes":"n","createdAt":"2026-11-20T12:00:00Z","updatedAt":"2026-11-20T12:00:00Z"}
-            """)
+        #expect(
+            try #require(therapist.json.objectValue).keys == [
+                "id", "name", "licenseNumber", "licenseJurisdiction", "certifications", "yearsExperience",
+                "migraineExperience", "techniques", "email", "phone", "active", "externalId", "createdAt", "updatedAt",
+            ])
+        #expect(
+            JSON.string(patient.json) == """
+                {"id":\(patient.id),"displayName":"Ada","timezone":"Europe/Berlin","birthYear":1985,"externalId":"p-1",\
+                "notes":"n","createdAt":"2026-11-20T12:00:00Z","updatedAt":"2026-11-20T12:00:00Z"}
+                """)
     }
 
     @Test("a validated merge patch is stored, and updatedAt moves forward even within one millisecond")
@@ -163,11 +173,15 @@ struct RecordRepositoryTests {
     func conflicts() throws {
         let db = try TestDatabase()
         let patient = try db.patients.insert(.make(externalId: "X"), now: testNow)
-        #expect(throws: RecordsError.conflict(field: "externalId", message: "another record already has this externalId")) {
+        #expect(
+            throws: RecordsError.conflict(field: "externalId", message: "another record already has this externalId")
+        ) {
             try db.patients.insert(.make(externalId: "X"), now: testNow)
         }
         let other = try db.patients.insert(.make(externalId: "Y"), now: testNow)
-        #expect(throws: RecordsError.self) { try db.patients.update(id: other.id, .make(externalId: "X"), now: testNow) }
+        #expect(throws: RecordsError.self) {
+            try db.patients.update(id: other.id, .make(externalId: "X"), now: testNow)
+        }
         _ = try db.patients.insert(.make(externalId: nil), now: testNow)
         _ = try db.patients.insert(.make(externalId: nil), now: testNow)
 
@@ -233,7 +247,8 @@ struct RecordListTests {
         var original: Set<Int64> = []
         for i in 0..<40 {
             // Pairs share a start time, so the id breaks ties.
-            let episode = try db.episodes.insert(.make(patientId: patient.id, startedAt: base + Int64(i / 2) * 3_600_000), now: testNow)
+            let episode = try db.episodes.insert(
+                .make(patientId: patient.id, startedAt: base + Int64(i / 2) * 3_600_000), now: testNow)
             original.insert(episode.id)
         }
         var insertedOlder: Set<Int64> = []
@@ -242,7 +257,8 @@ struct RecordListTests {
             // as the last row (its higher id also sorts before the cursor), and one older.
             _ = try db.episodes.insert(.make(patientId: patient.id, startedAt: last.startedAt + 1), now: testNow)
             _ = try db.episodes.insert(.make(patientId: patient.id, startedAt: last.startedAt), now: testNow)
-            let older = try db.episodes.insert(.make(patientId: patient.id, startedAt: last.startedAt - 1), now: testNow)
+            let older = try db.episodes.insert(
+                .make(patientId: patient.id, startedAt: last.startedAt - 1), now: testNow)
             insertedOlder.insert(older.id)
             _ = page
         }
@@ -268,7 +284,13 @@ struct RecordListTests {
         #expect(second.items.map(\.id) == [4, 5] && second.nextCursor == nil)
         let therapists = try db.therapists.list(TherapistQuery(limit: 5))
         #expect(therapists.items.map(\.id) == [1, 2, 3, 4, 5] && therapists.nextCursor == nil)
-        #expect(JSON.string(try db.patients.list(PatientQuery(limit: 1, cursor: second.items.first.map { Cursor.encode(list: "patients", key: [$0.id]) })).json(\.json)).hasPrefix(#"{"items":[{"id":5,"#))
+        #expect(
+            JSON.string(
+                try db.patients.list(
+                    PatientQuery(
+                        limit: 1, cursor: second.items.first.map { Cursor.encode(list: "patients", key: [$0.id]) })
+                ).json(\.json)
+            ).hasPrefix(#"{"items":[{"id":5,"#))
     }
 
     @Test("a cursor from another list, an altered one or garbage is refused")
@@ -291,9 +313,14 @@ struct RecordListTests {
         let bob = try db.patients.insert(.make(displayName: "Bob"), now: testNow)
         let day = Timestamp.millisecondsPerDay
         let start = instant("2026-11-01T00:00:00Z")
-        let e1 = try db.episodes.insert(.make(patientId: ada.id, startedAt: start, intensity: 3, triggers: ["stress"]), now: testNow)
-        let e2 = try db.episodes.insert(.make(patientId: ada.id, startedAt: start + day, intensity: 8, triggers: ["weather", "stress"]), now: testNow)
-        let e3 = try db.episodes.insert(.make(patientId: bob.id, startedAt: start + 2 * day, intensity: 5, triggers: ["stressful"]), now: testNow + 10)
+        let e1 = try db.episodes.insert(
+            .make(patientId: ada.id, startedAt: start, intensity: 3, triggers: ["stress"]), now: testNow)
+        let e2 = try db.episodes.insert(
+            .make(patientId: ada.id, startedAt: start + day, intensity: 8, triggers: ["weather", "stress"]),
+            now: testNow)
+        let e3 = try db.episodes.insert(
+            .make(patientId: bob.id, startedAt: start + 2 * day, intensity: 5, triggers: ["stressful"]),
+            now: testNow + 10)
         func ids(_ query: EpisodeQuery) throws -> [Int64] { try db.episodes.list(query).items.map(\.id) }
         #expect(try ids(EpisodeQuery()) == [e3.id, e2.id, e1.id])
         #expect(try ids(EpisodeQuery(patientId: ada.id)) == [e2.id, e1.id])
@@ -313,12 +340,19 @@ struct RecordListTests {
         let db = try TestDatabase()
         let ada = try db.patients.insert(.make(displayName: "Ada"), now: testNow)
         let bob = try db.patients.insert(.make(displayName: "Bob"), now: testNow + 5)
-        let grace = try db.therapists.insert(.make(licenseNumber: "1", techniques: ["swedish", "scalp"], migraineExperience: true), now: testNow)
-        let alan = try db.therapists.insert(.make(licenseNumber: "2", techniques: ["deep_tissue"], active: false), now: testNow + 5)
+        let grace = try db.therapists.insert(
+            .make(licenseNumber: "1", techniques: ["swedish", "scalp"], migraineExperience: true), now: testNow)
+        let alan = try db.therapists.insert(
+            .make(licenseNumber: "2", techniques: ["deep_tissue"], active: false), now: testNow + 5)
         let start = instant("2026-11-01T00:00:00Z")
-        let s1 = try db.sessions.insert(.make(patientId: ada.id, therapistId: grace.id, startedAt: start, techniques: ["swedish"]), now: testNow)
-        let s2 = try db.sessions.insert(.make(patientId: ada.id, startedAt: start + 1000, techniques: ["scalp", "kneading"]), now: testNow)
-        let s3 = try db.sessions.insert(.make(patientId: bob.id, therapistId: alan.id, startedAt: start + 2000, techniques: ["deep_tissue", "scalp"]), now: testNow + 5)
+        let s1 = try db.sessions.insert(
+            .make(patientId: ada.id, therapistId: grace.id, startedAt: start, techniques: ["swedish"]), now: testNow)
+        let s2 = try db.sessions.insert(
+            .make(patientId: ada.id, startedAt: start + 1000, techniques: ["scalp", "kneading"]), now: testNow)
+        let s3 = try db.sessions.insert(
+            .make(
+                patientId: bob.id, therapistId: alan.id, startedAt: start + 2000, techniques: ["deep_tissue", "scalp"]),
+            now: testNow + 5)
         func ids(_ query: SessionQuery) throws -> [Int64] { try db.sessions.list(query).items.map(\.id) }
         #expect(try ids(SessionQuery()) == [s3.id, s2.id, s1.id])
         #expect(try ids(SessionQuery(patientId: ada.id)) == [s2.id, s1.id])
@@ -355,7 +389,9 @@ struct RecordListTests {
 
     /// A full scan of `table`: `SCAN table` without an index.
     private func fullScans(_ lines: [String], table: String) -> [String] {
-        lines.filter { $0.hasPrefix("SCAN \(table)") && !$0.contains("USING INDEX") && !$0.contains("USING COVERING INDEX") }
+        lines.filter {
+            $0.hasPrefix("SCAN \(table)") && !$0.contains("USING INDEX") && !$0.contains("USING COVERING INDEX")
+        }
     }
 
     @Test("no episode or session list query scans its whole table, whatever filters it combines")
@@ -364,8 +400,10 @@ struct RecordListTests {
         let patient = try db.patients.insert(.make(), now: testNow)
         let therapist = try db.therapists.insert(.make(), now: testNow)
         for i in 0..<50 {
-            _ = try db.episodes.insert(.make(patientId: patient.id, startedAt: testNow - Int64(i) * 3_600_000), now: testNow)
-            _ = try db.sessions.insert(.make(patientId: patient.id, therapistId: i % 2 == 0 ? therapist.id : nil), now: testNow)
+            _ = try db.episodes.insert(
+                .make(patientId: patient.id, startedAt: testNow - Int64(i) * 3_600_000), now: testNow)
+            _ = try db.sessions.insert(
+                .make(patientId: patient.id, therapistId: i % 2 == 0 ? therapist.id : nil), now: testNow)
         }
         // The detector itself: an unindexed filter without an ordering is a full scan.
         #expect(!fullScans(try plan(db, "SELECT id FROM episodes WHERE intensity > ?", [3]), table: "episodes").isEmpty)
@@ -374,10 +412,12 @@ struct RecordListTests {
         for analyzed in [false, true] {
             if analyzed { try db.connection.execute("ANALYZE") }
             let episodeCursor = Cursor.encode(list: "episodes", key: [testNow, 10])
-            let episodeQueries = combinations(EpisodeQuery(), [
-                { $0.patientId = 1 }, { $0.from = 0 }, { $0.to = testNow }, { $0.minIntensity = 5 },
-                { $0.trigger = "stress" }, { $0.updatedSince = testNow }, { $0.cursor = episodeCursor },
-            ])
+            let episodeQueries = combinations(
+                EpisodeQuery(),
+                [
+                    { $0.patientId = 1 }, { $0.from = 0 }, { $0.to = testNow }, { $0.minIntensity = 5 },
+                    { $0.trigger = "stress" }, { $0.updatedSince = testNow }, { $0.cursor = episodeCursor },
+                ])
             for query in episodeQueries {
                 let (sql, bindings, _) = try EpisodeRepository.listSQL(query)
                 let lines = try plan(db, sql, bindings)
@@ -385,10 +425,12 @@ struct RecordListTests {
                 checked += 1
             }
             let sessionCursor = Cursor.encode(list: "sessions", key: [testNow, 10])
-            let sessionQueries = combinations(SessionQuery(), [
-                { $0.patientId = 1 }, { $0.therapistId = 1 }, { $0.technique = "scalp" }, { $0.kind = .self },
-                { $0.from = 0 }, { $0.to = testNow }, { $0.updatedSince = testNow }, { $0.cursor = sessionCursor },
-            ])
+            let sessionQueries = combinations(
+                SessionQuery(),
+                [
+                    { $0.patientId = 1 }, { $0.therapistId = 1 }, { $0.technique = "scalp" }, { $0.kind = .self },
+                    { $0.from = 0 }, { $0.to = testNow }, { $0.updatedSince = testNow }, { $0.cursor = sessionCursor },
+                ])
             for query in sessionQueries {
                 let (sql, bindings, _) = try SessionRepository.listSQL(query)
                 let lines = try plan(db, sql, bindings)

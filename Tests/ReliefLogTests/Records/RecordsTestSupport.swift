@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import SQLite
 import TestSupport
+
 @testable import ReliefLog
 
 /// A migrated database file in a fresh temporary directory, on one connection.
@@ -82,7 +83,9 @@ extension Episode.Fields {
         patientId: Int64, startedAt: Int64 = instant("2026-11-19T08:00:00Z"), intensity: Int = 6,
         triggers: [String] = [], externalId: String? = nil
     ) -> Self {
-        Self(patientId: patientId, startedAt: startedAt, intensity: intensity, triggers: triggers, externalId: externalId)
+        Self(
+            patientId: patientId, startedAt: startedAt, intensity: intensity, triggers: triggers, externalId: externalId
+        )
     }
 }
 

@@ -21,7 +21,9 @@ extension FieldDescription {
     }
 
     /// A list of slugs that is empty when left out.
-    static func slugs(_ name: String, _ keyPath: any WritableKeyPath<Fields, [String]> & Sendable, known: [String]) -> Self {
+    static func slugs(
+        _ name: String, _ keyPath: any WritableKeyPath<Fields, [String]> & Sendable, known: [String]
+    ) -> Self {
         Self(name, keyPath, .slugs(known: known), .defaulted(.list([])))
     }
 }
@@ -36,7 +38,9 @@ extension Patient.Fields: RecordFields {
                 note: "IANA time zone name (an unknown name answers 422); defines the patient's calendar days."),
             .init(
                 "birthYear", \.birthYear, .calendarYear(from: 1900),
-                note: "From 1900 to the current year (checked when written; a later year answers 422). Written as an integer literal."),
+                note:
+                    "From 1900 to the current year (checked when written; a later year answers 422). Written as an integer literal."
+            ),
             .externalId(\.externalId),
             .notes(\.notes),
         ])

@@ -115,7 +115,8 @@ struct ObjectReader {
 
     static let nulMessage = "must not contain U+0000"
 
-    static let slugMessage = "must be a slug: a lowercase letter, then up to 39 lowercase letters, digits or underscores"
+    static let slugMessage =
+        "must be a slug: a lowercase letter, then up to 39 lowercase letters, digits or underscores"
 
     // MARK: Numbers and booleans
 

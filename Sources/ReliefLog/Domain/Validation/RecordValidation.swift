@@ -26,7 +26,9 @@ extension RecordFields {
     }
 
     /// Reads every described field, then applies the record's rules.
-    fileprivate static func read(_ reader: inout ObjectReader, impliedPatientId: Int64?, now: Int64) throws(ValidationError) -> Self {
+    fileprivate static func read(
+        _ reader: inout ObjectReader, impliedPatientId: Int64?, now: Int64
+    ) throws(ValidationError) -> Self {
         let description = Self.recordDescription
         var fields = Self()
         for field in description.fields {
@@ -169,7 +171,8 @@ extension TextFormat {
         case .timeZone:
             TimeZoneName.isValid(text) ? nil : "must be an IANA time zone name such as Europe/Berlin or UTC"
         case .email:
-            Contact.isPlausibleEmail(text) ? nil : "must be an email address: one '@' with text on both sides and no spaces"
+            Contact.isPlausibleEmail(text)
+                ? nil : "must be an email address: one '@' with text on both sides and no spaces"
         case .phone:
             Contact.isPlausiblePhone(text) ? nil : "must be a phone number: digits, spaces and + - ( ) only"
         }
