@@ -89,7 +89,7 @@ final class Connection: @unchecked Sendable {
                 if pendingContinue {
                     // RFC 9110 §10.1.1: the client waits for this before sending the body.
                     pendingContinue = false
-                    output.append(contentsOf: Connection.continueResponse)
+                    output.append(contentsOf: HTTPResponseEncoder.continueResponse)
                     flush()
                 }
                 if peerClosed && !inFlight { close() }
@@ -109,8 +109,6 @@ final class Connection: @unchecked Sendable {
             }
         }
     }
-
-    private static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     // MARK: Handling
 
@@ -158,56 +156,12 @@ final class Connection: @unchecked Sendable {
         flush()
     }
 
-    /// Status line, the handler's headers, the framing headers the server owns, then the body:
-    /// one buffer, so the response normally leaves in a single `send`.
+    /// Appends the response to `output` with this loop's cached `Date` and the configured default
+    /// headers: one buffer, so the response normally leaves in a single `send`.
     private func encode(_ response: HTTPResponse, requestId: String, keepAlive: Bool, http10: Bool, omitBody: Bool) {
-        output.reserveCapacity(output.count + 256 + response.body.count)
-        output.append(contentsOf: "HTTP/1.1 \(response.status) \(HTTPStatus.reasonPhrase(response.status))\r\n".utf8)
-        for (name, value) in response.headers {
-            if Connection.isServerOwned(name) { continue }
-            output.append(contentsOf: name.utf8)
-            output.append(contentsOf: Connection.colonSpace)
-            // Defence against response splitting: a header value never carries CR or LF.
-            for byte in value.utf8 where byte != 13 && byte != 10 { output.append(byte) }
-            output.append(contentsOf: Connection.crlf)
-        }
-        if !HTTPStatus.forbidsBody(response.status) {
-            output.append(contentsOf: Connection.contentLength)
-            output.append(contentsOf: String(response.body.count).utf8)
-            output.append(contentsOf: Connection.crlf)
-        }
-        output.append(contentsOf: Connection.dateName)
-        output.append(contentsOf: loop.dateHeaderValue())
-        output.append(contentsOf: Connection.crlf)
-        output.append(contentsOf: Connection.requestIdName)
-        output.append(contentsOf: requestId.utf8)
-        output.append(contentsOf: Connection.crlf)
-        if !keepAlive {
-            output.append(contentsOf: Connection.connectionClose)
-        } else if http10 {
-            output.append(contentsOf: Connection.connectionKeepAlive)
-        }
-        output.append(contentsOf: shared.defaultHeaderBytes)
-        output.append(contentsOf: Connection.crlf)
-        if !omitBody && !HTTPStatus.forbidsBody(response.status) {
-            output.append(contentsOf: response.body)
-        }
-    }
-
-    private static let crlf: [UInt8] = [13, 10]
-    private static let colonSpace = Array(": ".utf8)
-    private static let contentLength = Array("Content-Length: ".utf8)
-    private static let dateName = Array("Date: ".utf8)
-    private static let requestIdName = Array("X-Request-Id: ".utf8)
-    private static let connectionClose = Array("Connection: close\r\n".utf8)
-    private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
-
-    private static let serverOwnedNames = ["Content-Length", "Connection", "Date", "X-Request-Id", "Transfer-Encoding"]
-
-    /// Headers the server writes itself; a handler's copy is dropped. Compared without
-    /// allocating: this runs for every header of every response.
-    private static func isServerOwned(_ name: String) -> Bool {
-        serverOwnedNames.contains { HTTPHeaders.namesEqual($0, name) }
+        HTTPResponseEncoder.encode(
+            response, requestId: requestId, keepAlive: keepAlive, http10: http10, omitBody: omitBody,
+            date: loop.dateHeaderValue(), defaultHeaders: shared.defaultHeaderBytes, into: &output)
     }
 
     /// A client's request id is echoed only when it is short and made of safe characters,

@@ -124,12 +124,17 @@ public final class HTTPServer: Sendable {
         for loop in loops { loop.stop() }
     }
 
-    private static let overloadResponse: [UInt8] = {
-        let problem = Problem(status: 503, detail: "Too many open connections; retry shortly.")
-        let body = problem.response.body
-        let head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
-            + "Content-Length: \(body.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
-        return Array(head.utf8) + body
+    /// Written straight from the accept queue to a connection refused for load, then closed:
+    /// encoded once, without `Date`, request id or default headers, since no request was read
+    /// (RFC 9110 §6.6.1 makes `Date` optional on a 5xx).
+    static let overloadResponse: [UInt8] = {
+        var response = Problem(status: 503, detail: "Too many open connections; retry shortly.").response
+        response.headers.add("Retry-After", "1")
+        var bytes: [UInt8] = []
+        HTTPResponseEncoder.encode(
+            response, requestId: nil, keepAlive: false, http10: false, omitBody: false,
+            date: nil, defaultHeaders: [], into: &bytes)
+        return bytes
     }()
 
     private static func acceptPending(
