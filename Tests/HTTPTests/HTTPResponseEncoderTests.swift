@@ -47,7 +47,8 @@ struct HTTPResponseEncoderTests {
         let response = HTTPResponse(
             status: 200, headers: ["Content-Type": "application/json; charset=utf-8", "ETag": #""3""#],
             body: Array(#"{"id":3}"#.utf8))
-        let expected = "HTTP/1.1 200 OK\r\n"
+        let expected =
+            "HTTP/1.1 200 OK\r\n"
             + "Content-Type: application/json; charset=utf-8\r\n"
             + "ETag: \"3\"\r\n"
             + "Content-Length: 8\r\n"
@@ -83,7 +84,8 @@ struct HTTPResponseEncoderTests {
     @Test("a connection that will close says Connection: close, after the request id and before the defaults")
     func close() {
         let response = HTTPResponse(status: 200, body: Array("x".utf8))
-        let expected = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nDate: \(Self.date)\r\nX-Request-Id: req-1\r\n"
+        let expected =
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nDate: \(Self.date)\r\nX-Request-Id: req-1\r\n"
             + "Connection: close\r\n\(Self.defaults)\r\nx"
         #expect(Self.encoded(response, keepAlive: false) == Wire(expected))
         #expect(Self.encoded(response, keepAlive: false, http10: true) == Wire(expected))
@@ -92,7 +94,8 @@ struct HTTPResponseEncoderTests {
     @Test("a kept-alive HTTP/1.0 connection is announced with Connection: keep-alive, still in an HTTP/1.1 status line")
     func http10KeepAlive() {
         let response = HTTPResponse(status: 200, body: Array("x".utf8))
-        let expected = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nDate: \(Self.date)\r\nX-Request-Id: req-1\r\n"
+        let expected =
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nDate: \(Self.date)\r\nX-Request-Id: req-1\r\n"
             + "Connection: keep-alive\r\n\(Self.defaults)\r\nx"
         #expect(Self.encoded(response, http10: true) == Wire(expected))
     }
@@ -113,7 +116,8 @@ struct HTTPResponseEncoderTests {
                 "x-request-id": "forged", "Transfer-Encoding": "chunked", "X-Also-Kept": "2",
             ],
             body: Array("ok".utf8))
-        let expected = "HTTP/1.1 200 OK\r\nX-Kept: 1\r\nX-Also-Kept: 2\r\nContent-Length: 2\r\n" + Self.serverTail + "ok"
+        let expected =
+            "HTTP/1.1 200 OK\r\nX-Kept: 1\r\nX-Also-Kept: 2\r\nContent-Length: 2\r\n" + Self.serverTail + "ok"
         #expect(Self.encoded(response) == Wire(expected))
     }
 
@@ -133,9 +137,11 @@ struct HTTPResponseEncoderTests {
 
     @Test("the 503 for too many connections is a closing problem with Retry-After and no Date, id or defaults")
     func overload() {
-        let body = #"{"type":"about:blank","title":"Service Unavailable","status":503,"#
+        let body =
+            #"{"type":"about:blank","title":"Service Unavailable","status":503,"#
             + #""detail":"Too many open connections; retry shortly."}"#
-        let expected = "HTTP/1.1 503 Service Unavailable\r\n"
+        let expected =
+            "HTTP/1.1 503 Service Unavailable\r\n"
             + "Content-Type: application/problem+json\r\n"
             + "Retry-After: 1\r\n"
             + "Content-Length: 118\r\n"

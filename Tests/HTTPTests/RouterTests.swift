@@ -46,7 +46,9 @@ struct RouterTests {
 
     /// A domain error that knows its problem, as the application layer declares them.
     struct EpisodeConflict: ProblemConvertible {
-        var problem: Problem { Problem(status: 409, detail: "The episode changed meanwhile.", headers: ["ETag": #""7""#]) }
+        var problem: Problem {
+            Problem(status: 409, detail: "The episode changed meanwhile.", headers: ["ETag": #""7""#])
+        }
     }
 
     static let log = LogCapture()
@@ -64,7 +66,9 @@ struct RouterTests {
             .text(context.parameters["name"] ?? "-")
         }
         routes.add("GET", "/context/{a}/{b}", access: anyone) { _, context in
-            .text("\(context.requestId) \(context.route) \(context.parameters["a"] ?? "-") \(context.parameters["b"] ?? "-")")
+            .text(
+                "\(context.requestId) \(context.route) \(context.parameters["a"] ?? "-") \(context.parameters["b"] ?? "-")"
+            )
         }
         routes.add("GET", "/page", access: anyone) { _, _ in .text("page for GET") }
         routes.add("HEAD", "/page", access: anyone) { _, _ in .text("page for HEAD") }
@@ -72,9 +76,11 @@ struct RouterTests {
             HTTPResponse(status: 200, route: "/something/else")
         }
         routes.add("POST", "/problem", access: anyone) { _, _ in
-            throw Problem(status: 422, detail: "Intensity must be between 0 and 10.", errors: [
-                .init(field: "/intensity", message: "must be at most 10"),
-            ])
+            throw Problem(
+                status: 422, detail: "Intensity must be between 0 and 10.",
+                errors: [
+                    .init(field: "/intensity", message: "must be at most 10")
+                ])
         }
         routes.add("PUT", "/conflict", access: anyone) { _, _ in throw EpisodeConflict() }
         routes.add("GET", "/explode", access: anyone) { _, _ in throw DatabaseExploded() }
@@ -119,21 +125,25 @@ struct RouterTests {
         let response = await Self.respond("GET", "/items/abc")
         #expect(response.status == 400)
         #expect(response.headers["Content-Type"] == "application/problem+json")
-        #expect(Self.text(response) == #"{"type":"about:blank","title":"Bad Request","status":400,"#
-            + #""detail":"Path parameter 'id' is not a valid Int64.","#
-            + #""errors":[{"field":"/id","message":"must be a valid Int64"}]}"#)
+        #expect(
+            Self.text(response) == #"{"type":"about:blank","title":"Bad Request","status":400,"#
+                + #""detail":"Path parameter 'id' is not a valid Int64.","#
+                + #""errors":[{"field":"/id","message":"must be a valid Int64"}]}"#)
         #expect(response.route == "/items/{id}")
     }
 
-    @Test("an unknown path is a 404 problem with the route 'unmatched'", arguments: [
-        "/nowhere", "/items", "/items/1/more", "/items/", "/items//", "/",
-    ])
+    @Test(
+        "an unknown path is a 404 problem with the route 'unmatched'",
+        arguments: [
+            "/nowhere", "/items", "/items/1/more", "/items/", "/items//", "/",
+        ])
     func notFound(path: String) async {
         let response = await Self.respond("GET", path)
         #expect(response.status == 404)
         #expect(response.headers["Content-Type"] == "application/problem+json")
-        #expect(Self.text(response)
-            == #"{"type":"about:blank","title":"Not Found","status":404,"detail":"No resource at this path."}"#)
+        #expect(
+            Self.text(response)
+                == #"{"type":"about:blank","title":"Not Found","status":404,"detail":"No resource at this path."}"#)
         #expect(response.route == "unmatched")
     }
 
@@ -143,8 +153,9 @@ struct RouterTests {
         #expect(response.status == 405)
         #expect(response.headers["Allow"] == "DELETE, GET, HEAD")
         #expect(response.headers["Content-Type"] == "application/problem+json")
-        #expect(Self.text(response) == #"{"type":"about:blank","title":"Method Not Allowed","status":405,"#
-            + #""detail":"Allowed methods: DELETE, GET, HEAD."}"#)
+        #expect(
+            Self.text(response) == #"{"type":"about:blank","title":"Method Not Allowed","status":405,"#
+                + #""detail":"Allowed methods: DELETE, GET, HEAD."}"#)
         #expect(response.route == "/items/{id}")
     }
 
@@ -173,9 +184,10 @@ struct RouterTests {
         let response = await Self.respond("POST", "/problem")
         #expect(response.status == 422)
         #expect(response.headers["Content-Type"] == "application/problem+json")
-        #expect(Self.text(response) == #"{"type":"about:blank","title":"Unprocessable Content","status":422,"#
-            + #""detail":"Intensity must be between 0 and 10.","#
-            + #""errors":[{"field":"/intensity","message":"must be at most 10"}]}"#)
+        #expect(
+            Self.text(response) == #"{"type":"about:blank","title":"Unprocessable Content","status":422,"#
+                + #""detail":"Intensity must be between 0 and 10.","#
+                + #""errors":[{"field":"/intensity","message":"must be at most 10"}]}"#)
         #expect(response.route == "/problem")
     }
 
@@ -185,8 +197,9 @@ struct RouterTests {
         #expect(response.status == 409)
         #expect(response.headers["ETag"] == #""7""#)
         #expect(response.headers["Content-Type"] == "application/problem+json")
-        #expect(Self.text(response)
-            == #"{"type":"about:blank","title":"Conflict","status":409,"detail":"The episode changed meanwhile."}"#)
+        #expect(
+            Self.text(response)
+                == #"{"type":"about:blank","title":"Conflict","status":409,"detail":"The episode changed meanwhile."}"#)
     }
 
     @Test("an unknown thrown error is a generic 500 that reveals nothing, and is logged with its type")
@@ -194,8 +207,9 @@ struct RouterTests {
         let response = await Self.respond("GET", "/explode", requestId: "explode-1")
         #expect(response.status == 500)
         #expect(response.headers["Content-Type"] == "application/problem+json")
-        #expect(Self.text(response) == #"{"type":"about:blank","title":"Internal Server Error","status":500,"#
-            + #""detail":"The server failed to handle this request; it has been logged."}"#)
+        #expect(
+            Self.text(response) == #"{"type":"about:blank","title":"Internal Server Error","status":500,"#
+                + #""detail":"The server failed to handle this request; it has been logged."}"#)
         #expect(!Self.text(response).contains("secret"))
         #expect(!Self.text(response).contains("DatabaseExploded"))
         #expect(response.route == "/explode")
@@ -213,7 +227,8 @@ struct RouterTests {
         routes.add("GET", "/b", access: RouteAccess("public")) { _, _ in .empty(status: 204) }
         routes.add("POST", "/a/{id}", access: RouteAccess("admin, clinician")) { _, _ in .empty(status: 204) }
         let router = routes.build(logger: Logger(label: "router-tests") { _ in SwiftLogNoOpLogHandler() })
-        #expect(router.routes.map { "\($0.method) \($0.template) \($0.access)" }
-            == ["GET /b public", "POST /a/{id} admin, clinician"])
+        #expect(
+            router.routes.map { "\($0.method) \($0.template) \($0.access)" }
+                == ["GET /b public", "POST /a/{id} admin, clinician"])
     }
 }
