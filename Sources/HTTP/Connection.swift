@@ -135,12 +135,14 @@ final class Connection: @unchecked Sendable {
         inFlight = false
         let keepAlive = head.keepAlive && !shared.isShuttingDown && !peerClosed && !closed
         let bodyBytes = head.method == "HEAD" || HTTPStatus.forbidsBody(response.status) ? 0 : response.body.count
-        shared.observer?.requestCompleted(HTTPRequestRecord(
-            method: head.method, route: response.route ?? "unmatched", status: response.status,
-            durationNanoseconds: monotonicNow() &- started, bodyBytes: bodyBytes, requestId: requestId))
+        shared.observer?.requestCompleted(
+            HTTPRequestRecord(
+                method: head.method, route: response.route ?? "unmatched", status: response.status,
+                durationNanoseconds: monotonicNow() &- started, bodyBytes: bodyBytes, requestId: requestId))
         guard !closed else { return }
-        encode(response, requestId: requestId, keepAlive: keepAlive, http10: head.version == .http1_0,
-               omitBody: head.method == "HEAD")
+        encode(
+            response, requestId: requestId, keepAlive: keepAlive, http10: head.version == .http1_0,
+            omitBody: head.method == "HEAD")
         afterWrite = keepAlive ? .keepOpen : .close
         flush()
     }
@@ -148,9 +150,10 @@ final class Connection: @unchecked Sendable {
     /// A response the server makes itself (parse errors, timeouts): always the last on the connection.
     private func sendFinal(_ response: HTTPResponse, route: String) {
         let requestId = loop.nextRequestId()
-        shared.observer?.requestCompleted(HTTPRequestRecord(
-            method: "-", route: route, status: response.status, durationNanoseconds: 0,
-            bodyBytes: response.body.count, requestId: requestId))
+        shared.observer?.requestCompleted(
+            HTTPRequestRecord(
+                method: "-", route: route, status: response.status, durationNanoseconds: 0,
+                bodyBytes: response.body.count, requestId: requestId))
         encode(response, requestId: requestId, keepAlive: false, http10: false, omitBody: false)
         afterWrite = .close
         flush()
@@ -171,8 +174,8 @@ final class Connection: @unchecked Sendable {
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                 UInt8(ascii: "."), UInt8(ascii: ":"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "."), UInt8(ascii: ":"):
                 continue
             default:
                 return nil

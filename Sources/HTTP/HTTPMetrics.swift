@@ -7,7 +7,9 @@ import Synchronization
 /// whatever paths clients send.
 public final class HTTPMetrics: HTTPServerObserver {
     /// Upper bounds of the latency histogram buckets, in seconds.
-    public static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    public static let latencyBuckets: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
 
     private struct RequestKey: Hashable {
         let method: String
@@ -36,7 +38,8 @@ public final class HTTPMetrics: HTTPServerObserver {
         let seconds = Double(record.durationNanoseconds) / 1e9
         let bucket = HTTPMetrics.latencyBuckets.firstIndex { seconds <= $0 }
         storage.withLock { storage in
-            storage.requests[RequestKey(method: record.method, route: record.route, status: record.status), default: 0] += 1
+            storage.requests[
+                RequestKey(method: record.method, route: record.route, status: record.status), default: 0] += 1
             var histogram = storage.latency[record.route] ?? Histogram()
             if let bucket { histogram.buckets[bucket] += 1 }
             histogram.count += 1
@@ -60,18 +63,24 @@ public final class HTTPMetrics: HTTPServerObserver {
         var text = ""
         text += "# HELP relieflog_http_requests_total HTTP requests by method, route template and status.\n"
         text += "# TYPE relieflog_http_requests_total counter\n"
-        for (key, count) in snapshot.requests.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {
-            text += "relieflog_http_requests_total{method=\"\(escape(key.method))\",route=\"\(escape(key.route))\",status=\"\(key.status)\"} \(count)\n"
+        for (key, count) in snapshot.requests.sorted(by: {
+            ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status)
+        }) {
+            text +=
+                "relieflog_http_requests_total{method=\"\(escape(key.method))\",route=\"\(escape(key.route))\",status=\"\(key.status)\"} \(count)\n"
         }
-        text += "# HELP relieflog_http_request_duration_seconds Time from a complete request to its response, by route template.\n"
+        text +=
+            "# HELP relieflog_http_request_duration_seconds Time from a complete request to its response, by route template.\n"
         text += "# TYPE relieflog_http_request_duration_seconds histogram\n"
         for (route, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
             var cumulative = 0
             for (index, bound) in HTTPMetrics.latencyBuckets.enumerated() {
                 cumulative += histogram.buckets[index]
-                text += "relieflog_http_request_duration_seconds_bucket{route=\"\(escape(route))\",le=\"\(bound)\"} \(cumulative)\n"
+                text +=
+                    "relieflog_http_request_duration_seconds_bucket{route=\"\(escape(route))\",le=\"\(bound)\"} \(cumulative)\n"
             }
-            text += "relieflog_http_request_duration_seconds_bucket{route=\"\(escape(route))\",le=\"+Inf\"} \(histogram.count)\n"
+            text +=
+                "relieflog_http_request_duration_seconds_bucket{route=\"\(escape(route))\",le=\"+Inf\"} \(histogram.count)\n"
             text += "relieflog_http_request_duration_seconds_sum{route=\"\(escape(route))\"} \(histogram.sumSeconds)\n"
             text += "relieflog_http_request_duration_seconds_count{route=\"\(escape(route))\"} \(histogram.count)\n"
         }

@@ -76,7 +76,8 @@ public final class HTTPServer: Sendable {
     /// Binds, listens and starts accepting. Returns the bound port.
     public func start() throws -> Int {
         let configuration = shared.configuration
-        let (fd, port) = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let (fd, port) = try Socket.listen(
+            host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
         let loops = self.loops
         let shared = self.shared
@@ -180,7 +181,10 @@ final class ServerShared: Sendable {
     let clockLimits: ConnectionClock.Limits
     let defaultHeaderBytes: [UInt8]
 
-    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, observer: (any HTTPServerObserver)?, logger: Logger) {
+    init(
+        configuration: HTTPServerConfiguration, responder: any HTTPResponder, observer: (any HTTPServerObserver)?,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.responder = responder
         self.observer = observer

@@ -11,7 +11,9 @@ public struct HTTPServerRequest: Sendable {
     /// `X-Forwarded-For` gives (see `ClientAddress`). What per-client limits are keyed on.
     public var clientAddress: String
 
-    public init(head: HTTPRequestHead, body: [UInt8], requestId: String, remoteAddress: String, clientAddress: String? = nil) {
+    public init(
+        head: HTTPRequestHead, body: [UInt8], requestId: String, remoteAddress: String, clientAddress: String? = nil
+    ) {
         self.head = head
         self.body = body
         self.requestId = requestId
@@ -31,7 +33,7 @@ public struct HTTPServerRequest: Sendable {
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = PercentDecoding.decode(parts[0], plusAsSpace: true),
-                  let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
+                let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
             else { return nil }
             items.append((name, value))
         }
@@ -62,7 +64,9 @@ enum PercentDecoding {
                 let high = utf8.index(after: index)
                 guard high != utf8.endIndex else { return nil }
                 let low = utf8.index(after: high)
-                guard low != utf8.endIndex, let h = hexValue(utf8[high]), let l = hexValue(utf8[low]) else { return nil }
+                guard low != utf8.endIndex, let h = hexValue(utf8[high]), let l = hexValue(utf8[low]) else {
+                    return nil
+                }
                 bytes.append(h << 4 | l)
                 index = utf8.index(after: low)
             } else {

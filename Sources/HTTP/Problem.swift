@@ -49,12 +49,15 @@ public struct Problem: Error, Sendable, CustomStringConvertible {
         object.append("status", .number(.integer(Int64(status))))
         if let detail { object.append("detail", .string(detail)) }
         if !errors.isEmpty {
-            object.append("errors", .array(errors.map { error in
-                var item = JSONObject()
-                item.append("field", .string(error.field))
-                item.append("message", .string(error.message))
-                return .object(item)
-            }))
+            object.append(
+                "errors",
+                .array(
+                    errors.map { error in
+                        var item = JSONObject()
+                        item.append("field", .string(error.field))
+                        item.append("message", .string(error.message))
+                        return .object(item)
+                    }))
         }
         for (key, value) in extensions where object[key] == nil { object.append(key, value) }
         return .object(object)

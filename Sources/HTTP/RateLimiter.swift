@@ -18,7 +18,8 @@ public final class RateLimiter<Key: Hashable & Sendable>: Sendable {
         public var burst: Double
 
         public init(ratePerSecond: Double, burst: Double) {
-            precondition(ratePerSecond > 0 && burst >= 1, "a rate limit needs a positive rate and a burst of at least 1")
+            precondition(
+                ratePerSecond > 0 && burst >= 1, "a rate limit needs a positive rate and a burst of at least 1")
             self.ratePerSecond = ratePerSecond
             self.burst = burst
         }
@@ -49,7 +50,9 @@ public final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     public let now: @Sendable () -> UInt64
     @usableFromInline let buckets = Mutex<[Key: Bucket]>([:])
 
-    public init(rule: Rule, maxKeys: Int = 10_000, now: @escaping @Sendable () -> UInt64 = RateLimiter.monotonicNanoseconds) {
+    public init(
+        rule: Rule, maxKeys: Int = 10_000, now: @escaping @Sendable () -> UInt64 = RateLimiter.monotonicNanoseconds
+    ) {
         self.rule = rule
         self.maxKeys = maxKeys
         self.now = now

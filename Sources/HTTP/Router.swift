@@ -85,7 +85,8 @@ public struct RouterBuilder {
     /// Registers `handler` for `method` on a path template such as "/v1/patients/{id}", declaring
     /// who may call it. A template is literal segments and `{name}` parameters; registering the
     /// same method and shape twice is a programming error and stops the process at start-up.
-    public mutating func add(_ method: String, _ template: String, access: RouteAccess, handler: @escaping HTTPHandler) {
+    public mutating func add(_ method: String, _ template: String, access: RouteAccess, handler: @escaping HTTPHandler)
+    {
         let segments = RouteSegment.parse(template)
         precondition(
             !entries.contains { $0.method == method && $0.segments.shapeEquals(segments) },
@@ -197,7 +198,8 @@ public struct Router: HTTPResponder {
             if let next = node.literals[String(raw)] {
                 node = next
             } else if let (name, next) = node.parameter, !raw.isEmpty,
-                      let value = PercentDecoding.decode(raw, plusAsSpace: false) {
+                let value = PercentDecoding.decode(raw, plusAsSpace: false)
+            {
                 parameters.append(name, value)
                 node = next
             } else {
@@ -234,7 +236,8 @@ public struct Router: HTTPResponder {
             } catch {
                 // Unknown errors are logged (type and description only: no request data) and
                 // answered with a generic 500 that reveals no internals.
-                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: type(of: error))): \(error)"])
+                context.logger.error(
+                    "unhandled error", metadata: ["error": "\(String(reflecting: type(of: error))): \(error)"])
                 response = Problem.internalError().response
             }
             response.route = template

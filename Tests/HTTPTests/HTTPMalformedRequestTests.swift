@@ -91,10 +91,12 @@ let malformedRequests: [MalformedCase] = [
     .init("HTTP/1.0 with two Host fields", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400),
 
     // Content-Length (RFC 9110 §8.6, RFC 9112 §6.3)
-    .init("Content-Length and Transfer-Encoding",
-          "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-    .init("Transfer-Encoding then Content-Length",
-          "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400),
+    .init(
+        "Content-Length and Transfer-Encoding",
+        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    .init(
+        "Transfer-Encoding then Content-Length",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400),
     .init("differing Content-Length list", get("Host: a\r\nContent-Length: 5, 6\r\n"), 400),
     .init("differing Content-Length fields", get("Host: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n"), 400),
     .init("non-numeric Content-Length", get("Host: a\r\nContent-Length: abc\r\n"), 400),
@@ -114,8 +116,9 @@ let malformedRequests: [MalformedCase] = [
     .init("unknown coding", get("Host: a\r\nTransfer-Encoding: foo\r\n"), 501),
     .init("chunked then gzip", get("Host: a\r\nTransfer-Encoding: chunked, gzip\r\n"), 400),
     .init("chunked twice in a list", get("Host: a\r\nTransfer-Encoding: chunked, chunked\r\n"), 400),
-    .init("chunked twice in two fields",
-          get("Host: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), 400),
+    .init(
+        "chunked twice in two fields",
+        get("Host: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), 400),
     .init("chunked in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
     .init("empty Transfer-Encoding", get("Host: a\r\nTransfer-Encoding:\r\n"), 400),
     .init("chunked with a parameter", get("Host: a\r\nTransfer-Encoding: chunked;a=b\r\n"), 400),
@@ -139,7 +142,9 @@ let malformedRequests: [MalformedCase] = [
     .init("invalid trailer name", chunkedPrefix + "0\r\nX Y: a\r\n\r\n", 400),
     .init("bare LF ending the trailers", chunkedPrefix + "0\r\nX: a\r\n\n", 400),
     .init("chunk over the body limit", chunkedPrefix + "100001\r\n", 413),
-    .init("chunks adding up over the body limit", chunkedPrefix + "80000\r\n" + String(repeating: "a", count: 0x80000) + "\r\n80001\r\n", 413),
+    .init(
+        "chunks adding up over the body limit",
+        chunkedPrefix + "80000\r\n" + String(repeating: "a", count: 0x80000) + "\r\n80001\r\n", 413),
 ]
 
 @Suite("Malformed requests")

@@ -140,7 +140,8 @@ struct HTTPParserLimitsTests {
     @Test("chunked bodies at the limit pass; 413 as soon as a chunk size takes the total over")
     func chunkedBodyLimit() {
         let prefix = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-        let exact = prefix + "10\r\n" + String(repeating: "x", count: 16) + "\r\n10\r\n"
+        let exact =
+            prefix + "10\r\n" + String(repeating: "x", count: 16) + "\r\n10\r\n"
             + String(repeating: "y", count: 16) + "\r\n0\r\n\r\n"
         #expect(outcome(exact) == 200)
         var parser = HTTPRequestParser(limits: small)

@@ -3,8 +3,8 @@ import HTTP
 import JSON
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A server on a loopback port with a small set of routes for exercising the HTTP layer.
 final class TestServer: Sendable {
@@ -180,7 +180,8 @@ struct ServerTests {
     func badRequestCloses() async throws {
         let server = try TestServer()
         let client = try server.client()
-        try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\nGET /items/9 HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await client.send(
+            "GET /hello HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\nGET /items/9 HTTP/1.1\r\nHost: x\r\n\r\n")
         let response = try await client.readResponse()
         #expect(response.status == 400)
         #expect(response.header("Content-Type") == "application/problem+json")
@@ -199,10 +200,13 @@ struct ServerTests {
             case .missingHost: "GET /hello HTTP/1.1\r\n\r\n"
             case .http2: "GET /hello HTTP/2.0\r\nHost: x\r\n\r\n"
             case .gzipCoding: "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-            case .lengthAndChunked: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-            case .conflictingLengths: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"
+            case .lengthAndChunked:
+                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+            case .conflictingLengths:
+                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"
             case .longTarget: "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
-            case .hugeHeader: "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 33000) + "\r\n\r\n"
+            case .hugeHeader:
+                "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 33000) + "\r\n\r\n"
             }
         }
 
