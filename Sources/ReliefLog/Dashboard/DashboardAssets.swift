@@ -50,8 +50,8 @@ button.secondary:hover, .button.secondary:hover { background: var(--soft); }
 .hint, .muted, .n { color: var(--muted); }
 .n { font-size: 0.875rem; }
 .error { color: var(--flag); font-weight: 600; min-height: 1.4em; }
-.grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 320px), 1fr)); }
-.cards { display: grid; gap: 0.6rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 150px), 1fr)); margin: 0 0 1rem; padding: 0; list-style: none; }
+.grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); }
+.cards { display: grid; gap: 0.6rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 136px), 1fr)); margin: 0 0 1rem; padding: 0; list-style: none; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 0.6rem 0.75rem; background: var(--soft); }
 .card .label { color: var(--muted); font-size: 0.875rem; display: block; }
 .card .value { font-size: 1.6rem; font-weight: 700; display: block; font-variant-numeric: tabular-nums; }
@@ -67,7 +67,7 @@ th { font-weight: 600; }
 td.num, th.num { text-align: right; }
 .flag { color: var(--flag); font-weight: 700; }
 .chart { width: 100%; height: auto; display: block; margin: 0.3rem 0; }
-.chart text { font: 11px system-ui, "DejaVu Sans", Arial, sans-serif; fill: var(--text); }
+.chart text { font: 13px system-ui, "DejaVu Sans", Arial, sans-serif; fill: var(--text); }
 .chart .axis { stroke: var(--line); stroke-width: 1; }
 .chart .bar { fill: var(--accent); }
 .chart .bar2 { fill: var(--mid); }
@@ -93,6 +93,8 @@ summary { cursor: pointer; color: var(--accent-dark); font-weight: 600; }
 .warn { border-left: 4px solid var(--mid); background: #fff6ec; padding: 0.4rem 0.7rem; margin: 0 0 1rem; }
 @media (max-width: 480px) {
   main { padding: 0.6rem; }
+  .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .chart text { font-size: 16px; }
   .panel { padding: 0.75rem; }
   .card .value { font-size: 1.35rem; }
   th, td { padding: 0.3rem 0.3rem; }
@@ -604,8 +606,8 @@ summary { cursor: pointer; color: var(--accent-dark); font-weight: 600; }
 
   /** Bars (with an optional line on a 0–10 right scale and a dashed baseline), labelled with their values. */
   function barChart(items, label, options = {}) {
-    const width = 560;
-    const height = options.compact ? 150 : 210;
+    const width = 520;
+    const height = options.compact ? 160 : 230;
     const left = 30, right = options.line ? 30 : 8, top = 16, bottom = 34;
     const values = items.map((i) => i.value || 0);
     const top0 = Math.max(4, ...values, options.baseline || 0);
@@ -716,7 +718,7 @@ summary { cursor: pointer; color: var(--accent-dark); font-weight: 600; }
     <h1 id="signin-title">Sign in</h1>
     <form id="signin-form" novalidate>
       <label for="token">Access token</label>
-      <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="token-hint signin-error">
+      <input id="token" name="token" type="password" spellcheck="false" required aria-describedby="token-hint signin-error">
       <p id="token-hint" class="hint">Paste the token your clinic gave you. It stays in this browser tab only (session storage) and is sent only to this server.</p>
       <button type="submit">Sign in</button>
       <p id="signin-error" class="error" role="alert"></p>

@@ -26,26 +26,26 @@ struct ReportPage {
     /// The page's one style sheet; its hash is the only style the report's (and the
     /// dashboard's) Content-Security-Policy admits inline.
     static let style = """
-        @page { size: auto; margin: 12mm 12mm 14mm; }
+        @page { size: auto; margin: 10mm 11mm 12mm; }
         * { box-sizing: border-box; }
-        body { font: 9.5pt/1.35 system-ui, "DejaVu Sans", Arial, sans-serif; color: #1a1a1a; margin: 0 auto; max-width: 190mm; padding: 4mm; }
-        h1 { font-size: 15pt; margin: 0 0 1mm; }
-        h2 { font-size: 11pt; margin: 4mm 0 1.5mm; border-bottom: 1px solid #767676; padding-bottom: 0.5mm; }
-        p { margin: 1mm 0; }
+        body { font: 8.5pt/1.3 system-ui, "DejaVu Sans", Arial, sans-serif; color: #1a1a1a; margin: 0 auto; max-width: 190mm; padding: 2mm; }
+        h1 { font-size: 14pt; margin: 0 0 1mm; }
+        h2 { font-size: 10pt; margin: 3mm 0 1mm; border-bottom: 1px solid #767676; padding-bottom: 0.4mm; }
+        p { margin: 0.8mm 0; }
         .meta, .n, .legend { color: #4a4a4a; }
-        .note { border: 1px solid #767676; padding: 1.5mm 2mm; margin: 2mm 0; font-weight: 600; }
-        .grid { display: flex; flex-wrap: wrap; gap: 2mm 6mm; }
-        .grid > section { flex: 1 1 80mm; min-width: 0; }
-        table { border-collapse: collapse; width: 100%; margin: 1mm 0; }
-        th, td { text-align: left; padding: 0.6mm 1.5mm; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
+        .note { border: 1px solid #767676; padding: 1mm 2mm; margin: 1.5mm 0; font-weight: 600; }
+        .grid { display: flex; flex-wrap: wrap; gap: 0 5mm; }
+        .grid > * { flex: 1 1 55mm; min-width: 0; }
+        table { border-collapse: collapse; width: 100%; margin: 0.5mm 0; }
+        th, td { text-align: left; padding: 0.3mm 1.2mm; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
         .flag { font-weight: 700; color: #a3242b; }
         svg { display: block; width: 100%; height: auto; }
         svg text { font: 7px system-ui, "DejaVu Sans", Arial, sans-serif; fill: #1a1a1a; }
-        section, figure, table { break-inside: avoid; }
-        figure { margin: 1mm 0; }
-        figcaption { color: #4a4a4a; font-size: 8.5pt; }
-        .warnings { color: #4a4a4a; font-size: 8.5pt; }
+        figure, tr { break-inside: avoid; }
+        h2 { break-after: avoid; }
+        figure { margin: 0.5mm 0; }
+        figcaption, .n, .warnings { color: #4a4a4a; font-size: 7.5pt; }
         """
 
     /// `'sha256-…'` of `style`, as a Content-Security-Policy source.
@@ -119,12 +119,15 @@ struct ReportPage {
                 "\(number(s["professionalSessions"])) professional, \(number(s["selfSessions"])) self; \(number(s["sessionMinutes"])) min"
             ),
         ]
-        var html = "<section><h2>Key figures</h2>\n<table>\n"
-        html += "<thead><tr><th>Figure</th><th class=\"num\">Value</th><th>n / basis</th></tr></thead>\n<tbody>\n"
-        for (label, value, basis) in rows {
-            html += "<tr><td>\(label)</td><td class=\"num\">\(value)</td><td class=\"n\">\(basis)</td></tr>\n"
+        var html = "<section><h2>Key figures</h2>\n<div class=\"grid\">\n"
+        for half in [rows.prefix(4), rows.dropFirst(4)] {
+            html += "<table>\n<thead><tr><th>Figure</th><th class=\"num\">Value</th><th>n / basis</th></tr></thead>\n<tbody>\n"
+            for (label, value, basis) in half {
+                html += "<tr><td>\(label)</td><td class=\"num\">\(value)</td><td class=\"n\">\(basis)</td></tr>\n"
+            }
+            html += "</tbody></table>\n"
         }
-        return html + "</tbody></table></section>\n"
+        return html + "</div></section>\n"
     }
 
     private func calendar() -> String {
@@ -211,7 +214,7 @@ struct ReportPage {
         }
         let top = max(4, (([baseline ?? 0] + values.compactMap(\.mmd)).max() ?? 0).rounded(.up))
         let width = 480.0
-        let height = 150.0
+        let height = 118.0
         let left = 22.0
         let bottom = 20.0
         let plotHeight = height - bottom - 14
@@ -271,38 +274,40 @@ struct ReportPage {
         guard !items.isEmpty else {
             return html + "<p>No medication recorded in the period (n = \(number(s["episodes"])) episodes).</p></section>\n"
         }
-        html += "<table><thead><tr><th>Class</th><th class=\"num\">Days</th><th class=\"num\">Days per 30</th>"
-        html += "<th class=\"num\">ICHD-3 threshold</th><th>Overuse</th></tr></thead><tbody>\n"
+        html += "<table><thead><tr><th>Class</th><th class=\"num\">Days</th><th class=\"num\">Per 30 d</th>"
+        html += "<th class=\"num\">Limit</th><th>Overuse</th></tr></thead><tbody>\n"
         for item in items {
             let exceeded = item["exceeded"].boolValue ?? false
             let threshold = item["threshold"].isNull ? "none" : number(item["threshold"])
             html += "<tr><td>\(escape(label(item["class"].stringValue ?? "")))</td><td class=\"num\">\(number(item["days"]))</td>"
             html += "<td class=\"num\">\(number(item["daysPer30"]))</td><td class=\"num\">\(threshold)</td>"
-            html += exceeded ? "<td class=\"flag\">at or over threshold</td></tr>\n" : "<td>below</td></tr>\n"
+            html += exceeded ? "<td class=\"flag\">at or over</td></tr>\n" : "<td>below</td></tr>\n"
         }
         html += "</tbody></table>\n"
         html +=
-            "<p class=\"n\">Days: distinct days an episode started with a medication of the class; \(number(s["medicationDays"])) medication days in all, n = \(number(s["days"])) days. Thresholds per ICHD-3 8.2 (medication-overuse headache).</p>"
+            "<p class=\"n\">Days: distinct days an episode started with a medication of the class; \(number(s["medicationDays"])) medication days in all, n = \(number(s["days"])) days. Limit: the ICHD-3 8.2 threshold (medication-overuse headache) in days per 30.</p>"
         return html + "</section>\n"
     }
 
     private func tags() -> String {
         let s = figures.summary
-        var html = "<section><h2>Top triggers and symptoms</h2>\n"
+        var html = ""
         for (key, field, title) in [("topTriggers", "trigger", "Trigger"), ("topSymptoms", "symptom", "Symptom")] {
+            html += "<section><h2>Top \(title.lowercased())s</h2>\n"
             let items = s[key].arrayValue ?? []
             if items.isEmpty {
-                html += "<p>No \(title.lowercased())s recorded.</p>\n"
+                html += "<p>No \(title.lowercased())s recorded.</p></section>\n"
                 continue
             }
             html += "<table><thead><tr><th>\(title)</th><th class=\"num\">Episodes</th><th class=\"num\">Share</th></tr></thead><tbody>\n"
-            for item in items.prefix(6) {
+            for item in items.prefix(5) {
                 html += "<tr><td>\(escape(label(item[field].stringValue ?? "")))</td><td class=\"num\">\(number(item["count"]))</td>"
                 html += "<td class=\"num\">\(percent(item["share"]))</td></tr>\n"
             }
             html += "</tbody></table>\n"
+            html += "<p class=\"n\">Share of the n = \(number(s["episodes"])) episodes that started in the period.</p></section>\n"
         }
-        return html + "<p class=\"n\">Share of the n = \(number(s["episodes"])) episodes that started in the period.</p></section>\n"
+        return html
     }
 
     private func massage() -> String {
@@ -314,6 +319,7 @@ struct ReportPage {
         guard !e["firstSessionAt"].isNull else { return html + "<p>No session recorded: no comparison.</p></section>\n" }
         let baseline = e["baseline"]
         let followUp = e["followUp"]
+        html += "<div class=\"grid\">\n"
         html += "<table><thead><tr><th></th><th class=\"num\">Baseline</th><th class=\"num\">Follow-up</th></tr></thead><tbody>\n"
         let rows: [(String, String)] = [
             ("Window", "from"), ("Days (n)", "days"), ("Migraine days", "migraineDays"),
@@ -326,21 +332,24 @@ struct ReportPage {
             html += "<tr><td>\(title)</td><td class=\"num\">\(a)</td><td class=\"num\">\(b)</td></tr>\n"
         }
         html += "</tbody></table>\n"
+        html += techniqueTable(e) + "</div>\n"
         let percentChange = e["mmdPercentChange"].isNull ? "not computable" : number(e["mmdPercentChange"]) + " %"
         let responder = e["responder50"].isNull ? "not computable" : (e["responder50"].boolValue == true ? "yes" : "no")
         html +=
             "<p>MMD change (follow-up − baseline): <strong>\(number(e["mmdChange"]))</strong>; percent change: \(percentChange); 50 % responder: \(responder). Episodes within 72 h after a session: \(number(e["episodesWithin72hPerSession"])) per session, against \(number(e["baselineEpisodesPer72h"])) per 72 h in the baseline (n = \(number(e["sessions"])) sessions since the first, \(Self.date(e["firstSessionAt"].stringValue))).</p>\n"
-        let techniques = e["byTechnique"].arrayValue ?? []
-        if !techniques.isEmpty {
-            html += "<table><thead><tr><th>Technique</th><th class=\"num\">Sessions (n)</th><th class=\"num\">Mean pain drop</th>"
-            html += "<th class=\"num\">Mean stress drop</th></tr></thead><tbody>\n"
-            for item in techniques {
-                html += "<tr><td>\(escape(label(item["technique"].stringValue ?? "")))</td><td class=\"num\">\(number(item["sessions"]))</td>"
-                html += "<td class=\"num\">\(number(item["meanPainDrop"]))</td><td class=\"num\">\(number(item["meanStressDrop"]))</td></tr>\n"
-            }
-            html += "</tbody></table>\n"
-        }
         return html + "</section>\n"
+    }
+
+    private func techniqueTable(_ e: JSONValue) -> String {
+        let techniques = e["byTechnique"].arrayValue ?? []
+        guard !techniques.isEmpty else { return "" }
+        var html = "<table><thead><tr><th>Technique</th><th class=\"num\">Sessions (n)</th><th class=\"num\">Pain drop</th>"
+        html += "<th class=\"num\">Stress drop</th></tr></thead><tbody>\n"
+        for item in techniques {
+            html += "<tr><td>\(escape(label(item["technique"].stringValue ?? "")))</td><td class=\"num\">\(number(item["sessions"]))</td>"
+            html += "<td class=\"num\">\(number(item["meanPainDrop"]))</td><td class=\"num\">\(number(item["meanStressDrop"]))</td></tr>\n"
+        }
+        return html + "</tbody></table>\n"
     }
 
     private func warnings() -> String {

@@ -495,8 +495,8 @@
 
   /** Bars (with an optional line on a 0–10 right scale and a dashed baseline), labelled with their values. */
   function barChart(items, label, options = {}) {
-    const width = 560;
-    const height = options.compact ? 150 : 210;
+    const width = 520;
+    const height = options.compact ? 160 : 230;
     const left = 30, right = options.line ? 30 : 8, top = 16, bottom = 34;
     const values = items.map((i) => i.value || 0);
     const top0 = Math.max(4, ...values, options.baseline || 0);
