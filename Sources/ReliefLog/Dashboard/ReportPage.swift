@@ -34,7 +34,7 @@ struct ReportPage {
         p { margin: 0.8mm 0; }
         .meta, .n, .legend { color: #4a4a4a; }
         .note { border: 1px solid #767676; padding: 1mm 2mm; margin: 1.5mm 0; font-weight: 600; }
-        .grid { display: flex; flex-wrap: wrap; gap: 0 5mm; }
+        .grid { display: flex; flex-wrap: wrap; gap: 0 5mm; align-items: flex-start; }
         .grid > * { flex: 1 1 55mm; min-width: 0; }
         table { border-collapse: collapse; width: 100%; margin: 0.5mm 0; }
         th, td { text-align: left; padding: 0.3mm 1.2mm; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
