@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "Sources/ReliefLog/Dashboard/Assets"
 OUTPUT = ROOT / "Sources/ReliefLog/Dashboard/DashboardAssets.swift"
+INDENT = " " * 12
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -45,14 +46,17 @@ def main() -> int:
             return 1
         if not text.endswith("\n"):
             text += "\n"
+        # Indented as swift-format lays it out (the closing delimiter's indentation is removed
+        # from every line). The line break before the closing delimiter is not part of the
+        # string: the file's own final line break is kept by the empty line before it.
+        body = [INDENT + line if line else "" for line in text.split("\n")]
         lines += [
             "",
             f"    static let {identifier(path.name)} = DashboardAsset(",
             f'        name: "{path.name}", contentType: "{TYPES[path.suffix]}",',
-            # The line break before the closing delimiter is not part of the string: the file's
-            # own final line break is kept by the empty line before it.
             '        text: #"""',
-            text + '\n"""#)',
+            *body,
+            INDENT + '"""#)',
         ]
     lines.append("}")
     OUTPUT.write_text("\n".join(lines) + "\n", encoding="utf-8")

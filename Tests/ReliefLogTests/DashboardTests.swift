@@ -128,7 +128,9 @@ struct DashboardTests {
             }
             let report = try #require(paths["/v1/patients/{id}/report"]?.objectValue?["get"]?.objectValue)
             #expect(report["security"] != nil || document.objectValue?["security"] != nil)
-            #expect(report["responses"]?.objectValue?["200"]?.objectValue?["content"]?.objectValue?["text/html; charset=utf-8"] != nil)
+            #expect(
+                report["responses"]?.objectValue?["200"]?.objectValue?["content"]?.objectValue?[
+                    "text/html; charset=utf-8"] != nil)
         }
     }
 }

@@ -56,7 +56,8 @@ struct ReportTests {
         }
     }
 
-    @Test("the default period is the 12 calendar months up to today in the patient's zone; its figures are the summary's")
+    @Test(
+        "the default period is the 12 calendar months up to today in the patient's zone; its figures are the summary's")
     func numbersAreTheEndpoints() async throws {
         try await AnalyticsHarness.run(now: Self.now) { h in
             let p = try await Self.diary(h)

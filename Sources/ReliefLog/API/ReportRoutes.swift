@@ -39,7 +39,8 @@ struct ReportRoutes {
                         schema: ["type": "string"], headers: ["ETag": "A strong tag of the page's bytes."]),
                     .empty(304, "The copy named by If-None-Match is current.", headers: ["ETag": "As for 200."]),
                     .problem(
-                        400, "A malformed or unknown query parameter, or an empty or too long window (the field names it)."),
+                        400,
+                        "A malformed or unknown query parameter, or an empty or too long window (the field names it)."),
                     .problem(404, "No such patient."),
                 ])
         ) { request, context in
@@ -89,7 +90,8 @@ struct ReportRoutes {
         let range = "from=\(Days.format(window.from))&to=\(Days.format(window.to))"
         let figures = ReportPage.Figures(
             summary: try await ask(.summary(from: dates.from, to: dates.to), "summary", range),
-            months: try await ask(.trends(bucket: .month, from: dates.from, to: dates.to), "trends", "bucket=month&" + range),
+            months: try await ask(
+                .trends(bucket: .month, from: dates.from, to: dates.to), "trends", "bucket=month&" + range),
             days: try await ask(.trends(bucket: .day, from: dates.from, to: dates.to), "trends", "bucket=day&" + range),
             massageEffect: try await ask(
                 .massageEffect(baselineDays: 28, windowDays: 28, to: dates.to), "massage-effect",

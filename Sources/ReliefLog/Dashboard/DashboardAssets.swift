@@ -9,730 +9,730 @@ enum DashboardAssets {
     static let appCss = DashboardAsset(
         name: "app.css", contentType: "text/css; charset=utf-8",
         text: #"""
-/* ReliefLog dashboard: no framework, system fonts, colours chosen for WCAG AA contrast. */
-:root {
-  --text: #1a1a1a;
-  --muted: #4a4a4a;
-  --line: #c8ccd2;
-  --soft: #f3f5f8;
-  --accent: #2f5d8a;
-  --accent-dark: #23476b;
-  --flag: #9e1f2a;
-  --none: #eceff3;
-  --low: #f2b950;
-  --mid: #d9692a;
-  --high: #9e1f2a;
-}
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif; color: var(--text); background: #fff; }
-h1 { font-size: 1.5rem; margin: 0.2rem 0 0.6rem; }
-h2 { font-size: 1.15rem; margin: 0 0 0.5rem; }
-h3 { font-size: 1rem; margin: 0.8rem 0 0.3rem; }
-p { margin: 0.3rem 0; }
-a { color: var(--accent-dark); }
-a:focus-visible, button:focus-visible, input:focus-visible, summary:focus-visible, main:focus-visible { outline: 3px solid #b35c00; outline-offset: 2px; }
-.skip { position: absolute; left: -999px; top: 0; background: #fff; padding: 0.5rem; z-index: 10; }
-.skip:focus { left: 0.5rem; }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-.bar { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; padding: 0.6rem 1rem; border-bottom: 1px solid var(--line); background: var(--soft); }
-.brand { font-weight: 700; font-size: 1.1rem; display: flex; align-items: center; gap: 0.4rem; margin: 0; }
-.who { color: var(--muted); margin: 0 auto 0 0; }
-main { max-width: 1120px; margin: 0 auto; padding: 1rem; }
-.panel { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 0 0 1rem; background: #fff; min-width: 0; }
-.signin { max-width: 34rem; margin: 2rem auto; }
-label { display: block; font-weight: 600; margin-bottom: 0.3rem; }
-input[type=password], input[type=text] { width: 100%; font: inherit; padding: 0.55rem 0.6rem; border: 1px solid #6b6f76; border-radius: 6px; }
-button, .button { font: inherit; font-weight: 600; padding: 0.5rem 0.9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
-button:hover, .button:hover { background: var(--accent-dark); }
-button.secondary, .button.secondary { background: #fff; color: var(--accent-dark); }
-button.secondary:hover, .button.secondary:hover { background: var(--soft); }
-.hint, .muted, .n { color: var(--muted); }
-.n { font-size: 0.875rem; }
-.error { color: var(--flag); font-weight: 600; min-height: 1.4em; }
-.grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); }
-.cards { display: grid; gap: 0.6rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 136px), 1fr)); margin: 0 0 1rem; padding: 0; list-style: none; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 0.6rem 0.75rem; background: var(--soft); }
-.card .label { color: var(--muted); font-size: 0.875rem; display: block; }
-.card .value { font-size: 1.6rem; font-weight: 700; display: block; font-variant-numeric: tabular-nums; }
-.card .n { display: block; }
-.head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1rem; margin-bottom: 0.8rem; }
-.head h1 { margin: 0; }
-.head .actions { margin-left: auto; display: flex; gap: 0.5rem; flex-wrap: wrap; }
-.scroll { overflow-x: auto; max-width: 100%; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-caption { text-align: left; color: var(--muted); font-size: 0.875rem; padding-bottom: 0.2rem; }
-th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-weight: 600; }
-td.num, th.num { text-align: right; }
-.flag { color: var(--flag); font-weight: 700; }
-.chart { width: 100%; height: auto; display: block; margin: 0.3rem 0; }
-.chart text { font: 13px system-ui, "DejaVu Sans", Arial, sans-serif; fill: var(--text); }
-.chart .axis { stroke: var(--line); stroke-width: 1; }
-.chart .bar { fill: var(--accent); }
-.chart .bar2 { fill: var(--mid); }
-.chart .line { fill: none; stroke: var(--flag); stroke-width: 2; }
-.chart .dot { fill: var(--flag); }
-.chart .baseline { stroke: var(--flag); stroke-width: 1.5; stroke-dasharray: 5 4; }
-.chart .day { stroke: #8a8a8a; stroke-width: 0.5; }
-.chart .outside { fill: #fff; stroke: #e3e3e3; stroke-width: 0.5; }
-.chart .s0 { fill: var(--none); }
-.chart .s1 { fill: var(--low); }
-.chart .s2 { fill: var(--mid); }
-.chart .s3 { fill: var(--high); }
-.legend { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; padding: 0; margin: 0.2rem 0; list-style: none; font-size: 0.875rem; }
-.legend li { display: flex; align-items: center; gap: 0.3rem; }
-.swatch { width: 0.9rem; height: 0.9rem; border: 1px solid #8a8a8a; display: inline-block; }
-.swatch.s0 { background: var(--none); }
-.swatch.s1 { background: var(--low); }
-.swatch.s2 { background: var(--mid); }
-.swatch.s3 { background: var(--high); }
-details { margin: 0.3rem 0; }
-summary { cursor: pointer; color: var(--accent-dark); font-weight: 600; }
-.foot { max-width: 1120px; margin: 0 auto; padding: 0.5rem 1rem 2rem; border-top: 1px solid var(--line); }
-.warn { border-left: 4px solid var(--mid); background: #fff6ec; padding: 0.4rem 0.7rem; margin: 0 0 1rem; }
-@media (max-width: 480px) {
-  main { padding: 0.6rem; }
-  .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); }
-  .chart text { font-size: 16px; }
-  .panel { padding: 0.75rem; }
-  .card .value { font-size: 1.35rem; }
-  th, td { padding: 0.3rem 0.3rem; }
-  .head .actions { margin-left: 0; }
-}
-@media print {
-  .bar, .foot #poll, .actions, .skip { display: none; }
-}
+            /* ReliefLog dashboard: no framework, system fonts, colours chosen for WCAG AA contrast. */
+            :root {
+              --text: #1a1a1a;
+              --muted: #4a4a4a;
+              --line: #c8ccd2;
+              --soft: #f3f5f8;
+              --accent: #2f5d8a;
+              --accent-dark: #23476b;
+              --flag: #9e1f2a;
+              --none: #eceff3;
+              --low: #f2b950;
+              --mid: #d9692a;
+              --high: #9e1f2a;
+            }
+            * { box-sizing: border-box; }
+            html { -webkit-text-size-adjust: 100%; }
+            body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif; color: var(--text); background: #fff; }
+            h1 { font-size: 1.5rem; margin: 0.2rem 0 0.6rem; }
+            h2 { font-size: 1.15rem; margin: 0 0 0.5rem; }
+            h3 { font-size: 1rem; margin: 0.8rem 0 0.3rem; }
+            p { margin: 0.3rem 0; }
+            a { color: var(--accent-dark); }
+            a:focus-visible, button:focus-visible, input:focus-visible, summary:focus-visible, main:focus-visible { outline: 3px solid #b35c00; outline-offset: 2px; }
+            .skip { position: absolute; left: -999px; top: 0; background: #fff; padding: 0.5rem; z-index: 10; }
+            .skip:focus { left: 0.5rem; }
+            .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+            .bar { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; padding: 0.6rem 1rem; border-bottom: 1px solid var(--line); background: var(--soft); }
+            .brand { font-weight: 700; font-size: 1.1rem; display: flex; align-items: center; gap: 0.4rem; margin: 0; }
+            .who { color: var(--muted); margin: 0 auto 0 0; }
+            main { max-width: 1120px; margin: 0 auto; padding: 1rem; }
+            .panel { border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin: 0 0 1rem; background: #fff; min-width: 0; }
+            .signin { max-width: 34rem; margin: 2rem auto; }
+            label { display: block; font-weight: 600; margin-bottom: 0.3rem; }
+            input[type=password], input[type=text] { width: 100%; font: inherit; padding: 0.55rem 0.6rem; border: 1px solid #6b6f76; border-radius: 6px; }
+            button, .button { font: inherit; font-weight: 600; padding: 0.5rem 0.9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
+            button:hover, .button:hover { background: var(--accent-dark); }
+            button.secondary, .button.secondary { background: #fff; color: var(--accent-dark); }
+            button.secondary:hover, .button.secondary:hover { background: var(--soft); }
+            .hint, .muted, .n { color: var(--muted); }
+            .n { font-size: 0.875rem; }
+            .error { color: var(--flag); font-weight: 600; min-height: 1.4em; }
+            .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); }
+            .cards { display: grid; gap: 0.6rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 136px), 1fr)); margin: 0 0 1rem; padding: 0; list-style: none; }
+            .card { border: 1px solid var(--line); border-radius: 8px; padding: 0.6rem 0.75rem; background: var(--soft); }
+            .card .label { color: var(--muted); font-size: 0.875rem; display: block; }
+            .card .value { font-size: 1.6rem; font-weight: 700; display: block; font-variant-numeric: tabular-nums; }
+            .card .n { display: block; }
+            .head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1rem; margin-bottom: 0.8rem; }
+            .head h1 { margin: 0; }
+            .head .actions { margin-left: auto; display: flex; gap: 0.5rem; flex-wrap: wrap; }
+            .scroll { overflow-x: auto; max-width: 100%; }
+            table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+            caption { text-align: left; color: var(--muted); font-size: 0.875rem; padding-bottom: 0.2rem; }
+            th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+            th { font-weight: 600; }
+            td.num, th.num { text-align: right; }
+            .flag { color: var(--flag); font-weight: 700; }
+            .chart { width: 100%; height: auto; display: block; margin: 0.3rem 0; }
+            .chart text { font: 13px system-ui, "DejaVu Sans", Arial, sans-serif; fill: var(--text); }
+            .chart .axis { stroke: var(--line); stroke-width: 1; }
+            .chart .bar { fill: var(--accent); }
+            .chart .bar2 { fill: var(--mid); }
+            .chart .line { fill: none; stroke: var(--flag); stroke-width: 2; }
+            .chart .dot { fill: var(--flag); }
+            .chart .baseline { stroke: var(--flag); stroke-width: 1.5; stroke-dasharray: 5 4; }
+            .chart .day { stroke: #8a8a8a; stroke-width: 0.5; }
+            .chart .outside { fill: #fff; stroke: #e3e3e3; stroke-width: 0.5; }
+            .chart .s0 { fill: var(--none); }
+            .chart .s1 { fill: var(--low); }
+            .chart .s2 { fill: var(--mid); }
+            .chart .s3 { fill: var(--high); }
+            .legend { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; padding: 0; margin: 0.2rem 0; list-style: none; font-size: 0.875rem; }
+            .legend li { display: flex; align-items: center; gap: 0.3rem; }
+            .swatch { width: 0.9rem; height: 0.9rem; border: 1px solid #8a8a8a; display: inline-block; }
+            .swatch.s0 { background: var(--none); }
+            .swatch.s1 { background: var(--low); }
+            .swatch.s2 { background: var(--mid); }
+            .swatch.s3 { background: var(--high); }
+            details { margin: 0.3rem 0; }
+            summary { cursor: pointer; color: var(--accent-dark); font-weight: 600; }
+            .foot { max-width: 1120px; margin: 0 auto; padding: 0.5rem 1rem 2rem; border-top: 1px solid var(--line); }
+            .warn { border-left: 4px solid var(--mid); background: #fff6ec; padding: 0.4rem 0.7rem; margin: 0 0 1rem; }
+            @media (max-width: 480px) {
+              main { padding: 0.6rem; }
+              .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+              .chart text { font-size: 16px; }
+              .panel { padding: 0.75rem; }
+              .card .value { font-size: 1.35rem; }
+              th, td { padding: 0.3rem 0.3rem; }
+              .head .actions { margin-left: 0; }
+            }
+            @media print {
+              .bar, .foot #poll, .actions, .skip { display: none; }
+            }
 
-"""#)
+            """#)
 
     static let appJs = DashboardAsset(
         name: "app.js", contentType: "text/javascript; charset=utf-8",
         text: #"""
-// ReliefLog dashboard: plain JavaScript, no framework, no other origin. The token lives in
-// sessionStorage (this tab only) and travels only in the Authorization header of requests to
-// this server. Analytics are polled with If-None-Match, so an idle dashboard costs 304s.
-'use strict';
+            // ReliefLog dashboard: plain JavaScript, no framework, no other origin. The token lives in
+            // sessionStorage (this tab only) and travels only in the Authorization header of requests to
+            // this server. Analytics are polled with If-None-Match, so an idle dashboard costs 304s.
+            'use strict';
 
-(() => {
-  const TOKEN_KEY = 'relieflog.token';
-  const query = new URLSearchParams(location.search);
-  // ?poll=SECONDS shortens or lengthens the interval (1 to 3600; default 60).
-  const pollSeconds = Math.min(3600, Math.max(1, parseInt(query.get('poll') || '60', 10) || 60));
-  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const SVG = 'http://www.w3.org/2000/svg';
+            (() => {
+              const TOKEN_KEY = 'relieflog.token';
+              const query = new URLSearchParams(location.search);
+              // ?poll=SECONDS shortens or lengthens the interval (1 to 3600; default 60).
+              const pollSeconds = Math.min(3600, Math.max(1, parseInt(query.get('poll') || '60', 10) || 60));
+              const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+              const SVG = 'http://www.w3.org/2000/svg';
 
-  /** Responses by URL: { etag, data }, so a poll can send If-None-Match and reuse a 304. */
-  const cache = new Map();
-  let caller = null;
-  let timer = null;
-  let current = null; // { key, urls, render }
-  let generation = 0;
+              /** Responses by URL: { etag, data }, so a poll can send If-None-Match and reuse a 304. */
+              const cache = new Map();
+              let caller = null;
+              let timer = null;
+              let current = null; // { key, urls, render }
+              let generation = 0;
 
-  const $ = (id) => document.getElementById(id);
+              const $ = (id) => document.getElementById(id);
 
-  // ---- DOM helpers (text only: data never becomes markup) ----
+              // ---- DOM helpers (text only: data never becomes markup) ----
 
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name === 'text') node.textContent = value;
-      else if (name === 'onclick') node.addEventListener('click', value);
-      else node.setAttribute(name, value === true ? '' : value);
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
+              function el(tag, attributes, ...children) {
+                const node = document.createElement(tag);
+                for (const [name, value] of Object.entries(attributes || {})) {
+                  if (value === null || value === undefined || value === false) continue;
+                  if (name === 'text') node.textContent = value;
+                  else if (name === 'onclick') node.addEventListener('click', value);
+                  else node.setAttribute(name, value === true ? '' : value);
+                }
+                for (const child of children.flat()) {
+                  if (child === null || child === undefined || child === false) continue;
+                  node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+                }
+                return node;
+              }
 
-  function svg(tag, attributes, ...children) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (value !== null && value !== undefined) node.setAttribute(name, String(value));
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
+              function svg(tag, attributes, ...children) {
+                const node = document.createElementNS(SVG, tag);
+                for (const [name, value] of Object.entries(attributes || {})) {
+                  if (value !== null && value !== undefined) node.setAttribute(name, String(value));
+                }
+                for (const child of children.flat()) {
+                  if (child === null || child === undefined) continue;
+                  node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+                }
+                return node;
+              }
 
-  /** A number as the report prints it: at most two decimals, trailing zeros dropped; null as –. */
-  function fmt(value) {
-    if (value === null || value === undefined) return '–';
-    if (Number.isInteger(value)) return String(value);
-    const text = value.toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
-    return text === '-0' ? '0' : text;
-  }
+              /** A number as the report prints it: at most two decimals, trailing zeros dropped; null as –. */
+              function fmt(value) {
+                if (value === null || value === undefined) return '–';
+                if (Number.isInteger(value)) return String(value);
+                const text = value.toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
+                return text === '-0' ? '0' : text;
+              }
 
-  const words = (slug) => String(slug).replace(/_/g, ' ');
-  const lastDay = (to) => addDays(to, -1);
+              const words = (slug) => String(slug).replace(/_/g, ' ');
+              const lastDay = (to) => addDays(to, -1);
 
-  function parseDay(text) {
-    const [y, m, d] = text.split('-').map(Number);
-    return new Date(Date.UTC(y, m - 1, d));
-  }
-  function dayText(date) { return date.toISOString().slice(0, 10); }
-  function addDays(text, days) {
-    const date = parseDay(text);
-    date.setUTCDate(date.getUTCDate() + days);
-    return dayText(date);
-  }
-  function monthLabel(text) {
-    const date = parseDay(text);
-    return MONTHS[date.getUTCMonth()] + ' ' + date.getUTCFullYear();
-  }
+              function parseDay(text) {
+                const [y, m, d] = text.split('-').map(Number);
+                return new Date(Date.UTC(y, m - 1, d));
+              }
+              function dayText(date) { return date.toISOString().slice(0, 10); }
+              function addDays(text, days) {
+                const date = parseDay(text);
+                date.setUTCDate(date.getUTCDate() + days);
+                return dayText(date);
+              }
+              function monthLabel(text) {
+                const date = parseDay(text);
+                return MONTHS[date.getUTCMonth()] + ' ' + date.getUTCFullYear();
+              }
 
-  function announce(text) { $('live').textContent = text; }
+              function announce(text) { $('live').textContent = text; }
 
-  // ---- API ----
+              // ---- API ----
 
-  class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; }
-  }
+              class ApiError extends Error {
+                constructor(status, detail) { super(detail); this.status = status; }
+              }
 
-  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+              function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
-  async function api(path, { conditional = true } = {}) {
-    const headers = { Authorization: 'Bearer ' + token(), Accept: 'application/json' };
-    const entry = cache.get(path);
-    if (conditional && entry && entry.etag) headers['If-None-Match'] = entry.etag;
-    const response = await fetch(path, { headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
-    if (response.status === 304 && entry) return { data: entry.data, changed: false };
-    if (!response.ok) {
-      let detail = response.statusText;
-      try { detail = (await response.json()).detail || detail; } catch (_) { /* not JSON */ }
-      throw new ApiError(response.status, detail);
-    }
-    const data = await response.json();
-    cache.set(path, { etag: response.headers.get('ETag'), data });
-    return { data, changed: true };
-  }
+              async function api(path, { conditional = true } = {}) {
+                const headers = { Authorization: 'Bearer ' + token(), Accept: 'application/json' };
+                const entry = cache.get(path);
+                if (conditional && entry && entry.etag) headers['If-None-Match'] = entry.etag;
+                const response = await fetch(path, { headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+                if (response.status === 304 && entry) return { data: entry.data, changed: false };
+                if (!response.ok) {
+                  let detail = response.statusText;
+                  try { detail = (await response.json()).detail || detail; } catch (_) { /* not JSON */ }
+                  throw new ApiError(response.status, detail);
+                }
+                const data = await response.json();
+                cache.set(path, { etag: response.headers.get('ETag'), data });
+                return { data, changed: true };
+              }
 
-  // ---- Sign in and out ----
+              // ---- Sign in and out ----
 
-  async function signIn(event) {
-    event.preventDefault();
-    const input = $('token');
-    const value = input.value.trim();
-    $('signin-error').textContent = '';
-    if (!value) {
-      $('signin-error').textContent = 'Paste a token first.';
-      input.focus();
-      return;
-    }
-    sessionStorage.setItem(TOKEN_KEY, value);
-    input.value = '';
-    await start();
-  }
+              async function signIn(event) {
+                event.preventDefault();
+                const input = $('token');
+                const value = input.value.trim();
+                $('signin-error').textContent = '';
+                if (!value) {
+                  $('signin-error').textContent = 'Paste a token first.';
+                  input.focus();
+                  return;
+                }
+                sessionStorage.setItem(TOKEN_KEY, value);
+                input.value = '';
+                await start();
+              }
 
-  function signOut(message) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    cache.clear();
-    caller = null;
-    current = null;
-    generation += 1;
-    if (timer) clearInterval(timer);
-    timer = null;
-    $('view').replaceChildren();
-    $('view').hidden = true;
-    $('signin').hidden = false;
-    $('signout').hidden = true;
-    $('who').textContent = '';
-    $('poll').textContent = '';
-    $('signin-error').textContent = message || '';
-    if (location.hash) history.replaceState(null, '', location.pathname + location.search);
-    document.title = 'ReliefLog dashboard';
-    $('token').focus();
-  }
+              function signOut(message) {
+                sessionStorage.removeItem(TOKEN_KEY);
+                cache.clear();
+                caller = null;
+                current = null;
+                generation += 1;
+                if (timer) clearInterval(timer);
+                timer = null;
+                $('view').replaceChildren();
+                $('view').hidden = true;
+                $('signin').hidden = false;
+                $('signout').hidden = true;
+                $('who').textContent = '';
+                $('poll').textContent = '';
+                $('signin-error').textContent = message || '';
+                if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+                document.title = 'ReliefLog dashboard';
+                $('token').focus();
+              }
 
-  async function start() {
-    try {
-      caller = (await api('/v1/me', { conditional: false })).data;
-    } catch (error) {
-      signOut(error.status === 401
-        ? 'The token was not accepted: it may be mistyped, expired or revoked.'
-        : 'The server could not be reached (' + error.message + ').');
-      return;
-    }
-    $('signin').hidden = true;
-    $('view').hidden = false;
-    $('signout').hidden = false;
-    $('who').textContent = 'Signed in as ' + caller.role +
-      (caller.role === 'patient' ? '' : caller.therapistId ? ' (therapist ' + caller.therapistId + ')' : '');
-    if (timer) clearInterval(timer);
-    timer = setInterval(poll, pollSeconds * 1000);
-    await route();
-  }
+              async function start() {
+                try {
+                  caller = (await api('/v1/me', { conditional: false })).data;
+                } catch (error) {
+                  signOut(error.status === 401
+                    ? 'The token was not accepted: it may be mistyped, expired or revoked.'
+                    : 'The server could not be reached (' + error.message + ').');
+                  return;
+                }
+                $('signin').hidden = true;
+                $('view').hidden = false;
+                $('signout').hidden = false;
+                $('who').textContent = 'Signed in as ' + caller.role +
+                  (caller.role === 'patient' ? '' : caller.therapistId ? ' (therapist ' + caller.therapistId + ')' : '');
+                if (timer) clearInterval(timer);
+                timer = setInterval(poll, pollSeconds * 1000);
+                await route();
+              }
 
-  // ---- Views ----
+              // ---- Views ----
 
-  async function route() {
-    const match = /^#patient\/(\d+)$/.exec(location.hash);
-    let next;
-    if (caller.role === 'patient') next = patientView(caller.patientId);
-    else if (match) next = patientView(Number(match[1]));
-    else next = clinicView();
-    current = next;
-    await show(next, true);
-  }
+              async function route() {
+                const match = /^#patient\/(\d+)$/.exec(location.hash);
+                let next;
+                if (caller.role === 'patient') next = patientView(caller.patientId);
+                else if (match) next = patientView(Number(match[1]));
+                else next = clinicView();
+                current = next;
+                await show(next, true);
+              }
 
-  /** Loads every URL of the view (conditionally) and renders when anything changed. */
-  async function show(view, first) {
-    const mine = ++generation;
-    let changed = first;
-    try {
-      const data = {};
-      for (const [name, url] of Object.entries(view.urls())) {
-        const result = await api(url);
-        data[name] = result.data;
-        changed = changed || result.changed;
-      }
-      if (view.more) {
-        const more = await view.more(data);
-        for (const [name, url] of Object.entries(more)) {
-          const result = await api(url);
-          data[name] = result.data;
-          changed = changed || result.changed;
-        }
-      }
-      if (mine !== generation || current !== view) return;
-      if (changed) {
-        if (view.lists) Object.assign(data, await view.lists(data));
-        if (mine !== generation || current !== view) return;
-        const focused = document.activeElement && document.activeElement.id;
-        $('view').replaceChildren(view.render(data));
-        if (first) { const h = $('view').querySelector('h1'); if (h) { h.tabIndex = -1; h.focus(); } }
-        else if (focused && $(focused)) $(focused).focus();
-        if (!first) announce('The figures were updated.');
-      }
-      stamp(changed && !first ? 'changed' : 'no change');
-    } catch (error) {
-      if (mine !== generation) return;
-      if (error.status === 401) { signOut('The token is no longer accepted. Sign in again.'); return; }
-      $('view').replaceChildren(el('section', { class: 'panel' },
-        el('h1', { text: 'Could not load the figures' }),
-        el('p', { class: 'error', text: error.message }),
-        el('p', {}, el('a', { href: '#', text: 'Back to the start' }))));
-    }
-  }
+              /** Loads every URL of the view (conditionally) and renders when anything changed. */
+              async function show(view, first) {
+                const mine = ++generation;
+                let changed = first;
+                try {
+                  const data = {};
+                  for (const [name, url] of Object.entries(view.urls())) {
+                    const result = await api(url);
+                    data[name] = result.data;
+                    changed = changed || result.changed;
+                  }
+                  if (view.more) {
+                    const more = await view.more(data);
+                    for (const [name, url] of Object.entries(more)) {
+                      const result = await api(url);
+                      data[name] = result.data;
+                      changed = changed || result.changed;
+                    }
+                  }
+                  if (mine !== generation || current !== view) return;
+                  if (changed) {
+                    if (view.lists) Object.assign(data, await view.lists(data));
+                    if (mine !== generation || current !== view) return;
+                    const focused = document.activeElement && document.activeElement.id;
+                    $('view').replaceChildren(view.render(data));
+                    if (first) { const h = $('view').querySelector('h1'); if (h) { h.tabIndex = -1; h.focus(); } }
+                    else if (focused && $(focused)) $(focused).focus();
+                    if (!first) announce('The figures were updated.');
+                  }
+                  stamp(changed && !first ? 'changed' : 'no change');
+                } catch (error) {
+                  if (mine !== generation) return;
+                  if (error.status === 401) { signOut('The token is no longer accepted. Sign in again.'); return; }
+                  $('view').replaceChildren(el('section', { class: 'panel' },
+                    el('h1', { text: 'Could not load the figures' }),
+                    el('p', { class: 'error', text: error.message }),
+                    el('p', {}, el('a', { href: '#', text: 'Back to the start' }))));
+                }
+              }
 
-  function stamp(what) {
-    const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    $('poll').textContent = 'Checks for new diary data every ' + pollSeconds + ' s; last check ' + time + ' (' + what + ').';
-  }
+              function stamp(what) {
+                const time = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+                $('poll').textContent = 'Checks for new diary data every ' + pollSeconds + ' s; last check ' + time + ' (' + what + ').';
+              }
 
-  async function poll() {
-    if (!current || !token() || document.visibilityState === 'hidden') return;
-    await show(current, false);
-  }
+              async function poll() {
+                if (!current || !token() || document.visibilityState === 'hidden') return;
+                await show(current, false);
+              }
 
-  // ---- Clinic view (admin, clinician) ----
+              // ---- Clinic view (admin, clinician) ----
 
-  function clinicView() {
-    return {
-      key: 'clinic',
-      urls: () => ({
-        overview: '/v1/analytics/overview',
-        techniques: '/v1/analytics/techniques',
-        therapists: '/v1/analytics/therapists',
-      }),
-      lists: async () => ({ patients: (await api('/v1/patients?limit=200', { conditional: false })).data }),
-      render: renderClinic,
-    };
-  }
+              function clinicView() {
+                return {
+                  key: 'clinic',
+                  urls: () => ({
+                    overview: '/v1/analytics/overview',
+                    techniques: '/v1/analytics/techniques',
+                    therapists: '/v1/analytics/therapists',
+                  }),
+                  lists: async () => ({ patients: (await api('/v1/patients?limit=200', { conditional: false })).data }),
+                  render: renderClinic,
+                };
+              }
 
-  function card(label, value, n, id) {
-    return el('li', { class: 'card', id: id || null },
-      el('span', { class: 'label', text: label }),
-      el('span', { class: 'value', text: value }),
-      n ? el('span', { class: 'n', text: n }) : null);
-  }
+              function card(label, value, n, id) {
+                return el('li', { class: 'card', id: id || null },
+                  el('span', { class: 'label', text: label }),
+                  el('span', { class: 'value', text: value }),
+                  n ? el('span', { class: 'n', text: n }) : null);
+              }
 
-  function renderClinic(d) {
-    document.title = 'Clinic overview · ReliefLog';
-    const o = d.overview;
-    const p = o.previous || {};
-    const period = o.from + ' to ' + lastDay(o.to) + ' (UTC days)';
-    const root = el('div', {});
-    root.append(el('div', { class: 'head' }, el('h1', { text: 'Clinic overview' }), el('p', { class: 'muted', text: period })));
-    warnings(root, o.warnings);
-    root.append(el('ul', { class: 'cards', 'aria-label': 'Clinic figures, with the previous period of the same length' },
-      card('Patients', fmt(o.patients), 'all on record', 'clinic-patients'),
-      card('Active therapists', fmt(o.activeTherapists), null, 'clinic-therapists'),
-      card('Episodes', fmt(o.episodes), 'previous period ' + fmt(p.episodes), 'clinic-episodes'),
-      card('Sessions', fmt(o.sessions), 'previous period ' + fmt(p.sessions), 'clinic-sessions'),
-      card('Mean peak intensity', fmt(o.meanIntensity), 'n = ' + fmt(o.episodes) + ' episodes; before ' + fmt(p.meanIntensity), 'clinic-intensity'),
-      card('Mean pain drop', fmt(o.meanPainDrop), 'per session with both ratings; before ' + fmt(p.meanPainDrop), 'clinic-paindrop')));
+              function renderClinic(d) {
+                document.title = 'Clinic overview · ReliefLog';
+                const o = d.overview;
+                const p = o.previous || {};
+                const period = o.from + ' to ' + lastDay(o.to) + ' (UTC days)';
+                const root = el('div', {});
+                root.append(el('div', { class: 'head' }, el('h1', { text: 'Clinic overview' }), el('p', { class: 'muted', text: period })));
+                warnings(root, o.warnings);
+                root.append(el('ul', { class: 'cards', 'aria-label': 'Clinic figures, with the previous period of the same length' },
+                  card('Patients', fmt(o.patients), 'all on record', 'clinic-patients'),
+                  card('Active therapists', fmt(o.activeTherapists), null, 'clinic-therapists'),
+                  card('Episodes', fmt(o.episodes), 'previous period ' + fmt(p.episodes), 'clinic-episodes'),
+                  card('Sessions', fmt(o.sessions), 'previous period ' + fmt(p.sessions), 'clinic-sessions'),
+                  card('Mean peak intensity', fmt(o.meanIntensity), 'n = ' + fmt(o.episodes) + ' episodes; before ' + fmt(p.meanIntensity), 'clinic-intensity'),
+                  card('Mean pain drop', fmt(o.meanPainDrop), 'per session with both ratings; before ' + fmt(p.meanPainDrop), 'clinic-paindrop')));
 
-    const grid = el('div', { class: 'grid' });
-    const techniques = d.techniques.items || [];
-    grid.append(el('section', { class: 'panel', 'aria-labelledby': 'tech-title' },
-      el('h2', { id: 'tech-title', text: 'Techniques' }),
-      barChart(techniques.map((t) => ({ label: words(t.technique), value: t.sessions })), 'Sessions per technique'),
-      table('Clinic sessions per technique (n = sessions)', ['Technique', 'Sessions', 'Patients', 'Mean pain drop', 'Mean stress drop'],
-        techniques.map((t) => [words(t.technique), fmt(t.sessions), fmt(t.patients), fmt(t.meanPainDrop), fmt(t.meanStressDrop)]), 'techniques-table')));
-    const therapists = d.therapists.items || [];
-    grid.append(el('section', { class: 'panel', 'aria-labelledby': 'ther-title' },
-      el('h2', { id: 'ther-title', text: 'Therapists' }),
-      table('Professional sessions per therapist (n = sessions)', ['Therapist', 'Sessions', 'Patients', 'Mean pain drop', 'Mean stress drop'],
-        therapists.map((t) => [t.name, fmt(t.sessions), fmt(t.patients), fmt(t.meanPainDrop), fmt(t.meanStressDrop)]), 'therapists-table')));
-    root.append(grid);
+                const grid = el('div', { class: 'grid' });
+                const techniques = d.techniques.items || [];
+                grid.append(el('section', { class: 'panel', 'aria-labelledby': 'tech-title' },
+                  el('h2', { id: 'tech-title', text: 'Techniques' }),
+                  barChart(techniques.map((t) => ({ label: words(t.technique), value: t.sessions })), 'Sessions per technique'),
+                  table('Clinic sessions per technique (n = sessions)', ['Technique', 'Sessions', 'Patients', 'Mean pain drop', 'Mean stress drop'],
+                    techniques.map((t) => [words(t.technique), fmt(t.sessions), fmt(t.patients), fmt(t.meanPainDrop), fmt(t.meanStressDrop)]), 'techniques-table')));
+                const therapists = d.therapists.items || [];
+                grid.append(el('section', { class: 'panel', 'aria-labelledby': 'ther-title' },
+                  el('h2', { id: 'ther-title', text: 'Therapists' }),
+                  table('Professional sessions per therapist (n = sessions)', ['Therapist', 'Sessions', 'Patients', 'Mean pain drop', 'Mean stress drop'],
+                    therapists.map((t) => [t.name, fmt(t.sessions), fmt(t.patients), fmt(t.meanPainDrop), fmt(t.meanStressDrop)]), 'therapists-table')));
+                root.append(grid);
 
-    const patients = d.patients.items || [];
-    const rows = patients.map((p) => el('tr', {},
-      el('td', {}, el('a', { href: '#patient/' + p.id, text: p.displayName })),
-      el('td', { class: 'num', text: String(p.id) }),
-      el('td', { text: p.timezone || 'UTC' }),
-      el('td', { text: p.externalId || '' })));
-    root.append(el('section', { class: 'panel', 'aria-labelledby': 'pat-title' },
-      el('h2', { id: 'pat-title', text: 'Patients' }),
-      el('div', { class: 'scroll' }, el('table', { id: 'patients-table' },
-        el('caption', { text: patients.length + ' patients' + (d.patients.nextCursor ? ' (first ' + patients.length + ' shown)' : '') }),
-        el('thead', {}, el('tr', {}, ['Name', 'Id', 'Time zone', 'External id'].map((h, i) => el('th', { scope: 'col', class: i === 1 ? 'num' : null, text: h })))),
-        el('tbody', {}, rows)))));
-    return root;
-  }
+                const patients = d.patients.items || [];
+                const rows = patients.map((p) => el('tr', {},
+                  el('td', {}, el('a', { href: '#patient/' + p.id, text: p.displayName })),
+                  el('td', { class: 'num', text: String(p.id) }),
+                  el('td', { text: p.timezone || 'UTC' }),
+                  el('td', { text: p.externalId || '' })));
+                root.append(el('section', { class: 'panel', 'aria-labelledby': 'pat-title' },
+                  el('h2', { id: 'pat-title', text: 'Patients' }),
+                  el('div', { class: 'scroll' }, el('table', { id: 'patients-table' },
+                    el('caption', { text: patients.length + ' patients' + (d.patients.nextCursor ? ' (first ' + patients.length + ' shown)' : '') }),
+                    el('thead', {}, el('tr', {}, ['Name', 'Id', 'Time zone', 'External id'].map((h, i) => el('th', { scope: 'col', class: i === 1 ? 'num' : null, text: h })))),
+                    el('tbody', {}, rows)))));
+                return root;
+              }
 
-  // ---- Patient view ----
+              // ---- Patient view ----
 
-  function patientView(id) {
-    const base = '/v1/patients/' + id;
-    return {
-      key: 'patient ' + id,
-      urls: () => ({
-        patient: base,
-        summary: base + '/analytics/summary',
-        months: base + '/analytics/trends?bucket=month',
-        effect: base + '/analytics/massage-effect',
-      }),
-      // The calendar: the last three calendar months up to today (the summary's last day).
-      more: async (d) => {
-        const today = lastDay(d.summary.to);
-        const first = parseDay(today);
-        first.setUTCDate(1);
-        first.setUTCMonth(first.getUTCMonth() - 2);
-        return { days: base + '/analytics/trends?bucket=day&from=' + dayText(first) + '&to=' + d.summary.to };
-      },
-      lists: async () => ({
-        episodes: (await api('/v1/episodes?patientId=' + id + '&limit=8', { conditional: false })).data,
-        sessions: (await api('/v1/sessions?patientId=' + id + '&limit=8', { conditional: false })).data,
-      }),
-      render: (d) => renderPatient(id, d),
-    };
-  }
+              function patientView(id) {
+                const base = '/v1/patients/' + id;
+                return {
+                  key: 'patient ' + id,
+                  urls: () => ({
+                    patient: base,
+                    summary: base + '/analytics/summary',
+                    months: base + '/analytics/trends?bucket=month',
+                    effect: base + '/analytics/massage-effect',
+                  }),
+                  // The calendar: the last three calendar months up to today (the summary's last day).
+                  more: async (d) => {
+                    const today = lastDay(d.summary.to);
+                    const first = parseDay(today);
+                    first.setUTCDate(1);
+                    first.setUTCMonth(first.getUTCMonth() - 2);
+                    return { days: base + '/analytics/trends?bucket=day&from=' + dayText(first) + '&to=' + d.summary.to };
+                  },
+                  lists: async () => ({
+                    episodes: (await api('/v1/episodes?patientId=' + id + '&limit=8', { conditional: false })).data,
+                    sessions: (await api('/v1/sessions?patientId=' + id + '&limit=8', { conditional: false })).data,
+                  }),
+                  render: (d) => renderPatient(id, d),
+                };
+              }
 
-  function renderPatient(id, d) {
-    const s = d.summary;
-    document.title = d.patient.displayName + ' · ReliefLog';
-    const root = el('div', {});
-    const actions = el('div', { class: 'actions' },
-      el('button', { type: 'button', class: 'secondary', id: 'open-report', onclick: () => openReport(id) }, 'Printable report'));
-    if (caller.role !== 'patient') actions.prepend(el('a', { class: 'button secondary', href: '#', text: '← Clinic overview' }));
-    root.append(el('div', { class: 'head' },
-      el('h1', { text: d.patient.displayName }),
-      el('p', { class: 'muted', text: 'Last 28 days: ' + s.from + ' to ' + lastDay(s.to) + ' · time zone ' + (d.patient.timezone || 'UTC') }),
-      actions));
-    warnings(root, [...(s.warnings || []), ...(d.effect.warnings || [])]);
-    root.append(el('ul', { class: 'cards', 'aria-label': 'Figures of the last 28 days' },
-      card('Migraine days', fmt(s.migraineDays), 'of ' + fmt(s.days) + ' days', 'fig-migraine-days'),
-      card('Monthly migraine days', fmt(s.monthlyMigraineDays), 'MMD, n = ' + fmt(s.days) + ' days', 'fig-mmd'),
-      card('Episodes', fmt(s.episodes), fmt(s.auraEpisodes) + ' with aura', 'fig-episodes'),
-      card('Mean peak intensity', fmt(s.meanIntensity), 'n = ' + fmt(s.episodes) + ' episodes', 'fig-intensity'),
-      card('Medication days', fmt(s.medicationDays), 'n = ' + fmt(s.days) + ' days', 'fig-medication-days'),
-      card('Massage sessions', fmt(s.sessions), fmt(s.sessionMinutes) + ' minutes', 'fig-sessions'),
-      card('Mean pain drop', fmt(s.meanPainDrop), 'per session with both ratings', 'fig-pain-drop')));
+              function renderPatient(id, d) {
+                const s = d.summary;
+                document.title = d.patient.displayName + ' · ReliefLog';
+                const root = el('div', {});
+                const actions = el('div', { class: 'actions' },
+                  el('button', { type: 'button', class: 'secondary', id: 'open-report', onclick: () => openReport(id) }, 'Printable report'));
+                if (caller.role !== 'patient') actions.prepend(el('a', { class: 'button secondary', href: '#', text: '← Clinic overview' }));
+                root.append(el('div', { class: 'head' },
+                  el('h1', { text: d.patient.displayName }),
+                  el('p', { class: 'muted', text: 'Last 28 days: ' + s.from + ' to ' + lastDay(s.to) + ' · time zone ' + (d.patient.timezone || 'UTC') }),
+                  actions));
+                warnings(root, [...(s.warnings || []), ...(d.effect.warnings || [])]);
+                root.append(el('ul', { class: 'cards', 'aria-label': 'Figures of the last 28 days' },
+                  card('Migraine days', fmt(s.migraineDays), 'of ' + fmt(s.days) + ' days', 'fig-migraine-days'),
+                  card('Monthly migraine days', fmt(s.monthlyMigraineDays), 'MMD, n = ' + fmt(s.days) + ' days', 'fig-mmd'),
+                  card('Episodes', fmt(s.episodes), fmt(s.auraEpisodes) + ' with aura', 'fig-episodes'),
+                  card('Mean peak intensity', fmt(s.meanIntensity), 'n = ' + fmt(s.episodes) + ' episodes', 'fig-intensity'),
+                  card('Medication days', fmt(s.medicationDays), 'n = ' + fmt(s.days) + ' days', 'fig-medication-days'),
+                  card('Massage sessions', fmt(s.sessions), fmt(s.sessionMinutes) + ' minutes', 'fig-sessions'),
+                  card('Mean pain drop', fmt(s.meanPainDrop), 'per session with both ratings', 'fig-pain-drop')));
 
-    const grid = el('div', { class: 'grid' });
-    grid.append(calendarPanel(d.days));
-    grid.append(monthsPanel(d.months, d.effect));
-    grid.append(medicationPanel(s));
-    grid.append(effectPanel(d.effect));
-    root.append(grid);
-    root.append(el('div', { class: 'grid' }, episodesPanel(d.episodes), sessionsPanel(d.sessions)));
-    return root;
-  }
+                const grid = el('div', { class: 'grid' });
+                grid.append(calendarPanel(d.days));
+                grid.append(monthsPanel(d.months, d.effect));
+                grid.append(medicationPanel(s));
+                grid.append(effectPanel(d.effect));
+                root.append(grid);
+                root.append(el('div', { class: 'grid' }, episodesPanel(d.episodes), sessionsPanel(d.sessions)));
+                return root;
+              }
 
-  function warnings(root, list) {
-    const unique = [...new Set(list || [])];
-    if (unique.length) {
-      root.append(el('p', { class: 'warn' }, 'Data warnings: ' + unique.join(', ') + '. Read the figures they concern with care.'));
-    }
-  }
+              function warnings(root, list) {
+                const unique = [...new Set(list || [])];
+                if (unique.length) {
+                  root.append(el('p', { class: 'warn' }, 'Data warnings: ' + unique.join(', ') + '. Read the figures they concern with care.'));
+                }
+              }
 
-  function shade(bucket) {
-    if (!bucket || !bucket.migraineDays) return 0;
-    const peak = bucket.peakIntensity === null ? 0 : bucket.peakIntensity;
-    return peak <= 3 ? 1 : peak <= 6 ? 2 : 3;
-  }
+              function shade(bucket) {
+                if (!bucket || !bucket.migraineDays) return 0;
+                const peak = bucket.peakIntensity === null ? 0 : bucket.peakIntensity;
+                return peak <= 3 ? 1 : peak <= 6 ? 2 : 3;
+              }
 
-  function calendarPanel(days) {
-    const buckets = days.buckets || [];
-    const byDay = new Map(buckets.map((b) => [b.start, b]));
-    const months = [];
-    let month = days.from.slice(0, 8) + '01';
-    while (month < days.to) {
-      months.push(month);
-      const next = parseDay(month);
-      next.setUTCMonth(next.getUTCMonth() + 1);
-      month = dayText(next);
-    }
-    const cell = 18;
-    const block = 7 * (cell + 2) + 14;
-    const height = 20 + 6 * (cell + 2);
-    const width = Math.max(1, months.length) * block;
-    const migraine = buckets.filter((b) => b.migraineDays > 0);
-    const chart = svg('svg', { class: 'chart', viewBox: '0 0 ' + width + ' ' + height, role: 'img', id: 'calendar',
-      'aria-label': 'Calendar of the last ' + months.length + ' months: ' + migraine.length + ' migraine days of ' + buckets.length + ', shaded by the day\'s peak intensity.' });
-    months.forEach((start, index) => {
-      const x0 = index * block;
-      chart.append(svg('text', { x: x0, y: 12 }, monthLabel(start)));
-      const first = parseDay(start);
-      const lead = (first.getUTCDay() + 6) % 7;
-      const date = new Date(first);
-      while (date.getUTCMonth() === first.getUTCMonth()) {
-        const offset = lead + date.getUTCDate() - 1;
-        const text = dayText(date);
-        const bucket = byDay.get(text);
-        const rect = svg('rect', {
-          x: x0 + (offset % 7) * (cell + 2), y: 18 + Math.floor(offset / 7) * (cell + 2), width: cell, height: cell, rx: 2,
-          class: bucket ? 'day s' + shade(bucket) : 'outside',
-        });
-        if (bucket) {
-          rect.append(svg('title', {}, text + (bucket.migraineDays ? ': migraine, peak intensity ' + fmt(bucket.peakIntensity) : ': no migraine')));
-        }
-        chart.append(rect);
-        date.setUTCDate(date.getUTCDate() + 1);
-      }
-    });
-    const legend = el('ul', { class: 'legend', 'aria-label': 'Legend' },
-      ['no migraine', 'peak 0–3', 'peak 4–6', 'peak 7–10'].map((label, i) => el('li', {}, el('span', { class: 'swatch s' + i }), label)));
-    const list = migraine.map((b) => b.start + ' (peak ' + fmt(b.peakIntensity) + ')').join(', ');
-    return el('section', { class: 'panel', 'aria-labelledby': 'cal-title' },
-      el('h2', { id: 'cal-title', text: 'Calendar' }),
-      el('div', { class: 'scroll' }, chart), legend,
-      el('p', { class: 'n', text: 'n = ' + migraine.length + ' migraine days of ' + buckets.length + ' (a migraine day is any day an episode covers).' }),
-      el('details', {}, el('summary', {}, 'Migraine days as text'), el('p', { text: list || 'None.' })));
-  }
+              function calendarPanel(days) {
+                const buckets = days.buckets || [];
+                const byDay = new Map(buckets.map((b) => [b.start, b]));
+                const months = [];
+                let month = days.from.slice(0, 8) + '01';
+                while (month < days.to) {
+                  months.push(month);
+                  const next = parseDay(month);
+                  next.setUTCMonth(next.getUTCMonth() + 1);
+                  month = dayText(next);
+                }
+                const cell = 18;
+                const block = 7 * (cell + 2) + 14;
+                const height = 20 + 6 * (cell + 2);
+                const width = Math.max(1, months.length) * block;
+                const migraine = buckets.filter((b) => b.migraineDays > 0);
+                const chart = svg('svg', { class: 'chart', viewBox: '0 0 ' + width + ' ' + height, role: 'img', id: 'calendar',
+                  'aria-label': 'Calendar of the last ' + months.length + ' months: ' + migraine.length + ' migraine days of ' + buckets.length + ', shaded by the day\'s peak intensity.' });
+                months.forEach((start, index) => {
+                  const x0 = index * block;
+                  chart.append(svg('text', { x: x0, y: 12 }, monthLabel(start)));
+                  const first = parseDay(start);
+                  const lead = (first.getUTCDay() + 6) % 7;
+                  const date = new Date(first);
+                  while (date.getUTCMonth() === first.getUTCMonth()) {
+                    const offset = lead + date.getUTCDate() - 1;
+                    const text = dayText(date);
+                    const bucket = byDay.get(text);
+                    const rect = svg('rect', {
+                      x: x0 + (offset % 7) * (cell + 2), y: 18 + Math.floor(offset / 7) * (cell + 2), width: cell, height: cell, rx: 2,
+                      class: bucket ? 'day s' + shade(bucket) : 'outside',
+                    });
+                    if (bucket) {
+                      rect.append(svg('title', {}, text + (bucket.migraineDays ? ': migraine, peak intensity ' + fmt(bucket.peakIntensity) : ': no migraine')));
+                    }
+                    chart.append(rect);
+                    date.setUTCDate(date.getUTCDate() + 1);
+                  }
+                });
+                const legend = el('ul', { class: 'legend', 'aria-label': 'Legend' },
+                  ['no migraine', 'peak 0–3', 'peak 4–6', 'peak 7–10'].map((label, i) => el('li', {}, el('span', { class: 'swatch s' + i }), label)));
+                const list = migraine.map((b) => b.start + ' (peak ' + fmt(b.peakIntensity) + ')').join(', ');
+                return el('section', { class: 'panel', 'aria-labelledby': 'cal-title' },
+                  el('h2', { id: 'cal-title', text: 'Calendar' }),
+                  el('div', { class: 'scroll' }, chart), legend,
+                  el('p', { class: 'n', text: 'n = ' + migraine.length + ' migraine days of ' + buckets.length + ' (a migraine day is any day an episode covers).' }),
+                  el('details', {}, el('summary', {}, 'Migraine days as text'), el('p', { text: list || 'None.' })));
+              }
 
-  function monthsPanel(months, effect) {
-    const buckets = months.buckets || [];
-    const baseline = effect.baseline ? effect.baseline.monthlyMigraineDays : null;
-    const bars = buckets.map((b) => ({ label: MONTHS[parseDay(b.start).getUTCMonth()], value: b.migraineDays, second: b.meanIntensity }));
-    return el('section', { class: 'panel', 'aria-labelledby': 'months-title' },
-      el('h2', { id: 'months-title', text: 'Migraine days and intensity by month' }),
-      barChart(bars, 'Migraine days per month' + (baseline === null ? '' : ', baseline MMD ' + fmt(baseline)) + '; the line is the mean peak intensity',
-        { baseline, line: true, id: 'months-chart' }),
-      el('p', { class: 'n', text: 'Bars: migraine days per calendar month. Line: mean peak intensity (0–10, right scale) of the episodes starting that month.' +
-        (baseline === null ? '' : ' Dashed: the baseline MMD (' + fmt(baseline) + ') before the first massage session.') }),
-      el('details', {}, el('summary', {}, 'Show as a table'),
-        table('Per month (n = episodes)', ['Month', 'Migraine days', 'Episodes', 'Mean intensity', 'Sessions'],
-          buckets.map((b) => [monthLabel(b.start), fmt(b.migraineDays), fmt(b.episodes), fmt(b.meanIntensity), fmt(b.sessions)]), 'months-table')),
-      el('p', { class: 'n', text: 'Trend: ' + fmt(months.trend.migraineDaysSlope) + ' migraine days per month (least squares).' }));
-  }
+              function monthsPanel(months, effect) {
+                const buckets = months.buckets || [];
+                const baseline = effect.baseline ? effect.baseline.monthlyMigraineDays : null;
+                const bars = buckets.map((b) => ({ label: MONTHS[parseDay(b.start).getUTCMonth()], value: b.migraineDays, second: b.meanIntensity }));
+                return el('section', { class: 'panel', 'aria-labelledby': 'months-title' },
+                  el('h2', { id: 'months-title', text: 'Migraine days and intensity by month' }),
+                  barChart(bars, 'Migraine days per month' + (baseline === null ? '' : ', baseline MMD ' + fmt(baseline)) + '; the line is the mean peak intensity',
+                    { baseline, line: true, id: 'months-chart' }),
+                  el('p', { class: 'n', text: 'Bars: migraine days per calendar month. Line: mean peak intensity (0–10, right scale) of the episodes starting that month.' +
+                    (baseline === null ? '' : ' Dashed: the baseline MMD (' + fmt(baseline) + ') before the first massage session.') }),
+                  el('details', {}, el('summary', {}, 'Show as a table'),
+                    table('Per month (n = episodes)', ['Month', 'Migraine days', 'Episodes', 'Mean intensity', 'Sessions'],
+                      buckets.map((b) => [monthLabel(b.start), fmt(b.migraineDays), fmt(b.episodes), fmt(b.meanIntensity), fmt(b.sessions)]), 'months-table')),
+                  el('p', { class: 'n', text: 'Trend: ' + fmt(months.trend.migraineDaysSlope) + ' migraine days per month (least squares).' }));
+              }
 
-  function medicationPanel(s) {
-    const items = s.medicationOveruse || [];
-    const rows = items.map((m) => [words(m.class), fmt(m.days), fmt(m.daysPer30), m.threshold === null ? 'none' : fmt(m.threshold),
-      m.exceeded ? el('span', { class: 'flag', text: 'at or over threshold' }) : 'below']);
-    return el('section', { class: 'panel', 'aria-labelledby': 'med-title' },
-      el('h2', { id: 'med-title', text: 'Medication days' }),
-      el('p', {}, el('strong', { id: 'medication-days', text: fmt(s.medicationDays) }), ' days with acute medication in the last ' + fmt(s.days) + ' days.'),
-      items.length ? table('Per class, against the ICHD-3 8.2 overuse thresholds (n = ' + fmt(s.days) + ' days)',
-        ['Class', 'Days', 'Per 30 days', 'Threshold', 'Overuse'], rows, 'medication-table') : el('p', { class: 'muted', text: 'No medication recorded.' }));
-  }
+              function medicationPanel(s) {
+                const items = s.medicationOveruse || [];
+                const rows = items.map((m) => [words(m.class), fmt(m.days), fmt(m.daysPer30), m.threshold === null ? 'none' : fmt(m.threshold),
+                  m.exceeded ? el('span', { class: 'flag', text: 'at or over threshold' }) : 'below']);
+                return el('section', { class: 'panel', 'aria-labelledby': 'med-title' },
+                  el('h2', { id: 'med-title', text: 'Medication days' }),
+                  el('p', {}, el('strong', { id: 'medication-days', text: fmt(s.medicationDays) }), ' days with acute medication in the last ' + fmt(s.days) + ' days.'),
+                  items.length ? table('Per class, against the ICHD-3 8.2 overuse thresholds (n = ' + fmt(s.days) + ' days)',
+                    ['Class', 'Days', 'Per 30 days', 'Threshold', 'Overuse'], rows, 'medication-table') : el('p', { class: 'muted', text: 'No medication recorded.' }));
+              }
 
-  function effectPanel(e) {
-    const section = el('section', { class: 'panel', 'aria-labelledby': 'effect-title' }, el('h2', { id: 'effect-title', text: 'Massage effect' }));
-    if (!e.firstSessionAt) {
-      section.append(el('p', { class: 'muted', text: 'No massage session recorded yet.' }));
-      return section;
-    }
-    const b = e.baseline;
-    const f = e.followUp;
-    section.append(barChart([
-      { label: 'Baseline', value: b.monthlyMigraineDays },
-      { label: 'Follow-up', value: f.monthlyMigraineDays },
-    ], 'Monthly migraine days: baseline ' + fmt(b.monthlyMigraineDays) + ', follow-up ' + fmt(f.monthlyMigraineDays), { id: 'effect-chart', compact: true }));
-    section.append(table('Before and after the first session (' + e.firstSessionAt.slice(0, 10) + ')', ['', 'Baseline', 'Follow-up'], [
-      ['Window', b.from + ' – ' + lastDay(b.to), f.from + ' – ' + lastDay(f.to)],
-      ['Days (n)', fmt(b.days), fmt(f.days)],
-      ['Migraine days', fmt(b.migraineDays), fmt(f.migraineDays)],
-      ['Monthly migraine days', fmt(b.monthlyMigraineDays), fmt(f.monthlyMigraineDays)],
-      ['Mean peak intensity', fmt(b.meanIntensity), fmt(f.meanIntensity)],
-    ], 'effect-table'));
-    section.append(el('p', {}, 'MMD change ', el('strong', { id: 'mmd-change', text: fmt(e.mmdChange) }),
-      e.mmdPercentChange === null ? '' : ' (' + fmt(e.mmdPercentChange) + ' %)', '; 50 % responder: ' + (e.responder50 === null ? 'not computable' : e.responder50 ? 'yes' : 'no') + '.'));
-    const techniques = e.byTechnique || [];
-    if (techniques.length) {
-      section.append(el('h3', { text: 'Pain drop by technique' }));
-      section.append(barChart(techniques.map((t) => ({ label: words(t.technique), value: t.meanPainDrop || 0 })), 'Mean pain drop (before − after) by technique', { compact: true }));
-      section.append(table('n = sessions of the technique since the first session', ['Technique', 'Sessions', 'Mean pain drop', 'Mean stress drop'],
-        techniques.map((t) => [words(t.technique), fmt(t.sessions), fmt(t.meanPainDrop), fmt(t.meanStressDrop)]), 'technique-table'));
-    }
-    return section;
-  }
+              function effectPanel(e) {
+                const section = el('section', { class: 'panel', 'aria-labelledby': 'effect-title' }, el('h2', { id: 'effect-title', text: 'Massage effect' }));
+                if (!e.firstSessionAt) {
+                  section.append(el('p', { class: 'muted', text: 'No massage session recorded yet.' }));
+                  return section;
+                }
+                const b = e.baseline;
+                const f = e.followUp;
+                section.append(barChart([
+                  { label: 'Baseline', value: b.monthlyMigraineDays },
+                  { label: 'Follow-up', value: f.monthlyMigraineDays },
+                ], 'Monthly migraine days: baseline ' + fmt(b.monthlyMigraineDays) + ', follow-up ' + fmt(f.monthlyMigraineDays), { id: 'effect-chart', compact: true }));
+                section.append(table('Before and after the first session (' + e.firstSessionAt.slice(0, 10) + ')', ['', 'Baseline', 'Follow-up'], [
+                  ['Window', b.from + ' – ' + lastDay(b.to), f.from + ' – ' + lastDay(f.to)],
+                  ['Days (n)', fmt(b.days), fmt(f.days)],
+                  ['Migraine days', fmt(b.migraineDays), fmt(f.migraineDays)],
+                  ['Monthly migraine days', fmt(b.monthlyMigraineDays), fmt(f.monthlyMigraineDays)],
+                  ['Mean peak intensity', fmt(b.meanIntensity), fmt(f.meanIntensity)],
+                ], 'effect-table'));
+                section.append(el('p', {}, 'MMD change ', el('strong', { id: 'mmd-change', text: fmt(e.mmdChange) }),
+                  e.mmdPercentChange === null ? '' : ' (' + fmt(e.mmdPercentChange) + ' %)', '; 50 % responder: ' + (e.responder50 === null ? 'not computable' : e.responder50 ? 'yes' : 'no') + '.'));
+                const techniques = e.byTechnique || [];
+                if (techniques.length) {
+                  section.append(el('h3', { text: 'Pain drop by technique' }));
+                  section.append(barChart(techniques.map((t) => ({ label: words(t.technique), value: t.meanPainDrop || 0 })), 'Mean pain drop (before − after) by technique', { compact: true }));
+                  section.append(table('n = sessions of the technique since the first session', ['Technique', 'Sessions', 'Mean pain drop', 'Mean stress drop'],
+                    techniques.map((t) => [words(t.technique), fmt(t.sessions), fmt(t.meanPainDrop), fmt(t.meanStressDrop)]), 'technique-table'));
+                }
+                return section;
+              }
 
-  function episodesPanel(list) {
-    const rows = (list.items || []).map((e) => [e.startedAt.slice(0, 16).replace('T', ' ') + ' UTC', fmt(e.intensity),
-      (e.medications || []).map((m) => m.name).join(', ') || '–', (e.triggers || []).map(words).join(', ') || '–']);
-    return el('section', { class: 'panel', 'aria-labelledby': 'ep-title' }, el('h2', { id: 'ep-title', text: 'Recent episodes' }),
-      rows.length ? table('The latest ' + rows.length, ['Started', 'Intensity', 'Medication', 'Triggers'], rows, 'episodes-table')
-        : el('p', { class: 'muted', text: 'No episodes yet.' }));
-  }
+              function episodesPanel(list) {
+                const rows = (list.items || []).map((e) => [e.startedAt.slice(0, 16).replace('T', ' ') + ' UTC', fmt(e.intensity),
+                  (e.medications || []).map((m) => m.name).join(', ') || '–', (e.triggers || []).map(words).join(', ') || '–']);
+                return el('section', { class: 'panel', 'aria-labelledby': 'ep-title' }, el('h2', { id: 'ep-title', text: 'Recent episodes' }),
+                  rows.length ? table('The latest ' + rows.length, ['Started', 'Intensity', 'Medication', 'Triggers'], rows, 'episodes-table')
+                    : el('p', { class: 'muted', text: 'No episodes yet.' }));
+              }
 
-  function sessionsPanel(list) {
-    const rows = (list.items || []).map((s) => [s.startedAt.slice(0, 10), s.kind, (s.techniques || []).map(words).join(', '),
-      fmt(s.durationMinutes), s.painBefore === null || s.painBefore === undefined ? '–' : fmt(s.painBefore) + ' → ' + fmt(s.painAfter)]);
-    return el('section', { class: 'panel', 'aria-labelledby': 'ses-title' }, el('h2', { id: 'ses-title', text: 'Recent sessions' }),
-      rows.length ? table('The latest ' + rows.length, ['Date', 'Kind', 'Techniques', 'Minutes', 'Pain'], rows, 'sessions-table')
-        : el('p', { class: 'muted', text: 'No sessions yet.' }));
-  }
+              function sessionsPanel(list) {
+                const rows = (list.items || []).map((s) => [s.startedAt.slice(0, 10), s.kind, (s.techniques || []).map(words).join(', '),
+                  fmt(s.durationMinutes), s.painBefore === null || s.painBefore === undefined ? '–' : fmt(s.painBefore) + ' → ' + fmt(s.painAfter)]);
+                return el('section', { class: 'panel', 'aria-labelledby': 'ses-title' }, el('h2', { id: 'ses-title', text: 'Recent sessions' }),
+                  rows.length ? table('The latest ' + rows.length, ['Date', 'Kind', 'Techniques', 'Minutes', 'Pain'], rows, 'sessions-table')
+                    : el('p', { class: 'muted', text: 'No sessions yet.' }));
+              }
 
-  // ---- Tables and charts ----
+              // ---- Tables and charts ----
 
-  function table(caption, headers, rows, id) {
-    const numeric = headers.map((_, i) => i > 0 && rows.length > 0 && rows.every((r) => typeof r[i] === 'string' && /^[-–\d.]/.test(r[i])));
-    return el('div', { class: 'scroll' }, el('table', { id: id || null },
-      el('caption', { text: caption }),
-      el('thead', {}, el('tr', {}, headers.map((h, i) => el('th', { scope: 'col', class: numeric[i] ? 'num' : null, text: h })))),
-      el('tbody', {}, rows.map((row) => el('tr', {}, row.map((cell, i) => i === 0
-        ? el('th', { scope: 'row' }, cell)
-        : el('td', { class: numeric[i] ? 'num' : null }, cell)))))));
-  }
+              function table(caption, headers, rows, id) {
+                const numeric = headers.map((_, i) => i > 0 && rows.length > 0 && rows.every((r) => typeof r[i] === 'string' && /^[-–\d.]/.test(r[i])));
+                return el('div', { class: 'scroll' }, el('table', { id: id || null },
+                  el('caption', { text: caption }),
+                  el('thead', {}, el('tr', {}, headers.map((h, i) => el('th', { scope: 'col', class: numeric[i] ? 'num' : null, text: h })))),
+                  el('tbody', {}, rows.map((row) => el('tr', {}, row.map((cell, i) => i === 0
+                    ? el('th', { scope: 'row' }, cell)
+                    : el('td', { class: numeric[i] ? 'num' : null }, cell)))))));
+              }
 
-  /** Bars (with an optional line on a 0–10 right scale and a dashed baseline), labelled with their values. */
-  function barChart(items, label, options = {}) {
-    const width = 520;
-    const height = options.compact ? 160 : 230;
-    const left = 30, right = options.line ? 30 : 8, top = 16, bottom = 34;
-    const values = items.map((i) => i.value || 0);
-    const top0 = Math.max(4, ...values, options.baseline || 0);
-    const max = Math.ceil(top0);
-    const plot = height - top - bottom;
-    const y = (v) => top + plot - (v / max) * plot;
-    const slot = (width - left - right) / Math.max(1, items.length);
-    const chart = svg('svg', { class: 'chart', viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': label, id: options.id || null });
-    const step = Math.max(1, Math.ceil(max / 4));
-    for (let t = 0; t <= max; t += step) {
-      chart.append(svg('line', { class: 'axis', x1: left, x2: width - right, y1: y(t), y2: y(t) }));
-      chart.append(svg('text', { x: left - 4, y: y(t) + 4, 'text-anchor': 'end' }, String(t)));
-    }
-    const points = [];
-    items.forEach((item, i) => {
-      const v = item.value || 0;
-      const x = left + i * slot + slot * 0.15;
-      chart.append(svg('rect', { class: 'bar', x, y: y(v), width: slot * 0.7, height: Math.max(0, y(0) - y(v)) }));
-      chart.append(svg('text', { x: x + slot * 0.35, y: y(v) - 3, 'text-anchor': 'middle' }, fmt(item.value)));
-      const name = item.label.length > 12 ? item.label.slice(0, 11) + '…' : item.label;
-      chart.append(svg('text', { x: x + slot * 0.35, y: height - bottom + 14, 'text-anchor': 'middle' }, name));
-      if (options.line && item.second !== null && item.second !== undefined) {
-        points.push([x + slot * 0.35, top + plot - (item.second / 10) * plot]);
-      }
-    });
-    if (options.line) {
-      for (let t = 0; t <= 10; t += 5) {
-        chart.append(svg('text', { x: width - right + 4, y: top + plot - (t / 10) * plot + 4 }, String(t)));
-      }
-      if (points.length > 1) chart.append(svg('polyline', { class: 'line', points: points.map((p) => p.join(',')).join(' ') }));
-      points.forEach(([px, py]) => chart.append(svg('circle', { class: 'dot', cx: px, cy: py, r: 3 })));
-    }
-    if (options.baseline !== null && options.baseline !== undefined) {
-      chart.append(svg('line', { class: 'baseline', x1: left, x2: width - right, y1: y(options.baseline), y2: y(options.baseline) }));
-      chart.append(svg('text', { x: width - right - 2, y: y(options.baseline) - 4, 'text-anchor': 'end' }, 'baseline ' + fmt(options.baseline)));
-    }
-    return el('div', { class: 'scroll' }, chart);
-  }
+              /** Bars (with an optional line on a 0–10 right scale and a dashed baseline), labelled with their values. */
+              function barChart(items, label, options = {}) {
+                const width = 520;
+                const height = options.compact ? 160 : 230;
+                const left = 30, right = options.line ? 30 : 8, top = 16, bottom = 34;
+                const values = items.map((i) => i.value || 0);
+                const top0 = Math.max(4, ...values, options.baseline || 0);
+                const max = Math.ceil(top0);
+                const plot = height - top - bottom;
+                const y = (v) => top + plot - (v / max) * plot;
+                const slot = (width - left - right) / Math.max(1, items.length);
+                const chart = svg('svg', { class: 'chart', viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': label, id: options.id || null });
+                const step = Math.max(1, Math.ceil(max / 4));
+                for (let t = 0; t <= max; t += step) {
+                  chart.append(svg('line', { class: 'axis', x1: left, x2: width - right, y1: y(t), y2: y(t) }));
+                  chart.append(svg('text', { x: left - 4, y: y(t) + 4, 'text-anchor': 'end' }, String(t)));
+                }
+                const points = [];
+                items.forEach((item, i) => {
+                  const v = item.value || 0;
+                  const x = left + i * slot + slot * 0.15;
+                  chart.append(svg('rect', { class: 'bar', x, y: y(v), width: slot * 0.7, height: Math.max(0, y(0) - y(v)) }));
+                  chart.append(svg('text', { x: x + slot * 0.35, y: y(v) - 3, 'text-anchor': 'middle' }, fmt(item.value)));
+                  const name = item.label.length > 12 ? item.label.slice(0, 11) + '…' : item.label;
+                  chart.append(svg('text', { x: x + slot * 0.35, y: height - bottom + 14, 'text-anchor': 'middle' }, name));
+                  if (options.line && item.second !== null && item.second !== undefined) {
+                    points.push([x + slot * 0.35, top + plot - (item.second / 10) * plot]);
+                  }
+                });
+                if (options.line) {
+                  for (let t = 0; t <= 10; t += 5) {
+                    chart.append(svg('text', { x: width - right + 4, y: top + plot - (t / 10) * plot + 4 }, String(t)));
+                  }
+                  if (points.length > 1) chart.append(svg('polyline', { class: 'line', points: points.map((p) => p.join(',')).join(' ') }));
+                  points.forEach(([px, py]) => chart.append(svg('circle', { class: 'dot', cx: px, cy: py, r: 3 })));
+                }
+                if (options.baseline !== null && options.baseline !== undefined) {
+                  chart.append(svg('line', { class: 'baseline', x1: left, x2: width - right, y1: y(options.baseline), y2: y(options.baseline) }));
+                  chart.append(svg('text', { x: width - right - 2, y: y(options.baseline) - 4, 'text-anchor': 'end' }, 'baseline ' + fmt(options.baseline)));
+                }
+                return el('div', { class: 'scroll' }, chart);
+              }
 
-  // ---- The printable report ----
+              // ---- The printable report ----
 
-  async function openReport(id) {
-    const button = $('open-report');
-    button.disabled = true;
-    try {
-      const response = await fetch('/v1/patients/' + id + '/report', {
-        headers: { Authorization: 'Bearer ' + token() }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer',
-      });
-      if (!response.ok) throw new ApiError(response.status, 'The report could not be made (' + response.status + ').');
-      const blob = new Blob([await response.text()], { type: 'text/html' });
-      const url = URL.createObjectURL(blob);
-      // A blob keeps the report off any address bar history and needs no token in a URL.
-      const opened = window.open(url, '_blank');
-      if (opened) opened.opener = null;
-      else announce('The report window was blocked: allow pop-ups for this page.');
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
-    } catch (error) {
-      announce(error.message);
-    } finally {
-      button.disabled = false;
-    }
-  }
+              async function openReport(id) {
+                const button = $('open-report');
+                button.disabled = true;
+                try {
+                  const response = await fetch('/v1/patients/' + id + '/report', {
+                    headers: { Authorization: 'Bearer ' + token() }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer',
+                  });
+                  if (!response.ok) throw new ApiError(response.status, 'The report could not be made (' + response.status + ').');
+                  const blob = new Blob([await response.text()], { type: 'text/html' });
+                  const url = URL.createObjectURL(blob);
+                  // A blob keeps the report off any address bar history and needs no token in a URL.
+                  const opened = window.open(url, '_blank');
+                  if (opened) opened.opener = null;
+                  else announce('The report window was blocked: allow pop-ups for this page.');
+                  setTimeout(() => URL.revokeObjectURL(url), 60000);
+                } catch (error) {
+                  announce(error.message);
+                } finally {
+                  button.disabled = false;
+                }
+              }
 
-  // ---- Start ----
+              // ---- Start ----
 
-  document.addEventListener('DOMContentLoaded', () => {
-    $('signin-form').addEventListener('submit', signIn);
-    $('signout').addEventListener('click', () => signOut('Signed out: the token was removed from this tab.'));
-    window.addEventListener('hashchange', () => { if (caller) route(); });
-    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') poll(); });
-    if (token()) start();
-    else $('token').focus();
-  });
-})();
+              document.addEventListener('DOMContentLoaded', () => {
+                $('signin-form').addEventListener('submit', signIn);
+                $('signout').addEventListener('click', () => signOut('Signed out: the token was removed from this tab.'));
+                window.addEventListener('hashchange', () => { if (caller) route(); });
+                document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') poll(); });
+                if (token()) start();
+                else $('token').focus();
+              });
+            })();
 
-"""#)
+            """#)
 
     static let iconSvg = DashboardAsset(
         name: "icon.svg", contentType: "image/svg+xml",
         text: #"""
-<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2f5d8a"/><path d="M6 18h5l3-8 4 14 3-6h5" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"/></svg>
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2f5d8a"/><path d="M6 18h5l3-8 4 14 3-6h5" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"/></svg>
 
-"""#)
+            """#)
 
     static let indexHtml = DashboardAsset(
         name: "index.html", contentType: "text/html; charset=utf-8",
         text: #"""
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>ReliefLog dashboard</title>
-<link rel="icon" href="icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="app.css">
-<script src="app.js" defer></script>
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header class="bar">
-  <p class="brand"><img src="icon.svg" alt="" width="24" height="24"> ReliefLog</p>
-  <p id="who" class="who"></p>
-  <button id="signout" type="button" class="secondary" hidden>Sign out</button>
-</header>
-<main id="main" tabindex="-1">
-  <section id="signin" class="panel signin" aria-labelledby="signin-title">
-    <h1 id="signin-title">Sign in</h1>
-    <form id="signin-form" novalidate>
-      <label for="token">Access token</label>
-      <input id="token" name="token" type="password" spellcheck="false" required aria-describedby="token-hint signin-error">
-      <p id="token-hint" class="hint">Paste the token your clinic gave you. It stays in this browser tab only (session storage) and is sent only to this server.</p>
-      <button type="submit">Sign in</button>
-      <p id="signin-error" class="error" role="alert"></p>
-    </form>
-  </section>
-  <div id="view" hidden></div>
-</main>
-<footer class="foot">
-  <p><strong>Not medical advice.</strong> Observational summary of diary data; n is the number each figure is computed from.</p>
-  <p id="poll" class="muted"></p>
-  <p id="live" class="visually-hidden" role="status" aria-live="polite"></p>
-</footer>
-</body>
-</html>
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="referrer" content="no-referrer">
+            <title>ReliefLog dashboard</title>
+            <link rel="icon" href="icon.svg" type="image/svg+xml">
+            <link rel="stylesheet" href="app.css">
+            <script src="app.js" defer></script>
+            </head>
+            <body>
+            <a class="skip" href="#main">Skip to content</a>
+            <header class="bar">
+              <p class="brand"><img src="icon.svg" alt="" width="24" height="24"> ReliefLog</p>
+              <p id="who" class="who"></p>
+              <button id="signout" type="button" class="secondary" hidden>Sign out</button>
+            </header>
+            <main id="main" tabindex="-1">
+              <section id="signin" class="panel signin" aria-labelledby="signin-title">
+                <h1 id="signin-title">Sign in</h1>
+                <form id="signin-form" novalidate>
+                  <label for="token">Access token</label>
+                  <input id="token" name="token" type="password" spellcheck="false" required aria-describedby="token-hint signin-error">
+                  <p id="token-hint" class="hint">Paste the token your clinic gave you. It stays in this browser tab only (session storage) and is sent only to this server.</p>
+                  <button type="submit">Sign in</button>
+                  <p id="signin-error" class="error" role="alert"></p>
+                </form>
+              </section>
+              <div id="view" hidden></div>
+            </main>
+            <footer class="foot">
+              <p><strong>Not medical advice.</strong> Observational summary of diary data; n is the number each figure is computed from.</p>
+              <p id="poll" class="muted"></p>
+              <p id="live" class="visually-hidden" role="status" aria-live="polite"></p>
+            </footer>
+            </body>
+            </html>
 
-"""#)
+            """#)
 }

@@ -106,10 +106,14 @@ struct ReportPage {
         let episodes = s["episodes"].int64Value ?? 0
         let rows: [(String, String, String)] = [
             ("Migraine days", number(s["migraineDays"]), "of \(number(s["days"])) days"),
-            ("Monthly migraine days (MMD)", number(s["monthlyMigraineDays"]), "migraine days × 28 / \(number(s["days"]))"),
+            (
+                "Monthly migraine days (MMD)", number(s["monthlyMigraineDays"]),
+                "migraine days × 28 / \(number(s["days"]))"
+            ),
             ("Episodes", number(s["episodes"]), "\(number(s["auraEpisodes"])) with aura"),
             (
-                "Peak intensity (0–10), mean / median", number(s["meanIntensity"]) + " / " + number(s["medianIntensity"]),
+                "Peak intensity (0–10), mean / median",
+                number(s["meanIntensity"]) + " / " + number(s["medianIntensity"]),
                 "n = \(episodes) episodes"
             ),
             ("Mean duration (hours)", number(s["meanDurationHours"]), "episodes with an end"),
@@ -121,7 +125,8 @@ struct ReportPage {
         ]
         var html = "<section><h2>Key figures</h2>\n<div class=\"grid\">\n"
         for half in [rows.prefix(4), rows.dropFirst(4)] {
-            html += "<table>\n<thead><tr><th>Figure</th><th class=\"num\">Value</th><th>n / basis</th></tr></thead>\n<tbody>\n"
+            html +=
+                "<table>\n<thead><tr><th>Figure</th><th class=\"num\">Value</th><th>n / basis</th></tr></thead>\n<tbody>\n"
             for (label, value, basis) in half {
                 html += "<tr><td>\(label)</td><td class=\"num\">\(value)</td><td class=\"n\">\(basis)</td></tr>\n"
             }
@@ -172,7 +177,8 @@ struct ReportPage {
                 let x = x0 + Double(offset % 7) * (cell + 1)
                 let y = y0 + 12 + Double(offset / 7) * (cell + 1)
                 let inside = day >= first && day <= last
-                let fill = inside ? Self.shade(peak: migraine.contains(day) ? (peaks[day] ?? nil) ?? 0 : nil) : "#ffffff"
+                let fill =
+                    inside ? Self.shade(peak: migraine.contains(day) ? (peaks[day] ?? nil) ?? 0 : nil) : "#ffffff"
                 let stroke = inside ? "#8a8a8a" : "#d0d0d0"
                 svg +=
                     "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(cell))\" height=\"\(format(cell))\" fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"0.4\"/>\n"
@@ -208,7 +214,8 @@ struct ReportPage {
             let migraineDays = bucket["migraineDays"].int64Value ?? 0
             let (year, month, _) = Timestamp.civilFromDays(start)
             return (
-                String(format: "%04lld-%02lld", year, month), rounded(window.monthly(Int(migraineDays))).doubleValue, migraineDays,
+                String(format: "%04lld-%02lld", year, month), rounded(window.monthly(Int(migraineDays))).doubleValue,
+                migraineDays,
                 window.days
             )
         }
@@ -227,7 +234,8 @@ struct ReportPage {
         for tick in stride(from: 0.0, through: top, by: max(1, (top / 4).rounded(.up))) {
             svg +=
                 "<line x1=\"\(format(left))\" x2=\"\(format(width))\" y1=\"\(format(y(tick)))\" y2=\"\(format(y(tick)))\" stroke=\"#d0d0d0\" stroke-width=\"0.5\"/>"
-            svg += "<text x=\"\(format(left - 3))\" y=\"\(format(y(tick) + 2.5))\" text-anchor=\"end\">\(format(tick))</text>\n"
+            svg +=
+                "<text x=\"\(format(left - 3))\" y=\"\(format(y(tick) + 2.5))\" text-anchor=\"end\">\(format(tick))</text>\n"
         }
         for (i, value) in values.enumerated() {
             let x = left + Double(i) * slot + slot * 0.15
@@ -272,14 +280,16 @@ struct ReportPage {
         let items = s["medicationOveruse"].arrayValue ?? []
         var html = "<section><h2>Acute-medication days per class</h2>\n"
         guard !items.isEmpty else {
-            return html + "<p>No medication recorded in the period (n = \(number(s["episodes"])) episodes).</p></section>\n"
+            return html
+                + "<p>No medication recorded in the period (n = \(number(s["episodes"])) episodes).</p></section>\n"
         }
         html += "<table><thead><tr><th>Class</th><th class=\"num\">Days</th><th class=\"num\">Per 30 d</th>"
         html += "<th class=\"num\">Limit</th><th>Overuse</th></tr></thead><tbody>\n"
         for item in items {
             let exceeded = item["exceeded"].boolValue ?? false
             let threshold = item["threshold"].isNull ? "none" : number(item["threshold"])
-            html += "<tr><td>\(escape(label(item["class"].stringValue ?? "")))</td><td class=\"num\">\(number(item["days"]))</td>"
+            html +=
+                "<tr><td>\(escape(label(item["class"].stringValue ?? "")))</td><td class=\"num\">\(number(item["days"]))</td>"
             html += "<td class=\"num\">\(number(item["daysPer30"]))</td><td class=\"num\">\(threshold)</td>"
             html += exceeded ? "<td class=\"flag\">at or over</td></tr>\n" : "<td>below</td></tr>\n"
         }
@@ -299,13 +309,16 @@ struct ReportPage {
                 html += "<p>No \(title.lowercased())s recorded.</p></section>\n"
                 continue
             }
-            html += "<table><thead><tr><th>\(title)</th><th class=\"num\">Episodes</th><th class=\"num\">Share</th></tr></thead><tbody>\n"
+            html +=
+                "<table><thead><tr><th>\(title)</th><th class=\"num\">Episodes</th><th class=\"num\">Share</th></tr></thead><tbody>\n"
             for item in items.prefix(5) {
-                html += "<tr><td>\(escape(label(item[field].stringValue ?? "")))</td><td class=\"num\">\(number(item["count"]))</td>"
+                html +=
+                    "<tr><td>\(escape(label(item[field].stringValue ?? "")))</td><td class=\"num\">\(number(item["count"]))</td>"
                 html += "<td class=\"num\">\(percent(item["share"]))</td></tr>\n"
             }
             html += "</tbody></table>\n"
-            html += "<p class=\"n\">Share of the n = \(number(s["episodes"])) episodes that started in the period.</p></section>\n"
+            html +=
+                "<p class=\"n\">Share of the n = \(number(s["episodes"])) episodes that started in the period.</p></section>\n"
         }
         return html
     }
@@ -316,11 +329,14 @@ struct ReportPage {
         var html = "<section><h2>Massage sessions and the before/after comparison</h2>\n"
         html +=
             "<p>\(number(s["sessions"])) sessions in the period (\(number(s["professionalSessions"])) professional, \(number(s["selfSessions"])) self-massage; \(number(s["sessionMinutes"])) minutes). Mean pain drop during a session: \(number(s["meanPainDrop"])); mean stress drop: \(number(s["meanStressDrop"])) (sessions with both ratings).</p>\n"
-        guard !e["firstSessionAt"].isNull else { return html + "<p>No session recorded: no comparison.</p></section>\n" }
+        guard !e["firstSessionAt"].isNull else {
+            return html + "<p>No session recorded: no comparison.</p></section>\n"
+        }
         let baseline = e["baseline"]
         let followUp = e["followUp"]
         html += "<div class=\"grid\">\n"
-        html += "<table><thead><tr><th></th><th class=\"num\">Baseline</th><th class=\"num\">Follow-up</th></tr></thead><tbody>\n"
+        html +=
+            "<table><thead><tr><th></th><th class=\"num\">Baseline</th><th class=\"num\">Follow-up</th></tr></thead><tbody>\n"
         let rows: [(String, String)] = [
             ("Window", "from"), ("Days (n)", "days"), ("Migraine days", "migraineDays"),
             ("Monthly migraine days", "monthlyMigraineDays"), ("Episodes", "episodes"),
@@ -343,11 +359,14 @@ struct ReportPage {
     private func techniqueTable(_ e: JSONValue) -> String {
         let techniques = e["byTechnique"].arrayValue ?? []
         guard !techniques.isEmpty else { return "" }
-        var html = "<table><thead><tr><th>Technique</th><th class=\"num\">Sessions (n)</th><th class=\"num\">Pain drop</th>"
+        var html =
+            "<table><thead><tr><th>Technique</th><th class=\"num\">Sessions (n)</th><th class=\"num\">Pain drop</th>"
         html += "<th class=\"num\">Stress drop</th></tr></thead><tbody>\n"
         for item in techniques {
-            html += "<tr><td>\(escape(label(item["technique"].stringValue ?? "")))</td><td class=\"num\">\(number(item["sessions"]))</td>"
-            html += "<td class=\"num\">\(number(item["meanPainDrop"]))</td><td class=\"num\">\(number(item["meanStressDrop"]))</td></tr>\n"
+            html +=
+                "<tr><td>\(escape(label(item["technique"].stringValue ?? "")))</td><td class=\"num\">\(number(item["sessions"]))</td>"
+            html +=
+                "<td class=\"num\">\(number(item["meanPainDrop"]))</td><td class=\"num\">\(number(item["meanStressDrop"]))</td></tr>\n"
         }
         return html + "</tbody></table>\n"
     }
@@ -387,14 +406,14 @@ struct ReportPage {
 
 /// A JSON number as the report prints it: integers without a fraction, others with at most
 /// two decimals, trailing zeros dropped (`4`, `4.5`, `4.31`); null as an en dash.
-fileprivate func number(_ value: JSONValue) -> String {
+private func number(_ value: JSONValue) -> String {
     if let integer = value.int64Value { return String(integer) }
     if let double = value.doubleValue { return format(double) }
     return "–"
 }
 
 /// `value` with at most two decimals, trailing zeros dropped.
-fileprivate func format(_ value: Double) -> String {
+private func format(_ value: Double) -> String {
     var text = String(format: "%.2f", value)
     while text.hasSuffix("0") { text.removeLast() }
     if text.hasSuffix(".") { text.removeLast() }
@@ -402,7 +421,7 @@ fileprivate func format(_ value: Double) -> String {
 }
 
 /// Text for HTML element content and attribute values.
-fileprivate func escape(_ text: String) -> String {
+private func escape(_ text: String) -> String {
     var result = ""
     result.reserveCapacity(text.utf8.count)
     for character in text {
