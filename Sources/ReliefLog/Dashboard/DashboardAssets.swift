@@ -97,7 +97,8 @@ enum DashboardAssets {
               .chart text { font-size: 16px; }
               .panel { padding: 0.75rem; }
               .card .value { font-size: 1.35rem; }
-              th, td { padding: 0.3rem 0.3rem; }
+              table { font-size: 0.8125rem; }
+              th, td { padding: 0.3rem 0.25rem; }
               .head .actions { margin-left: 0; }
             }
             @media print {
