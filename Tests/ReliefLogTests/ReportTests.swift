@@ -28,7 +28,7 @@ struct ReportTests {
         return p
     }
 
-    @Test("the report: HTML, no script, strict policy admitting only its own style, ETag and 304, audited route")
+    @Test("the report: HTML, no script, strict policy admitting only its own style, ETag and 304")
     func page() async throws {
         try await AnalyticsHarness.run(now: Self.now) { h in
             let p = try await Self.diary(h)
@@ -97,7 +97,7 @@ struct ReportTests {
         }
     }
 
-    @Test("a patient token reaches only its own report; other roles as for analytics; no token is 401")
+    @Test("a patient token reaches only its own report; other roles as for analytics; no token is 401; audited")
     func access() async throws {
         try await AnalyticsHarness.run(now: Self.now) { h in
             let p = try await Self.diary(h)
@@ -114,6 +114,19 @@ struct ReportTests {
             let anonymous = try await h.app.client(token: nil).request("GET", "/v1/patients/\(p)/report")
             #expect(anonymous.status == 401)
             #expect(anonymous.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+
+            // Audited as patient data: the reads, and the refused attempt on the other patient.
+            func audited(_ patient: Int) async throws -> [[String: Any]] {
+                let page = try await h.get("/v1/audit?patientId=\(patient)&limit=500")
+                return (page.object["items"] as? [[String: Any]] ?? []).filter {
+                    $0["route"] as? String == "/v1/patients/{id}/report"
+                }
+            }
+            let reads = try await audited(p)
+            #expect(reads.contains { $0["role"] as? String == "patient" && $0["status"] as? Int == 200 })
+            #expect(reads.contains { $0["role"] as? String == "clinician" && $0["status"] as? Int == 200 })
+            #expect(
+                try await audited(other).contains { $0["role"] as? String == "patient" && $0["status"] as? Int == 404 })
         }
     }
 
