@@ -7,11 +7,13 @@ network beyond the loopback server. Screenshots go to docs/screenshots/.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
@@ -25,8 +27,6 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from relieflog_server import start_server  # noqa: E402
@@ -131,7 +131,8 @@ def seed(server) -> dict:
 @pytest.fixture(scope="module")
 def server():
     with tempfile.TemporaryDirectory() as directory:
-        server = start_server(Path(directory), env={"RELIEFLOG_LOG_LEVEL": "error"})
+        # The access log (on standard output) tells what the server answered to a reload.
+        server = start_server(Path(directory), env={"RELIEFLOG_LOG_LEVEL": "error", "RELIEFLOG_ACCESS_LOG": "1"})
         try:
             server.seeded = seed(server)
             yield server
@@ -471,8 +472,9 @@ def test_report_prints_on_two_pages_with_the_summary_figures(server, tmp_path):
     subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
                    check=True, capture_output=True, timeout=120)
-    pages, content, _ = pdf_text(pdf)
+    pages, content, sizes = pdf_text(pdf)
     assert 1 <= pages <= 2
+    assert all(abs(w - 612) < 2 and abs(h - 792) < 2 for w, h in sizes), sizes
     flat = " ".join(content.split())
     assert "Monthly migraine days (MMD) " + fmt(summary["monthlyMigraineDays"]) in flat, flat[:2000]
     assert "Acute-medication days " + fmt(summary["medicationDays"]) in flat
@@ -487,8 +489,6 @@ def test_report_prints_on_two_pages_with_the_summary_figures(server, tmp_path):
         result = driver.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69,
                                                             "printBackground": True, "preferCSSPageSize": False})
         a4 = tmp_path / "report-a4.pdf"
-        import base64
-
         a4.write_bytes(base64.b64decode(result["data"]))
         pages, content, sizes = pdf_text(a4)
         assert 1 <= pages <= 2
