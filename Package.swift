@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // The dashboard's files are compiled in as Swift source (scripts/embed-dashboard.py).
+            exclude: ["Dashboard/Assets"],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "ReliefLogCLI",

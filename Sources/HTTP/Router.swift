@@ -105,12 +105,15 @@ enum RouteSegment: Equatable {
 
     static func parse(_ template: String) -> [RouteSegment] {
         precondition(template.hasPrefix("/"), "route template must start with '/': \(template)")
-        return template.split(separator: "/", omittingEmptySubsequences: true).map { part in
+        let segments: [RouteSegment] = template.split(separator: "/", omittingEmptySubsequences: true).map { part in
             if part.hasPrefix("{") && part.hasSuffix("}") {
                 return .parameter(String(part.dropFirst().dropLast()))
             }
             return .literal(String(part))
         }
+        // A trailing slash is a segment of its own ("/" and "/app/" are paths of their own, as
+        // a request path splits them), so "/app/" and "/app" are different routes.
+        return template.hasSuffix("/") ? segments + [.literal("")] : segments
     }
 }
 

@@ -113,6 +113,25 @@ struct RouterTests {
         #expect(item.route == "/items/{id}")
     }
 
+    @Test("a trailing slash is part of a route: / is a route of its own, and /app/ is not /app")
+    func trailingSlash() async {
+        var routes = RouterBuilder()
+        let anyone = RouteAccess("public")
+        routes.add("GET", "/", access: anyone) { _, _ in .text("root") }
+        routes.add("GET", "/app", access: anyone) { _, _ in .text("without") }
+        routes.add("GET", "/app/", access: anyone) { _, _ in .text("with") }
+        routes.add("GET", "/app/{file}", access: anyone) { _, context in .text(context.parameters["file"] ?? "-") }
+        let router = routes.build(logger: Self.log.logger)
+        #expect(Self.text(await router.respond(to: Self.request("GET", "/"))) == "root")
+        #expect(Self.text(await router.respond(to: Self.request("GET", "/app"))) == "without")
+        let slash = await router.respond(to: Self.request("GET", "/app/"))
+        #expect(Self.text(slash) == "with")
+        #expect(slash.route == "/app/")
+        #expect(Self.text(await router.respond(to: Self.request("GET", "/app/app.js"))) == "app.js")
+        #expect(await router.respond(to: Self.request("GET", "/app//")).status == 404)
+        #expect(await router.respond(to: Self.request("GET", "/app/app.js/")).status == 404)
+    }
+
     @Test("a parameter is percent-decoded, and the handler gets the request id, template and every parameter")
     func parametersAndContext() async {
         #expect(Self.text(await Self.respond("GET", "/tags/back%20pain")) == "back pain")

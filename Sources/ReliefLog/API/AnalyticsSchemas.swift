@@ -120,6 +120,11 @@ extension Schemas {
                         "sessions": count,
                         "sessionMinutes": count,
                         "meanPainDrop": roundedOrNull,
+                        "peakIntensity": [
+                            "type": ["integer", "null"], "minimum": 0, "maximum": 10,
+                            "description":
+                                "The highest intensity of the episodes covering any date of the bucket; null when none does.",
+                        ],
                     ]),
             ],
             "trend": exact(

@@ -91,6 +91,7 @@ enum TrendsAnalysis {
             var sessions = 0
             var minutes = 0
             var pain = Mean()
+            var peak: Int? = nil
         }
         var totals = [Totals](repeating: Totals(), count: buckets.count)
         for episode in episodes {
@@ -102,9 +103,12 @@ enum TrendsAnalysis {
             let first = max(episode.startDay, window.from)
             let last = min(episode.endDay, window.to - 1)
             guard first <= last else { continue }
-            for day in first...last where !covered[Int(day - window.from)] {
+            for day in first...last {
+                let i = index[Int(day - window.from)]
+                totals[i].peak = max(totals[i].peak ?? episode.row.intensity, episode.row.intensity)
+                guard !covered[Int(day - window.from)] else { continue }
                 covered[Int(day - window.from)] = true
-                totals[index[Int(day - window.from)]].migraineDays += 1
+                totals[i].migraineDays += 1
             }
         }
         for session in sessions where window.contains(session.day) {
@@ -129,6 +133,7 @@ enum TrendsAnalysis {
             object.append("sessions", JSONValue(t.sessions))
             object.append("sessionMinutes", JSONValue(t.minutes))
             object.append("meanPainDrop", rounded(t.pain.value))
+            object.append("peakIntensity", t.peak.map { JSONValue($0) } ?? .null)
             items.append(.object(object))
             migrainePoints.append((Double(i), Double(t.migraineDays)))
             if let mean = t.intensity.value { intensityPoints.append((Double(i), mean)) }

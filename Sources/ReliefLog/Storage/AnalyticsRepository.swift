@@ -20,6 +20,14 @@ struct AnalyticsRepository {
         }
     }
 
+    /// The patient's display name and IANA time zone (for the printable report's heading), or
+    /// `nil` when there is no such patient.
+    func nameAndTimezone(patientId: Int64) throws -> (name: String, timezone: String)? {
+        try connection.fetchOne("SELECT display_name, timezone FROM patients WHERE id = ?", [.integer(patientId)]) {
+            ($0.text(0) ?? "", $0.text(1) ?? "UTC")
+        }
+    }
+
     /// Episodes starting in `[from, to)` (epoch ms), by start.
     func episodes(patientId: Int64, from: Int64, to: Int64) throws -> [EpisodeRow] {
         try connection.fetchAll(

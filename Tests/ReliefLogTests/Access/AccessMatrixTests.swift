@@ -25,6 +25,9 @@ struct AccessMatrixTests {
     static func expected(_ method: String, _ template: String, _ caller: Caller, _ target: Target) -> Int? {
         let operations = ["/healthz", "/readyz", "/openapi.json", "/metrics"]
         if operations.contains(template) { return 200 }
+        // The dashboard's files hold no data: anyone gets them; / and /app redirect to /app/.
+        if template == "/" || template == "/app" { return 302 }
+        if template.hasPrefix("/app/") { return 200 }
         if caller == .anonymous { return 401 }
         let isAdmin = caller == .admin
         let ok = ["POST": 201, "GET": 200, "PATCH": 200, "DELETE": 204][method]!
@@ -40,8 +43,10 @@ struct AccessMatrixTests {
             ("GET", "/v1/analytics/therapists"):
             return caller == .patient ? 403 : 200
         case ("GET", "/v1/patients/{id}/analytics/summary"), ("GET", "/v1/patients/{id}/analytics/trends"),
-            ("GET", "/v1/patients/{id}/analytics/massage-effect"):
+            ("GET", "/v1/patients/{id}/analytics/massage-effect"), ("GET", "/v1/patients/{id}/report"):
             return caller == .patient && target == .other ? 404 : 200
+        case ("GET", "/v1/me"):
+            return 200
         case ("GET", "/v1/patients"):
             return 200
         case ("GET", "/v1/patients/{id}"), ("GET", "/v1/episodes/{id}"), ("GET", "/v1/sessions/{id}"),
@@ -118,7 +123,7 @@ struct AccessMatrixTests {
             default:
                 break
             }
-            if template.hasPrefix("/v1/patients/{id}/analytics/") {
+            if template.hasPrefix("/v1/patients/{id}/analytics/") || template == "/v1/patients/{id}/report" {
                 return (template.replacingOccurrences(of: "{id}", with: String(patient)), nil)
             }
             let id: Int
@@ -150,6 +155,7 @@ struct AccessMatrixTests {
         switch template {
         case "/v1/patients/{id}", "/v1/episodes/{id}", "/v1/sessions/{id}": [.own, .other]
         case _ where template.hasPrefix("/v1/patients/{id}/analytics/"): [.own, .other]
+        case "/v1/patients/{id}/report": [.own, .other]
         // Creates name an own or other patient (or therapist); lists filter by one, or not at all.
         case "/v1/episodes", "/v1/sessions": [.own, .other, .none]
         default: [.none]

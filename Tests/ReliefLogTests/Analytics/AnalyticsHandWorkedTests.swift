@@ -231,13 +231,13 @@ struct AnalyticsHandWorkedTests {
             // Intensity points (0, 6), (2, 4) → slope −1.
             func bucket(
                 _ start: String, _ end: String, _ episodes: Int, _ migraine: Int, _ intensity: Double?,
-                _ sessions: Int, _ minutes: Int, _ pain: Double?
+                _ sessions: Int, _ minutes: Int, _ pain: Double?, peak: Int?
             ) -> Expected {
                 .object([
                     ("start", .string(start)), ("end", .string(end)), ("episodes", .int(episodes)),
                     ("migraineDays", .int(migraine)),
                     ("meanIntensity", n(intensity)), ("sessions", .int(sessions)), ("sessionMinutes", .int(minutes)),
-                    ("meanPainDrop", n(pain)),
+                    ("meanPainDrop", n(pain)), ("peakIntensity", .int(peak)),
                 ])
             }
             let daily: Expected = .object([
@@ -246,10 +246,10 @@ struct AnalyticsHandWorkedTests {
                 (
                     "buckets",
                     .array([
-                        bucket("2026-03-28", "2026-03-29", 1, 1, 6, 0, 0, nil),
-                        bucket("2026-03-29", "2026-03-30", 0, 1, nil, 1, 30, 4),
-                        bucket("2026-03-30", "2026-03-31", 1, 1, 4, 1, 60, 3),
-                        bucket("2026-03-31", "2026-04-01", 0, 0, nil, 0, 0, nil),
+                        bucket("2026-03-28", "2026-03-29", 1, 1, 6, 0, 0, nil, peak: 6),
+                        bucket("2026-03-29", "2026-03-30", 0, 1, nil, 1, 30, 4, peak: 6),
+                        bucket("2026-03-30", "2026-03-31", 1, 1, 4, 1, 60, 3, peak: 4),
+                        bucket("2026-03-31", "2026-04-01", 0, 0, nil, 0, 0, nil, peak: nil),
                     ])
                 ),
                 ("trend", .object([("migraineDaysSlope", n(-0.3)), ("meanIntensitySlope", n(-1))])),
@@ -269,8 +269,8 @@ struct AnalyticsHandWorkedTests {
                 (
                     "buckets",
                     .array([
-                        bucket("2026-03-25", "2026-03-30", 1, 2, 6, 1, 30, 4),
-                        bucket("2026-03-30", "2026-04-01", 1, 1, 4, 1, 60, 3),
+                        bucket("2026-03-25", "2026-03-30", 1, 2, 6, 1, 30, 4, peak: 6),
+                        bucket("2026-03-30", "2026-04-01", 1, 1, 4, 1, 60, 3, peak: 4),
                     ])
                 ),
                 ("trend", .object([("migraineDaysSlope", n(-1)), ("meanIntensitySlope", n(-2))])),

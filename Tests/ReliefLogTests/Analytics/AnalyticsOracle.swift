@@ -254,6 +254,11 @@ struct PatientDiary {
         return covered.count
     }
 
+    /// The highest intensity of the episodes covering any local day in `range`.
+    func peakIntensity(_ range: Range<DayNumber>) -> Int? {
+        episodes.filter { $0.startDay < range.upperBound && $0.lastDay >= range.lowerBound }.map(\.row.intensity).max()
+    }
+
     // MARK: summary
 
     func summary(_ window: Range<DayNumber>) -> Expected {
@@ -383,6 +388,7 @@ struct PatientDiary {
                     ("sessions", .int(inBucket.count)),
                     ("sessionMinutes", .int(inBucket.map(\.durationMinutes).reduce(0, +))),
                     ("meanPainDrop", .mean(inBucket.compactMap(\.painDrop))),
+                    ("peakIntensity", .int(peakIntensity(range))),
                 ]))
         }
         return .object([

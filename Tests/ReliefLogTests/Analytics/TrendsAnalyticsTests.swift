@@ -10,11 +10,12 @@ import Testing
 struct TrendsAnalyticsTests {
     static func bucket(
         _ start: String, _ end: String, episodes: Int, migraineDays: Int, intensity: String = "null",
-        sessions: Int = 0, minutes: Int = 0, pain: String = "null"
+        sessions: Int = 0, minutes: Int = 0, pain: String = "null", peak: String = "null"
     ) -> String {
         """
         {"start": "\(start)", "end": "\(end)", "episodes": \(episodes), "migraineDays": \(migraineDays),
-         "meanIntensity": \(intensity), "sessions": \(sessions), "sessionMinutes": \(minutes), "meanPainDrop": \(pain)}
+         "meanIntensity": \(intensity), "sessions": \(sessions), "sessionMinutes": \(minutes), "meanPainDrop": \(pain),
+         "peakIntensity": \(peak)}
         """
     }
 
@@ -36,9 +37,9 @@ struct TrendsAnalyticsTests {
                 body,
                 """
                 {"patientId": \(p), "bucket": "day", "from": "2026-03-07", "to": "2026-03-10", "buckets": [
-                  \(Self.bucket("2026-03-07", "2026-03-08", episodes: 1, migraineDays: 1, intensity: "6.0")),
-                  \(Self.bucket("2026-03-08", "2026-03-09", episodes: 0, migraineDays: 1, sessions: 1, minutes: 40, pain: "3.0")),
-                  \(Self.bucket("2026-03-09", "2026-03-10", episodes: 1, migraineDays: 1, intensity: "4.0"))],
+                  \(Self.bucket("2026-03-07", "2026-03-08", episodes: 1, migraineDays: 1, intensity: "6.0", peak: "6")),
+                  \(Self.bucket("2026-03-08", "2026-03-09", episodes: 0, migraineDays: 1, sessions: 1, minutes: 40, pain: "3.0", peak: "6")),
+                  \(Self.bucket("2026-03-09", "2026-03-10", episodes: 1, migraineDays: 1, intensity: "4.0", peak: "6"))],
                  "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -1.0}, \(note)}
                 """)
         }
@@ -61,9 +62,9 @@ struct TrendsAnalyticsTests {
                 body,
                 """
                 {"patientId": \(p), "bucket": "day", "from": "2026-10-31", "to": "2026-11-03", "buckets": [
-                  \(Self.bucket("2026-10-31", "2026-11-01", episodes: 1, migraineDays: 1, intensity: "7.0")),
-                  \(Self.bucket("2026-11-01", "2026-11-02", episodes: 3, migraineDays: 1, intensity: "5.0")),
-                  \(Self.bucket("2026-11-02", "2026-11-03", episodes: 0, migraineDays: 1))],
+                  \(Self.bucket("2026-10-31", "2026-11-01", episodes: 1, migraineDays: 1, intensity: "7.0", peak: "7")),
+                  \(Self.bucket("2026-11-01", "2026-11-02", episodes: 3, migraineDays: 1, intensity: "5.0", peak: "8")),
+                  \(Self.bucket("2026-11-02", "2026-11-03", episodes: 0, migraineDays: 1, peak: "7"))],
                  "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -2.0}, \(note)}
                 """)
         }
@@ -84,8 +85,8 @@ struct TrendsAnalyticsTests {
                 body,
                 """
                 {"patientId": \(p), "bucket": "day", "from": "2026-04-04", "to": "2026-04-07", "buckets": [
-                  \(Self.bucket("2026-04-04", "2026-04-05", episodes: 1, migraineDays: 1, intensity: "3.0")),
-                  \(Self.bucket("2026-04-05", "2026-04-06", episodes: 2, migraineDays: 1, intensity: "6.0")),
+                  \(Self.bucket("2026-04-04", "2026-04-05", episodes: 1, migraineDays: 1, intensity: "3.0", peak: "3")),
+                  \(Self.bucket("2026-04-05", "2026-04-06", episodes: 2, migraineDays: 1, intensity: "6.0", peak: "7")),
                   \(Self.bucket("2026-04-06", "2026-04-07", episodes: 0, migraineDays: 0))],
                  "trend": {"migraineDaysSlope": -0.5, "meanIntensitySlope": 3.0}, \(note)}
                 """)
@@ -110,9 +111,9 @@ struct TrendsAnalyticsTests {
                 body,
                 """
                 {"patientId": \(p), "bucket": "week", "from": "2026-03-04", "to": "2026-03-18", "buckets": [
-                  \(Self.bucket("2026-03-04", "2026-03-09", episodes: 1, migraineDays: 1, intensity: "4.0")),
-                  \(Self.bucket("2026-03-09", "2026-03-16", episodes: 0, migraineDays: 2, sessions: 2, minutes: 90, pain: "3.0")),
-                  \(Self.bucket("2026-03-16", "2026-03-18", episodes: 1, migraineDays: 1, intensity: "8.0"))],
+                  \(Self.bucket("2026-03-04", "2026-03-09", episodes: 1, migraineDays: 1, intensity: "4.0", peak: "4")),
+                  \(Self.bucket("2026-03-09", "2026-03-16", episodes: 0, migraineDays: 2, sessions: 2, minutes: 90, pain: "3.0", peak: "4")),
+                  \(Self.bucket("2026-03-16", "2026-03-18", episodes: 1, migraineDays: 1, intensity: "8.0", peak: "8"))],
                  "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": 2.0}, \(note)}
                 """)
         }
@@ -165,9 +166,9 @@ struct TrendsAnalyticsTests {
                 body,
                 """
                 {"patientId": \(p), "bucket": "month", "from": "2026-01-15", "to": "2026-03-02", "buckets": [
-                  \(Self.bucket("2026-01-15", "2026-02-01", episodes: 1, migraineDays: 1, intensity: "6.0")),
-                  \(Self.bucket("2026-02-01", "2026-03-01", episodes: 0, migraineDays: 1)),
-                  \(Self.bucket("2026-03-01", "2026-03-02", episodes: 1, migraineDays: 1, intensity: "2.0"))],
+                  \(Self.bucket("2026-01-15", "2026-02-01", episodes: 1, migraineDays: 1, intensity: "6.0", peak: "6")),
+                  \(Self.bucket("2026-02-01", "2026-03-01", episodes: 0, migraineDays: 1, peak: "6")),
+                  \(Self.bucket("2026-03-01", "2026-03-02", episodes: 1, migraineDays: 1, intensity: "2.0", peak: "2"))],
                  "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -2.0}, \(note)}
                 """)
         }
