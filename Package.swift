@@ -51,6 +51,7 @@ let package = Package(
             name: "ReliefLogCLI",
             dependencies: [
                 "ReliefLog",
+                "SQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
