@@ -13,6 +13,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from relieflog_server import BINARY, start_server  # noqa: E402
 
 
+def unlimited_config(directory: Path) -> list[str]:
+    """Load from a handful of writers on one token would hit the rate limits; this is not about them."""
+    config = directory / "unlimited.json"
+    config.write_text('{"rateLimits": {"perTokenPerSecond": 0, "perAddressPerSecond": 0}}')
+    return ["--config", str(config)]
+
+
 def run(*arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run([BINARY, *arguments], capture_output=True, text=True, timeout=120)
 
@@ -20,7 +27,7 @@ def run(*arguments: str) -> subprocess.CompletedProcess:
 def test_backup_under_write_load_is_complete_verified_and_serves_the_same_data(tmp_path: Path) -> None:
     live = tmp_path / "live"
     live.mkdir()
-    server = start_server(live)
+    server = start_server(live, unlimited_config(tmp_path))
     try:
         status, _, patient = server.request("POST", "/v1/patients", {"displayName": "Ann"})
         assert status == 201
@@ -71,7 +78,7 @@ def test_backup_under_write_load_is_complete_verified_and_serves_the_same_data(t
         before = {episode for episode, at in acknowledged if at < backup_started}
         after = {episode for episode, at in acknowledged if at > backup_finished}
         assert before and after
-        copy = start_server(restored_dir)
+        copy = start_server(restored_dir, unlimited_config(tmp_path))
         try:
             present: set[int] = set()
             cursor = None
