@@ -97,6 +97,14 @@ def main() -> int:
     litestream = subprocess.Popen(
         [LITESTREAM, "replicate", "-config", str(config)], stdout=litestream_log, stderr=subprocess.STDOUT
     )
+    # Nothing is protected before Litestream's first snapshot of the whole file, which takes a
+    # while on a large database: wait for it and say how long it took.
+    started = time.monotonic()
+    while "snapshot complete" not in (work / "litestream.log").read_text():
+        assert litestream.poll() is None, (work / "litestream.log").read_text()
+        assert time.monotonic() - started < 1800, "no first snapshot after 30 minutes"
+        time.sleep(0.1)
+    log(f"Litestream's first snapshot complete after {time.monotonic() - started:.1f} s")
     status, _, patient = server.request("POST", "/v1/patients", {"displayName": "Drill patient"})
     assert status == 201, (status, patient)
     patient_id = patient["id"]
@@ -165,7 +173,9 @@ def main() -> int:
 
     # What a client sees on the restored server: the episodes, through the API.
     token = server.admin_token
+    started = time.monotonic()
     server = start_server(restored, ["--config", str(unlimited)])
+    log(f"server on the restored file listening after {time.monotonic() - started:.2f} s (quick_check included)")
     server.admin_token = token  # the restored database has it; no new one is bootstrapped
     present: set[int] = set()
     cursor = None
