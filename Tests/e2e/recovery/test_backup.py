@@ -55,11 +55,14 @@ def test_backup_under_write_load_is_complete_verified_and_serves_the_same_data(t
         backup_started = time.monotonic()
         result = run("backup", "--to", str(backup), "--db", str(server.database))
         backup_finished = time.monotonic()
+        # verify is safe on the live database too, while the writers go on.
+        live_verify = run("verify", "--db", str(server.database))
         time.sleep(0.3)  # writes keep coming after the backup, too
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
         assert result.returncode == 0, result.stderr
+        assert live_verify.returncode == 0, live_verify.stdout + live_verify.stderr
         assert result.stdout.strip().splitlines()[-1] == "ok", result.stdout
 
         verify = run("verify", "--db", str(backup))
