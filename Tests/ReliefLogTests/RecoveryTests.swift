@@ -140,6 +140,15 @@ struct RecoveryCommandLineTests {
         #expect(try await verify.wait() == 0)
         #expect(verify.stdout.contains("rows tokens: 1"))
 
+        // A database with a write-ahead log beside it is not a backup: copying the file alone would
+        // lose what the log holds.
+        try Data("frames".utf8).write(to: URL(fileURLWithPath: database + "-wal"))
+        let third = directory.file("third/relieflog.sqlite")
+        let live = try ChildProcess(["restore", "--from", database, "--db", third, "--migrations", migrationsDirectory])
+        #expect(try await live.wait() != 0)
+        #expect(live.stderr.hasPrefix("relieflog: \(database)-wal exists"), "\(live.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: third))
+
         try corruptPages(of: backupPath)
         let damaged = directory.file("second/relieflog.sqlite")
         let refused = try ChildProcess([

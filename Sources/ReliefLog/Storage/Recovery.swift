@@ -39,6 +39,14 @@ public func restoreBackup(
             "\(target + suffix) exists; refusing to restore over a database (a running server holds its file). "
                 + "Stop the server, move the database and its -wal/-shm files aside, then restore")
     }
+    // Only the file itself is copied: a backup with a write-ahead log beside it (a copy of a live
+    // database) would lose what is in the log.
+    let walSize = (try? FileManager.default.attributesOfItem(atPath: backup + "-wal")[.size] as? Int) ?? 0
+    if walSize > 0 {
+        throw StartupError(
+            "\(backup)-wal exists: \(backup) is a live database or a copy of one, not a backup; "
+                + "make a backup of it with relieflog backup --to FILE --db \(backup) and restore that")
+    }
     let report = try verifyDatabaseFile(path: backup, configuration: configuration)
     if let failure = report.firstFailure {
         throw StartupError("backup \(backup) failed verification (\(failure.name): \(failure.detail)); not restored")
