@@ -1,6 +1,10 @@
 # ReliefLog: two stages. The build stage compiles a release binary with the Swift standard
 # library linked statically; the runtime stage is Debian slim with only libsqlite3 and tzdata.
 
+# Only its binary is used: Litestream ships with the image for continuous replication
+# (compose.yaml runs it around the server; see "Backups and recovery" in the README).
+FROM litestream/litestream:0.5.17 AS litestream
+
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libsqlite3-dev \
@@ -16,16 +20,18 @@ RUN swift build -c release --product relieflog --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-0 tzdata \
+    && apt-get install -y --no-install-recommends libsqlite3-0 tzdata ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 relieflog \
     && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin relieflog \
-    && mkdir -p /data \
-    && chown relieflog:relieflog /data
+    && mkdir -p /data /backup \
+    && chown relieflog:relieflog /data /backup
 COPY --from=build /out/relieflog /usr/local/bin/relieflog
 # Found by the binary at <bin>/../share/relieflog/Migrations.
 COPY Migrations /usr/local/share/relieflog/Migrations
 COPY config/relieflog.json /etc/relieflog/relieflog.json
+COPY --from=litestream /usr/local/bin/litestream /usr/local/bin/litestream
+COPY config/litestream.yml /etc/litestream.yml
 ENV RELIEFLOG_HOST=0.0.0.0 \
     RELIEFLOG_PORT=8080 \
     RELIEFLOG_DB=/data/relieflog.sqlite \

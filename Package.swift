@@ -53,6 +53,7 @@ let package = Package(
             name: "ReliefLogCLI",
             dependencies: [
                 "ReliefLog",
+                "SQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -235,7 +235,14 @@ public struct Router: HTTPResponder {
             do {
                 response = try await handler(request, context)
             } catch let error as any ProblemConvertible {
-                response = error.problem.response
+                let problem = error.problem
+                if problem.status >= 500, !(error is Problem) {
+                    // A server-side failure an operator must see (a full disk, say); the error's
+                    // description, never request data.
+                    context.logger.error(
+                        "request failed", metadata: ["error": "\(String(reflecting: type(of: error))): \(error)"])
+                }
+                response = problem.response
             } catch {
                 // Unknown errors are logged (type and description only: no request data) and
                 // answered with a generic 500 that reveals no internals.

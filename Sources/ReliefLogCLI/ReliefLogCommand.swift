@@ -12,7 +12,7 @@ struct ReliefLogCommand: AsyncParsableCommand {
         commandName: "relieflog",
         abstract: "Migraine diary and massage-session records with trend analytics, over HTTP.",
         version: reliefLogVersion,
-        subcommands: [Serve.self, Migrate.self, Backup.self, Token.self])
+        subcommands: [Serve.self, Migrate.self, Backup.self, Token.self, Verify.self, Restore.self])
 
     /// Errors leave as one line on standard error ("relieflog: ...") with a non-zero status.
     static func main() async {
@@ -162,6 +162,12 @@ struct Backup: AsyncParsableCommand {
             throw StartupError("backup to \(to) failed: \(error)")
         }
         logger.info("backup written", metadata: ["to": "\(to)"])
+        // A backup is only as good as the check that it opens and holds together.
+        let report = try verifyDatabaseFile(path: to, configuration: configuration)
+        printReport(report, of: to)
+        if let failure = report.firstFailure {
+            throw StartupError("backup \(to) was written but failed verification: \(failure.name): \(failure.detail)")
+        }
     }
 }
 

@@ -409,6 +409,11 @@ final class PoolCore: Sendable {
         // Let the readers finish first: a reader still inside a transaction would keep
         // the checkpoint from resetting the WAL.
         readersExited.wait()
+        // Another process may hold a read transaction for good: Litestream keeps one open
+        // while it replicates. TRUNCATE would then wait the whole busy timeout and still
+        // fail; with a short wait it does what it can (as PASSIVE would) and returns, and the
+        // WAL is left for that process to checkpoint.
+        try? connection.execute("PRAGMA busy_timeout=100")
         try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
@@ -447,6 +452,13 @@ final class PoolCore: Sendable {
             do {
                 try connection.run("SAVEPOINT \(PoolCore.savepoint)")
                 outcome = job.run(connection)
+                // A body that hit SQLITE_FULL or an I/O error may have had SQLite roll back the
+                // whole transaction, savepoint included: then its own error is the one to report
+                // (not "no such savepoint"), and the check below deals with the rest.
+                guard connection.isInTransaction else {
+                    outcomes.append(outcome)
+                    return abandoned(outcomes, rest: batch[(index + 1)...])
+                }
                 if !outcome.failed && connection.hasDeferredForeignKeyViolations {
                     // Would make the shared COMMIT fail for everyone: fail this body alone.
                     let original = outcome
@@ -468,18 +480,7 @@ final class PoolCore: Sendable {
             }
             outcomes.append(outcome)
             if !connection.isInTransaction {
-                // Some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, SQLITE_BUSY…)
-                // make SQLite roll back the whole transaction
-                // (https://www.sqlite.org/lang_transaction.html#response_to_errors_within_a_transaction),
-                // undoing the earlier bodies too. Tell them, and re-run the rest later.
-                let lost = SQLiteError(
-                    code: SQLITE_ABORT,
-                    message: "the batched write transaction ended before COMMIT (rolled back by SQLite "
-                        + "after an error in another write, or ended by a write body); this write may not be saved")
-                for outcome in outcomes {
-                    outcome.complete(outcome.failed ? nil : lost)
-                }
-                return Array(batch[(index + 1)...])
+                return abandoned(outcomes, rest: batch[(index + 1)...])
             }
         }
         do {
@@ -495,6 +496,22 @@ final class PoolCore: Sendable {
             outcome.complete(nil)
         }
         return []
+    }
+
+    /// Some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, SQLITE_BUSY…) make SQLite roll
+    /// back the whole transaction
+    /// (https://www.sqlite.org/lang_transaction.html#response_to_errors_within_a_transaction),
+    /// undoing the earlier bodies too. Tells them (a failed body gets its own error), and
+    /// returns the bodies not run yet, to be run in a new transaction.
+    private func abandoned(_ outcomes: [WriteOutcome], rest: ArraySlice<BatchedWrite>) -> [BatchedWrite] {
+        let lost = SQLiteError(
+            code: SQLITE_ABORT,
+            message: "the batched write transaction ended before COMMIT (rolled back by SQLite "
+                + "after an error in another write, or ended by a write body); this write may not be saved")
+        for outcome in outcomes {
+            outcome.complete(outcome.failed ? nil : lost)
+        }
+        return Array(rest)
     }
 
     // MARK: Blocking calls

@@ -41,6 +41,27 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// The API was used wrongly, e.g. a closed connection or pool (`SQLITE_MISUSE`).
     public var isMisuse: Bool { primaryCode == SQLITE_MISUSE }
 
+    /// The disk (or the database's `max_page_count`) is full: `SQLITE_FULL`.
+    public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
+
+    /// The storage failed or refused the write: a full disk, an I/O error, a read-only file
+    /// system or file, or a lock held too long. Nothing of the statement was kept, and the same
+    /// request may succeed once the condition is gone (https://www.sqlite.org/rescode.html).
+    public var isStorageUnavailable: Bool {
+        switch primaryCode {
+        case SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CANTOPEN, SQLITE_NOLFS:
+            true
+        default: false
+        }
+    }
+
+    /// The statement or transaction was abandoned (`SQLITE_ABORT`); for a batched write, that
+    /// another write of its batch failed and SQLite rolled the shared transaction back.
+    public var isAbort: Bool { primaryCode == SQLITE_ABORT }
+
+    /// The file is damaged or not a database at all: `SQLITE_CORRUPT` or `SQLITE_NOTADB`.
+    public var isCorruption: Bool { primaryCode == SQLITE_CORRUPT || primaryCode == SQLITE_NOTADB }
+
     /// One line: code, SQLite's name for it, message and statement.
     public var description: String {
         var text = "SQLite error \(code) (\(SQLiteError.codeName(code))): \(message)"

@@ -107,6 +107,7 @@ struct ConfigurationTests {
         #expect(fromFile.http.parserLimits == builtIn.http.parserLimits)
         #expect(fromFile.rateLimits == builtIn.rateLimits)
         #expect(fromFile.auditRetentionDays == builtIn.auditRetentionDays)
+        #expect(fromFile.startupCheck == builtIn.startupCheck)
         #expect(fromFile.http.headerTimeout == builtIn.http.headerTimeout)
         #expect(fromFile.http.bodyTimeout == builtIn.http.bodyTimeout)
         #expect(fromFile.http.idleTimeout == builtIn.http.idleTimeout)

@@ -87,6 +87,13 @@ enum OpenAPI {
                     description: "Rate limit exceeded (per token, per address, or after failed authentications).",
                     contentType: "application/problem+json", schema: ref("Problem"),
                     headers: ["Retry-After": "Seconds until a request may succeed."]))
+            if operation.method != "GET" {
+                documented.append(
+                    .problem(
+                        503,
+                        "The database could not store the change (a full disk, an I/O error): nothing was saved; "
+                            + "retry later. Type urn:relieflog:problem:storage-unavailable."))
+            }
         }
         for response in documented {
             var entry = JSONObject()

@@ -1,5 +1,6 @@
-import HTTP
+public import HTTP
 import JSON
+public import SQLite
 
 // Where errors become HTTP: every error of the domain, storage, access and analytics layers
 // that a client can cause is mapped to its RFC 9457 problem here, and nowhere else. Anything
@@ -92,5 +93,23 @@ extension IdempotencyError: ProblemConvertible {
         Problem(
             status: 422, type: "urn:relieflog:problem:idempotency-key-reused", title: "Idempotency key reused",
             detail: "This Idempotency-Key was already used with a different request body.")
+    }
+}
+
+extension SQLiteError: ProblemConvertible {
+    /// A storage failure (full disk, I/O error, read-only file system, a lock held too long) is
+    /// 503 "database unavailable": nothing of the request was saved and the same request may
+    /// succeed later. So is a write rolled back with its batch because another write in it hit
+    /// such a failure (`SQLITE_ABORT`). Anything else is a 500 revealing nothing; the router
+    /// logs both, since an operator has to act.
+    public var problem: Problem {
+        guard isStorageUnavailable || isAbort else { return .internalError() }
+        let detail =
+            isDiskFull
+            ? "The server's disk is full, so nothing was saved. Reads still work; retry once space is freed."
+            : "The database could not store this change, so nothing was saved. Retry later."
+        return Problem(
+            status: 503, type: "urn:relieflog:problem:storage-unavailable", title: "Storage unavailable",
+            detail: detail)
     }
 }

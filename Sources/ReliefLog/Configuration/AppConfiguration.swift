@@ -32,6 +32,10 @@ public struct AppConfiguration: Sendable {
     /// Audit log rows older than this many days are deleted (hourly); 0 keeps them forever.
     /// Six years by default: the retention HIPAA asks of compliance documentation.
     public var auditRetentionDays = 2192
+    /// `quick`: `PRAGMA quick_check` of the whole file before serving, so a damaged database stops
+    /// the start instead of failing a request (it reads every page: about 15 s per GiB on a small
+    /// VM); `off` skips it, for large databases checked by `relieflog verify` from cron instead.
+    public var startupCheck = "quick"
     /// The current time in epoch milliseconds, used for validation and the Idempotency-Key
     /// window; the wall clock by default. For tests; not read from files or the environment.
     public var clock: @Sendable () -> Int64 = EpochClock.now
@@ -116,6 +120,7 @@ extension AppConfiguration {
         readerCount = try reader.int("readers") ?? readerCount
         maxWriteBatch = try reader.int("maxWriteBatch") ?? maxWriteBatch
         auditRetentionDays = try reader.int("auditRetentionDays") ?? auditRetentionDays
+        startupCheck = try reader.string("startupCheck") ?? startupCheck
         if let limitsObject = try reader.object("rateLimits") {
             var limitsReader = ConfigReader(object: limitsObject, source: source, prefix: "rateLimits.")
             rateLimits.perTokenPerSecond = try limitsReader.number("perTokenPerSecond") ?? rateLimits.perTokenPerSecond
@@ -217,6 +222,9 @@ extension AppConfiguration {
         }
         guard auditRetentionDays >= 0 else {
             throw ConfigurationError("auditRetentionDays must be 0 (keep forever) or more, got \(auditRetentionDays)")
+        }
+        guard startupCheck == "quick" || startupCheck == "off" else {
+            throw ConfigurationError("startupCheck must be quick or off, got '\(startupCheck)'")
         }
         let rates = rateLimits
         guard rates.perTokenPerSecond >= 0, rates.perAddressPerSecond >= 0, rates.failedAuthenticationsPerMinute > 0
