@@ -138,7 +138,10 @@ public final class HTTPClient: Sendable {
         bytes.append(contentsOf: body)
         let request = bytes
         let result: Result<HTTPClientResponse, HTTPClientError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            // A queue of its own targets Dispatch's overcommitting pool, which adds a thread when
+            // the others are blocked: the global concurrent queue has only as many threads as
+            // cores, and one stalled receiver would hold up the deliveries to every other.
+            DispatchQueue(label: "relieflog.http-client").async {
                 continuation.resume(returning: self.exchange(host: host, port: port, request: request, timeout: timeout))
             }
         }
