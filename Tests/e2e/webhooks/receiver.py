@@ -19,10 +19,11 @@ def free_port() -> int:
 
 class Receiver:
     """`script` items: an int status, ("stall", seconds) to answer 500 after a pause longer
-    than the server's timeout, or (status, {headers})."""
+    than the server's timeout, or (status, {headers}). `delay` slows every answer."""
 
-    def __init__(self, script=None, port: int = 0):
+    def __init__(self, script=None, port: int = 0, delay: float = 0.0):
         self.script = list(script or [])
+        self.delay = delay
         self.received: list[dict] = []
         self.lock = threading.Lock()
         receiver = self
@@ -42,6 +43,8 @@ class Receiver:
                     }
                     receiver.received.append(entry)
                 headers = {}
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 if isinstance(behaviour, tuple) and behaviour[0] == "stall":
                     time.sleep(behaviour[1])
                     status = 500
