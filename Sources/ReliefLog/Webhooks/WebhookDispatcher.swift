@@ -38,6 +38,7 @@ final class WebhookDispatcher: Sendable {
     /// Webhooks delivered to at once; beyond this, due webhooks wait for a free slot.
     static let maxConcurrentWebhooks = 32
     static let pollInterval: Int64 = 2_000
+    static let minimumLoopInterval: Duration = .milliseconds(10)
     static let pruneInterval: Int64 = 3_600_000
     /// A receiver's Retry-After is honoured up to this many seconds.
     static let maxRetryAfterSeconds: Double = 86_400
@@ -111,6 +112,9 @@ final class WebhookDispatcher: Sendable {
             await pruneIfDue(now: now)
             let wait = max(0, min(nextDue - now, Self.pollInterval))
             await signal.wait(upTo: .milliseconds(wait))
+            // Under a stream of commits every one wakes the loop: look at most every few
+            // milliseconds, so the queue query never competes with the writes it follows.
+            try? await Task.sleep(for: Self.minimumLoopInterval)
         }
     }
 
