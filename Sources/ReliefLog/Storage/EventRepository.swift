@@ -168,14 +168,18 @@ struct DeliveryRepository {
         d.last_attempt_at_ms, d.next_attempt_at_ms, d.delivered_at_ms, d.created_at_ms
         """
 
-    /// Each active webhook's oldest pending delivery: (webhook, when it is due).
+    /// Each active webhook's oldest pending delivery: (webhook, when it is due). One index
+    /// lookup per webhook (`webhook_deliveries_pending`), however long the queues are.
     func heads() throws -> [(webhookId: Int64, dueAt: Int64)] {
         try connection.fetchAll(
             """
-            SELECT d.webhook_id, coalesce(d.next_attempt_at_ms, 0) FROM webhook_deliveries d
-            JOIN webhooks w ON w.id = d.webhook_id
-            WHERE d.state = 'pending' AND w.active = 1 AND d.event_seq = (
-                SELECT min(p.event_seq) FROM webhook_deliveries p WHERE p.webhook_id = d.webhook_id AND p.state = 'pending')
+            SELECT id, due FROM (
+                SELECT w.id, (
+                    SELECT coalesce(d.next_attempt_at_ms, 0) FROM webhook_deliveries d
+                    WHERE d.webhook_id = w.id AND d.state = 'pending' ORDER BY d.event_seq LIMIT 1
+                ) AS due
+                FROM webhooks w WHERE w.active = 1
+            ) WHERE due IS NOT NULL
             """, []
         ) { s in (s.int64(0), s.int64(1)) }
     }
