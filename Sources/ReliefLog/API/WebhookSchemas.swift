@@ -63,8 +63,10 @@ extension Schemas {
         ]
         schemas["WebhookPatch"] = [
             "type": "object", "additionalProperties": false,
-            "properties": ["url": webhookURL, "events": eventPatterns, "description": nullable(string(1...500)),
-                "active": boolean],
+            "properties": [
+                "url": webhookURL, "events": eventPatterns, "description": nullable(string(1...500)),
+                "active": ["type": ["boolean", "null"], "description": "null restores the default, true."],
+            ],
         ]
         schemas["WebhookList"] = list("Webhook")
         schemas["WebhookDelivery"] = [

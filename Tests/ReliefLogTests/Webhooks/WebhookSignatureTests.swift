@@ -63,3 +63,32 @@ struct WebhookSignatureTests {
         #expect(WebhookDispatcher.retryAfterSeconds("999999999", now: 0) == 86_400)
     }
 }
+
+@Suite("Webhook configuration")
+struct WebhookConfigurationTests {
+    func load(_ json: String) throws -> AppConfiguration {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("config.json").path
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        return try AppConfiguration.load(flags: .init(configFile: path), environment: [:])
+    }
+
+    @Test("the retry schedule takes fractions of a second; bad values are refused with the setting named")
+    func settings() throws {
+        let configuration = try load(
+            #"{"webhooks": {"retryScheduleSeconds": [0.05, 1, 2.5], "timeoutSeconds": 0.5, "httpsProxy": "http://127.0.0.1:8443"}}"#
+        )
+        #expect(configuration.webhooks.retrySchedule == [0.05, 1, 2.5])
+        #expect(configuration.webhooks.timeoutSeconds == 0.5)
+        #expect(configuration.webhooks.keyFile(databasePath: "/d/x.sqlite") == "/d/x.sqlite.webhook-key")
+        for bad in [
+            #"{"webhooks": {"retryScheduleSeconds": [5, 0]}}"#, #"{"webhooks": {"retryScheduleSeconds": "5"}}"#,
+            #"{"webhooks": {"timeoutSeconds": 0}}"#, #"{"webhooks": {"httpsProxy": "https://proxy"}}"#,
+            #"{"webhooks": {"retries": 3}}"#,
+        ] {
+            #expect(throws: ConfigurationError.self) { try load(bad) }
+        }
+    }
+}

@@ -32,7 +32,7 @@ def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path):
         )
     )
     # A slow receiver: deliveries queue up behind it while the writes go on.
-    receiver = Receiver(delay=0.005)
+    receiver = Receiver(delay=0.02)
     server = start_server(tmp_path, ["--config", str(config)])
     token = server.admin_token
     try:
