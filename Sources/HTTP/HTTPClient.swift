@@ -142,7 +142,8 @@ public final class HTTPClient: Sendable {
             // the others are blocked: the global concurrent queue has only as many threads as
             // cores, and one stalled receiver would hold up the deliveries to every other.
             DispatchQueue(label: "relieflog.http-client").async {
-                continuation.resume(returning: self.exchange(host: host, port: port, request: request, timeout: timeout))
+                continuation.resume(
+                    returning: self.exchange(host: host, port: port, request: request, timeout: timeout))
             }
         }
         return try result.get()
@@ -531,4 +532,4 @@ extension Substring {
 }
 
 /// Spaces and tabs (HTTP's optional white space), without Foundation.
-fileprivate enum WhitespaceSet { case whitespaces }
+private enum WhitespaceSet { case whitespaces }

@@ -10,7 +10,8 @@ extension Schemas {
             "enum": .array(
                 (["*"] + ResourceKind.allCases.map { "\($0.rawValue).*" } + EventType.all).map(JSONValue.string)),
         ]),
-        "description": "Event types to deliver: a type (episode.created), every action on a resource (session.*), or *.",
+        "description":
+            "Event types to deliver: a type (episode.created), every action on a resource (session.*), or *.",
     ]
 
     static let webhookURL: JSONValue = [

@@ -211,7 +211,8 @@ struct WebhooksRoutes {
             try parameters.finish()
             let page = try await database.read { connection -> Page<Delivery> in
                 guard try connection.exists("webhooks", id: id) else { throw RecordsError.notFound }
-                return try DeliveryRepository(connection).list(webhookId: id, state: state, limit: limit, cursor: cursor)
+                return try DeliveryRepository(connection).list(
+                    webhookId: id, state: state, limit: limit, cursor: cursor)
             }
             return .json(page.json(\.json))
         }
@@ -256,7 +257,9 @@ struct WebhooksRoutes {
                     "Every event (creates, changes, deletions) in commit order, as a durable feed for integrations that poll instead of receiving webhooks. Pass the previous page's nextCursor as `after`; at the end of the feed nextCursor is still given (poll again with it later).",
                 tag: "webhooks", access: .roles([.admin], patientData: true),
                 parameters: [
-                    .query("after", "The nextCursor of the previous page; absent: from the oldest kept event.", ["type": "string"]),
+                    .query(
+                        "after", "The nextCursor of the previous page; absent: from the oldest kept event.",
+                        ["type": "string"]),
                     .query(
                         "type", "Only events of this type, or of this resource (`episode.*`).",
                         Schemas.oneOf(typePatterns)),

@@ -227,7 +227,8 @@ struct DeliveryRepository {
             WHERE id = ? AND state = 'pending'
             """,
             [
-                .text(state.rawValue), status.map { .integer(Int64($0)) } ?? .null, error.map(SQLiteValue.text) ?? .null,
+                .text(state.rawValue), status.map { .integer(Int64($0)) } ?? .null,
+                error.map(SQLiteValue.text) ?? .null,
                 .integer(now), nextAttemptAt.map(SQLiteValue.integer) ?? .null,
                 state == .delivered ? .integer(now) : .null, .integer(deliveryId),
             ])
@@ -297,7 +298,8 @@ struct DeliveryRepository {
         }
         return Delivery(
             id: s.int64(0), webhookId: s.int64(1), eventSeq: s.int64(2), eventId: s.text(3) ?? "",
-            eventType: s.text(4) ?? "", state: state, attempts: s.int(6), lastStatus: s.optionalInt64(7).map { Int($0) },
+            eventType: s.text(4) ?? "", state: state, attempts: s.int(6),
+            lastStatus: s.optionalInt64(7).map { Int($0) },
             lastError: s.optionalText(8), lastAttemptAt: s.optionalInt64(9),
             nextAttemptAt: state == .pending ? s.optionalInt64(10) : nil, deliveredAt: s.optionalInt64(11),
             createdAt: s.int64(12))

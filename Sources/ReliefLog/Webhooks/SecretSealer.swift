@@ -14,7 +14,10 @@ struct SecretSealer: Sendable {
     static func loadOrCreate(keyFile path: String) throws -> SecretSealer {
         let manager = FileManager.default
         if let data = manager.contents(atPath: path) {
-            guard let decoded = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+            guard
+                let decoded = Data(
+                    base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                ),
                 decoded.count == 32
             else {
                 throw SecretSealerError("\(path) must hold the base64 of 32 bytes (a webhook secret key)")

@@ -227,8 +227,9 @@ final class WebhookDispatcher: Sendable {
         guard let url = HTTPClientURL(target.url) else { return .failure(.configuration("the URL is not valid")) }
         let now = clock()
         var keys: [[UInt8]] = []
-        for sealed in [target.secretSealed] + (target.previousSecretUntil.map { $0 > now } == true
-            ? [target.previousSecretSealed].compactMap { $0 } : [])
+        for sealed in [target.secretSealed]
+            + (target.previousSecretUntil.map { $0 > now } == true
+                ? [target.previousSecretSealed].compactMap { $0 } : [])
         {
             guard let secret = sealer.open(sealed), let key = WebhookSignature.keyBytes(ofSecret: secret) else {
                 return .failure(.configuration("the secret cannot be opened with the configured webhook key file"))

@@ -15,7 +15,8 @@ enum WebhookSignature {
 
     /// The key bytes of a `whsec_…` secret, or nil when it is not one.
     static func keyBytes(ofSecret secret: String) -> [UInt8]? {
-        guard secret.hasPrefix(secretPrefix), let data = Data(base64Encoded: String(secret.dropFirst(secretPrefix.count)))
+        guard secret.hasPrefix(secretPrefix),
+            let data = Data(base64Encoded: String(secret.dropFirst(secretPrefix.count)))
         else { return nil }
         return data.isEmpty ? nil : Array(data)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import ReliefLog
 
@@ -24,7 +24,8 @@ struct WebhookAPITests {
 
         let created = try await client.request(
             "POST", "/v1/webhooks", headers: json,
-            body: #"{"url": "https://clinic.example/hooks", "events": ["episode.created", "session.*"], "description": "Practice system", "active": true}"#
+            body:
+                #"{"url": "https://clinic.example/hooks", "events": ["episode.created", "session.*"], "description": "Practice system", "active": true}"#
         )
         #expect(created.status == 201)
         let id = try #require(created.object["id"] as? Int)
@@ -53,7 +54,8 @@ struct WebhookAPITests {
 
         // The secret is not in the database file in clear text.
         let database = try Data(contentsOf: URL(fileURLWithPath: app.application.configuration.databasePath))
-        let wal = (try? Data(contentsOf: URL(fileURLWithPath: app.application.configuration.databasePath + "-wal")))
+        let wal =
+            (try? Data(contentsOf: URL(fileURLWithPath: app.application.configuration.databasePath + "-wal")))
             ?? Data()
         let secretBody = Data(secret.dropFirst(6).utf8)
         #expect(database.range(of: secretBody) == nil)
@@ -101,7 +103,9 @@ struct WebhookAPITests {
                     let minute = String(format: "%02d", index)
                     let response = try await writer.request(
                         "POST", "/v1/episodes", headers: [("Content-Type", "application/json")],
-                        body: #"{"patientId": \#(patientId), "startedAt": "2026-11-01T08:\#(minute):00Z", "intensity": 5}"#)
+                        body:
+                            #"{"patientId": \#(patientId), "startedAt": "2026-11-01T08:\#(minute):00Z", "intensity": 5}"#
+                    )
                     return response.status == 201 ? (response.object["id"] as? Int ?? 0) : 0
                 }
             }
@@ -142,9 +146,10 @@ struct WebhookAPITests {
         #expect(!after.text.contains("Erase Me"))
         #expect(!after.text.contains("private"))
         let items = try #require(after.object["items"] as? [[String: Any]])
-        #expect(items.map { $0["type"] as? String } == [
-            "patient.created", "episode.created", "episode.deleted", "patient.deleted",
-        ])
+        #expect(
+            items.map { $0["type"] as? String } == [
+                "patient.created", "episode.created", "episode.deleted", "patient.deleted",
+            ])
         let deletedEpisode = try #require((items[2]["data"] as? [String: Any])?["object"] as? [String: Any])
         #expect(deletedEpisode["id"] as? Int == episodeId)
         #expect(deletedEpisode["patientId"] as? Int == patientId)

@@ -1,7 +1,7 @@
 import Foundation
 import JSON
-import Testing
 import TestSupport
+import Testing
 
 @testable import ReliefLog
 
@@ -90,10 +90,11 @@ struct WebhookDeliveryTests {
         let webhook = try await Self.createWebhook(client, url: receiver.url)
         try await Self.writeSome(client)
         let expected = try await Self.feed(client)
-        #expect(expected.map(\.type) == [
-            "patient.created", "episode.created", "episode.created", "episode.created", "episode.created",
-            "episode.updated", "episode.deleted",
-        ])
+        #expect(
+            expected.map(\.type) == [
+                "patient.created", "episode.created", "episode.created", "episode.created", "episode.created",
+                "episode.updated", "episode.deleted",
+            ])
         let arrived = await eventually { receiver.acknowledged.count >= expected.count }
         #expect(arrived)
         try await Task.sleep(for: .milliseconds(200))  // nothing more may come
@@ -160,7 +161,7 @@ struct WebhookDeliveryTests {
     func refusedThenRecovered() async throws {
         let app = try Self.app(schedule: Array(repeating: 0.1, count: 50))
         let client = try app.client()
-        let refusedURL = "http://127.0.0.1:\(try closedPort())/hook"
+        let refusedURL = "http://127.0.0.1:\(try await closedPort())/hook"
         let webhook = try await Self.createWebhook(client, url: refusedURL)
         try await Self.writeSome(client, episodes: 2)
         let expected = try await Self.feed(client)

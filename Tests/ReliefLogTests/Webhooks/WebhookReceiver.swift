@@ -94,7 +94,7 @@ func eventually(within seconds: Double = 20, _ condition: () async throws -> Boo
 }
 
 /// A loopback port on which nothing listens (bound, then closed).
-func closedPort() throws -> Int {
+func closedPort() async throws -> Int {
     var routes = RouterBuilder()
     routes.add("GET", "/", access: RouteAccess("public")) { _, _ in .empty(status: 204) }
     var logger = Logger(label: "closed")
@@ -103,11 +103,6 @@ func closedPort() throws -> Int {
         configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), responder: routes.build(logger: logger),
         logger: logger)
     let port = try server.start()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        await server.shutdown()
-        done.signal()
-    }
-    done.wait()
+    await server.shutdown()
     return port
 }
