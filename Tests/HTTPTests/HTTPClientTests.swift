@@ -12,13 +12,13 @@ struct HTTPClientTests {
             let response = try await client.send(
                 method: "POST", host: "127.0.0.1", port: server.port, target: "/echo",
                 headers: [("Host", "127.0.0.1"), ("Content-Type", "application/octet-stream")], body: body,
-                timeout: .seconds(5))
+                timeout: .seconds(30))
             #expect(response.status == 200)
         }
         #expect(client.connectionsOpened == 1)
         let big = try await client.send(
             method: "GET", host: "127.0.0.1", port: server.port, target: "/big/64", headers: [("Host", "x")], body: [],
-            timeout: .seconds(5))
+            timeout: .seconds(30))
         #expect(big.status == 200)
         #expect(client.connectionsOpened == 1)
         client.closeIdleConnections()
