@@ -95,22 +95,27 @@ struct WebhookAPITests {
         let patientId = try #require(patient.object["id"] as? Int)
         let port = app.port
         let token = app.adminToken
-        let created = try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<40 {
+        let created = try await withThrowingTaskGroup(of: [Int].self) { group in
+            // 8 clients writing 5 episodes each, all at once.
+            for client in 0..<8 {
                 group.addTask {
                     let writer = try TestHTTPClient(port: port)
                     writer.defaultHeaders = [("Authorization", "Bearer \(token)")]
-                    let minute = String(format: "%02d", index)
-                    let response = try await writer.request(
-                        "POST", "/v1/episodes", headers: [("Content-Type", "application/json")],
-                        body:
-                            #"{"patientId": \#(patientId), "startedAt": "2026-11-01T08:\#(minute):00Z", "intensity": 5}"#
-                    )
-                    return response.status == 201 ? (response.object["id"] as? Int ?? 0) : 0
+                    var ids: [Int] = []
+                    for index in 0..<5 {
+                        let minute = String(format: "%02d", client * 5 + index)
+                        let response = try await writer.request(
+                            "POST", "/v1/episodes", headers: [("Content-Type", "application/json")],
+                            body:
+                                #"{"patientId": \#(patientId), "startedAt": "2026-11-01T08:\#(minute):00Z", "intensity": 5}"#
+                        )
+                        ids.append(response.status == 201 ? (response.object["id"] as? Int ?? 0) : 0)
+                    }
+                    return ids
                 }
             }
             var ids: [Int] = []
-            for try await id in group { ids.append(id) }
+            for try await written in group { ids += written }
             return ids
         }
         #expect(!created.contains(0))

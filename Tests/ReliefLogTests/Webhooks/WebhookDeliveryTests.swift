@@ -6,7 +6,8 @@ import Testing
 @testable import ReliefLog
 
 /// Webhooks end to end: the real server, a real receiver on loopback, the real client.
-@Suite("Webhook delivery: signed, in order, never lost")
+// One at a time: each runs servers and receivers of its own, and the whole suite shares two cores.
+@Suite("Webhook delivery: signed, in order, never lost", .serialized)
 struct WebhookDeliveryTests {
     /// An application whose retries come after milliseconds instead of minutes.
     static func app(timeout: Double = 0.4, schedule: [Double] = Array(repeating: 0.05, count: 7)) throws -> TestApp {
