@@ -26,11 +26,13 @@ public final class Application: Sendable {
     private let lifecycle: Lifecycle
     /// The analytics endpoints' cache and computation counter (tests read it).
     let analytics: AnalyticsService
+    /// The webhook delivery worker.
+    let webhooks: WebhookDispatcher
 
     fileprivate init(
         configuration: AppConfiguration, database: DatabasePool, routes: [Router.RouteDescription],
         server: HTTPServer, accessLog: AccessLog?, auditTrail: AuditTrail, logger: Logger, lifecycle: Lifecycle,
-        analytics: AnalyticsService
+        analytics: AnalyticsService, webhooks: WebhookDispatcher
     ) {
         self.configuration = configuration
         self.database = database
@@ -41,6 +43,7 @@ public final class Application: Sendable {
         self.logger = logger
         self.lifecycle = lifecycle
         self.analytics = analytics
+        self.webhooks = webhooks
     }
 
     /// Binds the listening socket and starts serving; returns the bound port.
@@ -48,6 +51,7 @@ public final class Application: Sendable {
         do {
             let port = try server.start()
             auditTrail.start()
+            webhooks.start()
             lifecycle.ready.store(true, ordering: .releasing)
             return port
         } catch let error as SocketError where error.isAddressInUse {
@@ -63,6 +67,7 @@ public final class Application: Sendable {
     public func shutdown() async {
         lifecycle.ready.store(false, ordering: .releasing)
         await server.shutdown()
+        await webhooks.stop()
         accessLog?.flush()
         await auditTrail.close()
         database.close()
@@ -91,21 +96,42 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         authenticator: Authenticator(database: database, clock: configuration.clock), auditTrail: auditTrail,
         limits: configuration.rateLimits, clock: configuration.clock)
     var api = APIBuilder(accessControl: accessControl)
+    let sealer: SecretSealer
+    do {
+        sealer = try SecretSealer.loadOrCreate(
+            keyFile: configuration.webhooks.keyFile(databasePath: configuration.databasePath))
+    } catch {
+        throw StartupError("webhook secret key: \(error)")
+    }
+    let webhookMetrics = WebhookMetrics()
+    let webhooks = WebhookDispatcher(
+        database: database, settings: configuration.webhooks, sealer: sealer, client: HTTPClient(),
+        clock: configuration.clock, metrics: webhookMetrics, retentionDays: configuration.auditRetentionDays,
+        logger: logger)
     OperationsRoutes(
         database: database, metrics: metrics, lifecycle: lifecycle,
-        expectedMigrations: migrator.migrations.count, openAPI: openAPI
+        expectedMigrations: migrator.migrations.count, openAPI: openAPI,
+        moreMetrics: {
+            let depth = try? await database.read { connection in try DeliveryRepository(connection).pendingCount() }
+            return webhookMetrics.render(queueDepth: depth)
+        }
     ).register(in: &api)
     let versions = DataVersions()
     let authenticator = accessControl.authenticator
+    let clock = configuration.clock
     let transactions = Transactions(
         database: database,
+        inTransaction: [{ changes, connection in try EventOutbox.record(changes, connection, now: clock()) }],
         afterCommit: [
             { changes in versions.apply(changes) },
             { changes in authenticator.forgetTokens(boundToRecordsDeletedIn: changes) },
+            { _ in webhooks.wake() },
         ])
     RecordsRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
     TokensRoutes(database: database, clock: configuration.clock).register(in: &api)
     AuditRoutes(database: database).register(in: &api)
+    WebhooksRoutes(database: database, sealer: sealer, clock: configuration.clock, wake: { webhooks.wake() })
+        .register(in: &api)
     let analytics = AnalyticsService(database: database, versions: versions, clock: configuration.clock)
     AnalyticsRoutes(service: analytics).register(in: &api)
     ReportRoutes(service: analytics).register(in: &api)
@@ -119,5 +145,6 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         configuration: configuration.http, responder: router, observer: ObserverGroup(observers), logger: logger)
     return Application(
         configuration: configuration, database: database, routes: router.routes, server: server,
-        accessLog: accessLog, auditTrail: auditTrail, logger: logger, lifecycle: lifecycle, analytics: analytics)
+        accessLog: accessLog, auditTrail: auditTrail, logger: logger, lifecycle: lifecycle, analytics: analytics,
+        webhooks: webhooks)
 }

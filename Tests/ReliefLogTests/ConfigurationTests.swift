@@ -115,6 +115,10 @@ struct ConfigurationTests {
         #expect(fromFile.http.maxConnections == builtIn.http.maxConnections)
         #expect(fromFile.http.shutdownGracePeriod == builtIn.http.shutdownGracePeriod)
         #expect(fromFile.http.trustedProxies == builtIn.http.trustedProxies)
+        #expect(fromFile.webhooks.retrySchedule == builtIn.webhooks.retrySchedule)
+        #expect(fromFile.webhooks.timeoutSeconds == builtIn.webhooks.timeoutSeconds)
+        #expect(fromFile.webhooks.secretKeyFile == builtIn.webhooks.secretKeyFile)
+        #expect(fromFile.webhooks.httpsProxy == builtIn.webhooks.httpsProxy)
     }
 
     @Test("migrations are found from the repository when run from a build directory")

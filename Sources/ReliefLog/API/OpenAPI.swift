@@ -131,6 +131,7 @@ enum Schemas {
         for (name, schema) in records { schemas[name] = schema }
         for (name, schema) in access { schemas[name] = schema }
         for (name, schema) in analytics { schemas[name] = schema }
+        for (name, schema) in webhooks { schemas[name] = schema }
         return schemas
     }
 

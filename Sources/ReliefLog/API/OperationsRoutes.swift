@@ -11,6 +11,8 @@ struct OperationsRoutes {
     let lifecycle: Lifecycle
     let expectedMigrations: Int
     let openAPI: PublishedDocument
+    /// More exposition text for `/metrics` (webhook deliveries), appended after the rest.
+    var moreMetrics: @Sendable () async -> String = { "" }
 
     private static let healthBody = JSON.serialize(["status": "ok"])
 
@@ -61,6 +63,7 @@ struct OperationsRoutes {
         }
 
         let metrics = metrics
+        let moreMetrics = moreMetrics
         let path = database.path
         api.add(
             Operation(
@@ -82,7 +85,7 @@ struct OperationsRoutes {
                 # TYPE relieflog_database_size_bytes gauge
                 relieflog_database_size_bytes \(size)
 
-                """
+                """ + (await moreMetrics())
             return .text(metrics.render(extra: extra), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }

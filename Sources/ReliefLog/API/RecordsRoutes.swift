@@ -126,6 +126,8 @@ struct RecordHandlers<R: RecordResource>: Sendable {
             if conditional, !ETag.ifMatch(request, current: ETag.of(JSON.serialize(current.json))) {
                 throw Responses.preconditionFailed()
             }
+            // Erasure takes the patient's episodes and sessions along: each deletion is reported.
+            if R.resource == .patient { changes += try PatientErasure.dependents(ofPatient: id, connection) }
             try records.delete(id: id)
             changes.append(Self.change(.deleted, id, patients: [current.ownerPatientId]))
             try context.auditChange(connection, status: 204, resource: id, patient: current.ownerPatientId, at: clock())

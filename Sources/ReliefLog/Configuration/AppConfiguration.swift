@@ -39,6 +39,8 @@ public struct AppConfiguration: Sendable {
     /// The current time in epoch milliseconds, used for validation and the Idempotency-Key
     /// window; the wall clock by default. For tests; not read from files or the environment.
     public var clock: @Sendable () -> Int64 = EpochClock.now
+    /// Webhook delivery: retry schedule, timeout, secret key file, TLS proxy.
+    public var webhooks = WebhookSettings()
 
     public init() {}
 
@@ -133,6 +135,14 @@ extension AppConfiguration {
             rateLimits.failedAuthenticationBurst =
                 try limitsReader.int("failedAuthenticationBurst") ?? rateLimits.failedAuthenticationBurst
             try limitsReader.rejectUnknownKeys()
+        }
+        if let webhooksObject = try reader.object("webhooks") {
+            var webhooksReader = ConfigReader(object: webhooksObject, source: source, prefix: "webhooks.")
+            webhooks.retrySchedule = try webhooksReader.numbers("retryScheduleSeconds") ?? webhooks.retrySchedule
+            webhooks.timeoutSeconds = try webhooksReader.number("timeoutSeconds") ?? webhooks.timeoutSeconds
+            webhooks.secretKeyFile = try webhooksReader.string("secretKeyFile") ?? webhooks.secretKeyFile
+            webhooks.httpsProxy = try webhooksReader.string("httpsProxy") ?? webhooks.httpsProxy
+            try webhooksReader.rejectUnknownKeys()
         }
         if let httpObject = try reader.object("http") {
             var httpReader = ConfigReader(object: httpObject, source: source, prefix: "http.")
@@ -238,6 +248,16 @@ extension AppConfiguration {
         ] where value < 1 {
             throw ConfigurationError("rateLimits.\(name) must be at least 1, got \(value)")
         }
+        guard webhooks.retrySchedule.count <= 50, webhooks.retrySchedule.allSatisfy({ $0 > 0 && $0 <= 604_800 }) else {
+            throw ConfigurationError(
+                "webhooks.retryScheduleSeconds must hold at most 50 delays, each above 0 and at most 604800 seconds")
+        }
+        guard webhooks.timeoutSeconds > 0, webhooks.timeoutSeconds <= 300 else {
+            throw ConfigurationError("webhooks.timeoutSeconds must be above 0 and at most 300")
+        }
+        if let proxy = webhooks.httpsProxy, HTTPClientURL(proxy)?.scheme != "http" {
+            throw ConfigurationError("webhooks.httpsProxy must be an http://host:port URL, got '\(proxy)'")
+        }
         let limits = http.parserLimits
         for (name, value) in [
             ("maxRequestLineBytes", limits.maxRequestLineBytes), ("maxHeaderBytes", limits.maxHeaderBytes),
@@ -294,6 +314,20 @@ private struct ConfigReader {
         case .number(.double(let number)): return number
         default: throw wrongType(key, "a number")
         }
+    }
+
+    mutating func numbers(_ key: String) throws(ConfigurationError) -> [Double]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let items) = value else { throw wrongType(key, "an array of numbers") }
+        var numbers: [Double] = []
+        for item in items {
+            switch item {
+            case .number(.integer(let number)): numbers.append(Double(number))
+            case .number(.double(let number)): numbers.append(number)
+            default: throw wrongType(key, "an array of numbers")
+            }
+        }
+        return numbers
     }
 
     mutating func bool(_ key: String) throws(ConfigurationError) -> Bool? {

@@ -39,6 +39,15 @@ struct AccessMatrixTests {
             return isAdmin ? ok : 403
         case ("GET", "/v1/therapists"), ("GET", "/v1/therapists/{id}"):
             return 200
+        // Webhooks and the event feed: admin only (the rotation answers 200, tests and retries 202).
+        case ("POST", "/v1/webhooks/{id}/rotate-secret"):
+            return isAdmin ? 200 : 403
+        case ("POST", "/v1/webhooks/{id}/test"), ("POST", "/v1/webhooks/{id}/deliveries/{deliveryId}/retry"):
+            return isAdmin ? 202 : 403
+        case ("POST", "/v1/webhooks"), ("GET", "/v1/webhooks"), ("GET", "/v1/webhooks/{id}"),
+            ("PATCH", "/v1/webhooks/{id}"), ("DELETE", "/v1/webhooks/{id}"), ("GET", "/v1/webhooks/{id}/deliveries"),
+            ("GET", "/v1/events"):
+            return isAdmin ? ok : 403
         case ("GET", "/v1/analytics/overview"), ("GET", "/v1/analytics/techniques"),
             ("GET", "/v1/analytics/therapists"):
             return caller == .patient ? 403 : 200
@@ -116,12 +125,24 @@ struct AccessMatrixTests {
             case ("POST", "/v1/episodes"): return ("/v1/episodes", episode)
             case ("POST", "/v1/sessions"): return ("/v1/sessions", session)
             case ("POST", "/v1/tokens"): return ("/v1/tokens", #"{"role": "admin"}"#)
+            // Port 9 refuses connections: the deliveries these webhooks owe just wait.
+            case ("POST", "/v1/webhooks"): return ("/v1/webhooks", #"{"url": "http://127.0.0.1:9/", "events": ["*"]}"#)
             case ("GET", "/v1/episodes"), ("GET", "/v1/sessions"):
                 return (target == .none ? template : "\(template)?patientId=\(patient)", nil)
             case ("GET", _) where !template.contains("{id}"):
                 return (template, nil)
             default:
                 break
+            }
+            if template.hasPrefix("/v1/webhooks/{id}") {
+                let webhook = try await admin.create("webhooks", #"{"url": "http://127.0.0.1:9/", "events": ["*"]}"#)
+                var path = template.replacingOccurrences(of: "{id}", with: String(webhook))
+                if template.contains("{deliveryId}") {
+                    let ping = try await admin.post("/v1/webhooks/\(webhook)/test", "")
+                    let delivery = try #require(ping.object["id"] as? Int)
+                    path = path.replacingOccurrences(of: "{deliveryId}", with: String(delivery))
+                }
+                return (path, method == "PATCH" ? #"{"description": "changed"}"# : nil)
             }
             if template.hasPrefix("/v1/patients/{id}/analytics/") || template == "/v1/patients/{id}/report" {
                 return (template.replacingOccurrences(of: "{id}", with: String(patient)), nil)

@@ -1,0 +1,45 @@
+import JSON
+import SQLite
+
+/// The transactional outbox: turns the record changes of one write transaction into event
+/// rows (and the deliveries they owe to matching webhooks) inside that same transaction.
+///
+/// `Transactions` calls it as an `inTransaction` hook for every API write. Other writers that
+/// change records (imports, the command line) call `record(_:_:now:)` from inside their own
+/// write transaction with one `RecordChange` per record they created, changed or deleted.
+enum EventOutbox {
+    /// Writes one event per change, in order. For created and updated records the object is
+    /// read back on the same connection, so it is exactly what `GET` would render after commit.
+    static func record(_ changes: [RecordChange], _ connection: Connection, now: Int64) throws {
+        let events = EventRepository(connection)
+        for change in changes {
+            let type = "\(change.resource.rawValue).\(change.action.rawValue)"
+            var object: String?
+            var patientId: Int64? = change.resource == .patient ? change.id : nil
+            if change.action != .deleted, let record = try find(change.resource, change.id, connection) {
+                object = String(decoding: JSON.serialize(record.json), as: UTF8.self)
+                patientId = record.patient
+            } else if change.resource == .episode || change.resource == .session {
+                patientId = change.patients.first
+            }
+            if change.resource == .patient, change.action == .deleted {
+                // Erasure: what earlier events held of this patient's data is not kept either.
+                try events.redact(patient: change.id)
+            }
+            try events.insert(
+                type: type, resourceId: change.id, patientId: patientId, object: object, webhookId: nil, now: now)
+        }
+    }
+
+    private static func find(
+        _ kind: ResourceKind, _ id: Int64, _ connection: Connection
+    ) throws -> (json: JSONValue, patient: Int64?)? {
+        switch kind {
+        case .patient: try RecordRepository<Patient>(connection).find(id: id).map { ($0.json, $0.ownerPatientId) }
+        case .therapist: try RecordRepository<Therapist>(connection).find(id: id).map { ($0.json, $0.ownerPatientId) }
+        case .episode: try RecordRepository<Episode>(connection).find(id: id).map { ($0.json, $0.ownerPatientId) }
+        case .session:
+            try RecordRepository<MassageSession>(connection).find(id: id).map { ($0.json, $0.ownerPatientId) }
+        }
+    }
+}
