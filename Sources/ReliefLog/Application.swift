@@ -53,6 +53,10 @@ public final class Application: Sendable {
         } catch let error as SocketError where error.isAddressInUse {
             throw StartupError(
                 "cannot listen on \(configuration.host):\(configuration.port): the address is already in use")
+        } catch let error as SocketError where error.operation.hasPrefix("resolve") {
+            throw StartupError(
+                "cannot listen on \(configuration.host):\(configuration.port): the host is not an address of this "
+                    + "machine or a name that resolves to one (for example 127.0.0.1, 0.0.0.0 or ::)")
         } catch {
             throw StartupError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }
@@ -89,7 +93,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         database: database, retentionDays: configuration.auditRetentionDays, clock: configuration.clock, logger: logger)
     let accessControl = AccessControl(
         authenticator: Authenticator(database: database, clock: configuration.clock), auditTrail: auditTrail,
-        limits: configuration.rateLimits, clock: configuration.clock)
+        limits: configuration.rateLimits, clock: configuration.clock, rateLimitClock: configuration.rateLimitClock)
     var api = APIBuilder(accessControl: accessControl)
     OperationsRoutes(
         database: database, metrics: metrics, lifecycle: lifecycle,

@@ -296,17 +296,24 @@ struct ServerTests {
 
     @Test("a stalled client does not delay a fast one")
     func stalledClient() async throws {
-        let server = try TestServer()
+        // Timeouts far longer than the test: a server that waited on a stalled client would
+        // leave the fast one unanswered until its own (generous) read timeout fails the test.
+        // Counting answers, not timing them, keeps the test meaningful on a busy machine.
+        let server = try TestServer {
+            $0.headerTimeout = .seconds(600)
+            $0.bodyTimeout = .seconds(600)
+            $0.shutdownGracePeriod = .milliseconds(100)  // the stalled two are still open at the end
+        }
         let stalled = try server.client()
         try await stalled.send("GET /hello HTTP/1.1\r\nHost: x\r\n")  // head never finished
         let slowBody = try server.client()
         try await slowBody.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
-        let fast = try server.client(timeout: 2)
-        let started = ContinuousClock.now
+        let fast = try server.client(timeout: 30)
         for _ in 0..<200 {
             #expect(try await fast.request("GET", "/hello").status == 200)
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // The stalled two are still waiting, unanswered: they were passed over, not timed out.
+        #expect(server.server.openConnections == 3)
         await server.stop()
     }
 

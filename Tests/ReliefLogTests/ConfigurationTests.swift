@@ -116,13 +116,13 @@ struct ConfigurationTests {
         #expect(fromFile.http.trustedProxies == builtIn.http.trustedProxies)
     }
 
-    @Test("migrations are found from the repository when run from a build directory")
-    func migrationsLocator() throws {
-        let fakeBinary = repositoryRoot.appendingPathComponent(".build/debug/relieflog")
-        let found = try MigrationsLocator.locate(explicit: nil, executable: fakeBinary)
-        #expect(
-            found.standardizedFileURL.path
-                == repositoryRoot.appendingPathComponent("Migrations").standardizedFileURL.path)
+    @Test("a migrations directory given instead of the built-in ones must exist and hold migrations")
+    func migrationsOverride() throws {
+        let found = try MigrationsLocator.locate(explicit: migrationsDirectory)
+        #expect(found.standardizedFileURL.path == URL(fileURLWithPath: migrationsDirectory).standardizedFileURL.path)
         #expect(throws: StartupError.self) { try MigrationsLocator.locate(explicit: "/nonexistent/migrations") }
+        let empty = TemporaryDirectory()
+        defer { empty.remove() }
+        #expect(throws: StartupError.self) { try MigrationsLocator.locate(explicit: empty.url.path) }
     }
 }

@@ -35,6 +35,9 @@ public struct AppConfiguration: Sendable {
     /// The current time in epoch milliseconds, used for validation and the Idempotency-Key
     /// window; the wall clock by default. For tests; not read from files or the environment.
     public var clock: @Sendable () -> Int64 = EpochClock.now
+    /// The rate limits' monotonic clock in nanoseconds (buckets refill by it). For tests, which
+    /// must not depend on how fast a busy machine runs them; not read from files or the environment.
+    public var rateLimitClock: @Sendable () -> UInt64 = RateLimiter<String>.monotonicNanoseconds
 
     public init() {}
 
@@ -85,13 +88,19 @@ extension AppConfiguration {
         }
         try configuration.apply(environment: environment)
         try configuration.apply(flags: flags)
+        // Level names are matched without regard to case (DEBUG, Debug and debug are one level).
+        configuration.logLevel = configuration.logLevel.lowercased()
         try configuration.validate()
         return configuration
     }
 
     mutating func apply(file path: String) throws(ConfigurationError) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError("cannot read configuration file \(path)")
+            var isDirectory: ObjCBool = false
+            let reason =
+                !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
+            throw ConfigurationError("cannot read configuration file \(path): \(reason)")
         }
         let value: JSONValue
         do {
@@ -207,7 +216,8 @@ extension AppConfiguration {
         guard !databasePath.isEmpty else { throw ConfigurationError("database path must not be empty") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(
-                "logLevel must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+                "the log level (--log-level, RELIEFLOG_LOG_LEVEL or logLevel) must be one of trace, debug, info, "
+                    + "notice, warning, error, critical; got '\(logLevel)'")
         }
         guard (1...64).contains(readerCount) else {
             throw ConfigurationError("readers must be between 1 and 64, got \(readerCount)")
