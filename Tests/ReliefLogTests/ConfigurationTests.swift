@@ -54,7 +54,7 @@ struct ConfigurationTests {
             (#"{"http": {"maxBodyBytez": 1}}"#, "unknown setting 'http.maxBodyBytez'"),
             (#"{"port": "80"}"#, "port must be an integer"),
             (#"{"port": 70000}"#, "port must be between 0 and 65535"),
-            (#"{"logLevel": "loud"}"#, "logLevel must be one of"),
+            (#"{"logLevel": "loud"}"#, "logLevel) must be one of"),
             (#"{"http": {"headerTimeoutSeconds": -1}}"#, "http.headerTimeoutSeconds must be a positive number"),
             (#"{"http": {"trustedProxies": "127.0.0.1"}}"#, "http.trustedProxies must be an array of strings"),
             (#"{"http": {"trustedProxies": ["proxy.internal"]}}"#, "'proxy.internal' is not an IP address"),

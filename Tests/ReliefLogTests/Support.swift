@@ -77,8 +77,10 @@ final class ChildProcess: @unchecked Sendable {
     private var stdoutData = Data()
     private var stderrData = Data()
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
-        guard let executable = relieflogExecutable() else {
+    init(
+        _ arguments: [String], environment: [String: String] = [:], executable: URL? = nil, directory: URL? = nil
+    ) throws {
+        guard let executable = executable ?? relieflogExecutable() else {
             throw TestClientError("relieflog executable not found next to the tests; run `swift build` first")
         }
         process.executableURL = executable
