@@ -98,9 +98,10 @@ extension Schemas {
         FieldSchema(name: "updatedAt", schema: dateTime),
     ]
 
-    /// The response schema: every member always present, `id` first, timestamps last.
-    static func resource(_ fields: [FieldSchema], _ description: String) -> JSONValue {
-        let all = [managed[0]] + fields + managed.dropFirst()
+    /// The response schema: every member always present, `id` first, the record's own managed
+    /// fields after the others, timestamps last.
+    static func resource(_ fields: [FieldSchema], _ description: String, managed own: [FieldSchema] = []) -> JSONValue {
+        let all = [managed[0]] + fields + own + managed.dropFirst()
         var properties = JSONObject()
         for field in all {
             properties[field.name] = field.nullable ? nullable(field.schema) : field.schema
@@ -189,6 +190,15 @@ extension Schemas {
         }
     }
 
+    /// The schemas of a described record's managed fields: read-only, never null.
+    static func managedFields<Fields>(of description: RecordDescription<Fields>) -> [FieldSchema] {
+        description.managed.map { field in
+            var schema = Self.schema(of: field).objectValue ?? [:]
+            schema["readOnly"] = true
+            return FieldSchema(name: field.name, schema: .object(schema))
+        }
+    }
+
     /// The non-null schema of one field's value.
     static func schema<Fields>(of field: FieldDescription<Fields>) -> JSONValue {
         let note = field.note
@@ -239,17 +249,18 @@ extension Schemas {
     /// Every record schema: `<Name>`, `<Name>Input`, `<Name>Patch`, `<Name>List`, and `Medication`.
     static var records: JSONObject {
         var schemas = JSONObject()
-        let resources: [(String, [FieldSchema], String)] = [
-            ("Patient", fields(of: Patient.Fields.recordDescription), "A patient."),
-            ("Therapist", fields(of: Therapist.Fields.recordDescription), "A massage therapist."),
-            ("Episode", fields(of: Episode.Fields.recordDescription), "A migraine diary entry."),
+        let resources: [(String, [FieldSchema], String, [FieldSchema])] = [
+            ("Patient", fields(of: Patient.Fields.recordDescription), "A patient.", []),
+            ("Therapist", fields(of: Therapist.Fields.recordDescription), "A massage therapist.", []),
+            ("Episode", fields(of: Episode.Fields.recordDescription), "A migraine diary entry.", []),
             (
                 "Session", fields(of: MassageSession.Fields.recordDescription),
-                "A massage session, given by a therapist (professional) or by the patient (self)."
+                "A massage session, given by a therapist (professional) or by the patient (self).",
+                managedFields(of: MassageSession.Fields.recordDescription)
             ),
         ]
-        for (name, fields, description) in resources {
-            schemas[name] = resource(fields, description)
+        for (name, fields, description, managed) in resources {
+            schemas[name] = resource(fields, description, managed: managed)
             schemas[name + "Input"] = input(fields, "The body that creates a record: \(description)")
             schemas[name + "Patch"] = patch(fields, "A JSON Merge Patch (RFC 7386) of \(name)Input.")
             schemas[name + "List"] = list(name)

@@ -38,7 +38,9 @@ struct RecordHandlers<R: RecordResource>: Sendable {
         let idempotency = try IdempotentCreate(request, caller: caller, path: R.collectionPath)
         var body = try RequestBody.object(request)
         if R.impliesPatientId, let own = caller.reachablePatient { try Self.imply(patient: own, in: &body) }
-        let fields = try R.Fields(validating: body, now: clock())
+        var validated = try R.Fields(validating: body, now: clock())
+        validated.recordCreation(byPatient: caller.role == .patient)
+        let fields = validated
         try Self.checkClinician(caller, write: fields)
         let clock = clock
         let outcome = try await transactions.write { connection, changes -> IdempotentCreate.Outcome in

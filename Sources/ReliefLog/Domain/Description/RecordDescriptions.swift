@@ -127,5 +127,12 @@ extension MassageSession.Fields: RecordFields {
             .rating("stressAfter", \.stressAfter),
             .notes(\.notes),
             .externalId(\.externalId),
+        ],
+        managed: [
+            .init(
+                "recordedBy", \.recordedBy, .choice(Vocabulary.recorders), .defaulted(.text("clinic")),
+                note:
+                    "Who entered the session: patient (a patient token) or clinic (any other token). Set by the server; clinic-wide technique and therapist statistics count clinic-recorded sessions only."
+            )
         ])
 }

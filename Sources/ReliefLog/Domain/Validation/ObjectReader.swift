@@ -18,12 +18,15 @@ struct ObjectReader {
 
     /// Starts reading `object`; every member not in `known` is an error right away (unknown
     /// members are refused so that a typo never silently drops data).
-    init(_ object: JSONObject, at base: JSONPointer = .root, known: Set<String>, errors: FieldErrors = FieldErrors()) {
+    init(
+        _ object: JSONObject, at base: JSONPointer = .root, known: Set<String>, managed: Set<String> = [],
+        errors: FieldErrors = FieldErrors()
+    ) {
         self.object = object
         self.base = base
         self.errors = errors
         for key in object.keys where !known.contains(key) {
-            if base.tokens.isEmpty, Self.managedFields.contains(key) {
+            if base.tokens.isEmpty, Self.managedFields.contains(key) || managed.contains(key) {
                 self.errors.add(base.appending(key), "is managed by the server")
             } else {
                 self.errors.add(base.appending(key), "is not a known field")
