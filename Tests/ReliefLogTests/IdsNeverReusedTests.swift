@@ -105,3 +105,36 @@ struct IdsNeverReusedTests {
         }
     }
 }
+
+@Suite("the audit log, newest first by time")
+struct AuditOrderTests {
+    @Test("a read written after a later change is listed after it, and paging keeps that order")
+    func orderedByTime() async throws {
+        let clock = ManualClock(1_795_000_000_000)
+        let app = try TestApp { $0.clock = clock.reader }
+        let client = try app.client()
+        let patient = try await client.createPatient()
+        clock.advance(by: 1_000)
+        // A read, buffered for the batch writer; then a change, written at once with a smaller id.
+        #expect(try await client.get("/v1/patients/\(patient)").status == 200)
+        clock.advance(by: 1_000)
+        #expect(try await client.patch("/v1/patients/\(patient)", #"{"notes": "x"}"#).status == 200)
+        _ = try await IdsNeverReusedTests.waitForAuditIds(app, count: 3)
+
+        let page = try await client.get("/v1/audit?patientId=\(patient)")
+        let items = try #require(page.object["items"] as? [[String: Any]])
+        #expect(items.compactMap { $0["method"] as? String } == ["PATCH", "GET", "POST"])
+        let ids = items.compactMap { $0["id"] as? Int }
+        #expect(ids[1] > ids[0], "the read's id is the larger: ordering by id would put it first")
+        // One row per page: the same order through the cursors.
+        var methods: [String] = []
+        var cursor: String?
+        repeat {
+            let next = try await client.get("/v1/audit?patientId=\(patient)&limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            methods += (next.object["items"] as? [[String: Any]])?.compactMap { $0["method"] as? String } ?? []
+            cursor = next.object["nextCursor"] as? String
+        } while cursor != nil && methods.count < 10
+        #expect(methods == ["PATCH", "GET", "POST"])
+        await app.stop()
+    }
+}

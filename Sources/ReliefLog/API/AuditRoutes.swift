@@ -13,7 +13,7 @@ struct AuditRoutes {
             Operation(
                 method: "GET", path: "/v1/audit", operationId: "listAudit",
                 summary:
-                    "The audit log, newest first: every read and change of patient data (token, role, method, route template, resource, patient, status, time).",
+                    "The audit log, newest first by request time (then id): every read and change of patient data (token, role, method, route template, resource, patient, status, time).",
                 tag: "access", access: .roles([.admin], patientData: false),
                 parameters: OpenAPI.pagingParameters.filter { $0.name != "updatedSince" } + [
                     .query("patientId", "Entries concerning this patient.", OpenAPI.idSchema),
