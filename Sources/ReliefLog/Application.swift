@@ -110,14 +110,18 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     RecordsRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
     TokensRoutes(database: database, clock: configuration.clock).register(in: &api)
     AuditRoutes(database: database).register(in: &api)
+    VocabularyRoutes().register(in: &api)
     let analytics = AnalyticsService(database: database, versions: versions, clock: configuration.clock)
     AnalyticsRoutes(service: analytics).register(in: &api)
 
     let router = api.router.build(logger: logger)
     openAPI.publish(OpenAPI.document(operations: api.operations, version: reliefLogVersion))
     let observers: [any HTTPServerObserver] = [metrics] + (accessLog.map { [$0] } ?? [])
+    // Browsers on the allowed origins (`http.corsOrigins`); none by default.
+    let responder: any HTTPResponder =
+        configuration.corsOrigins.isEmpty ? router : CORSResponder(origins: Set(configuration.corsOrigins), next: router)
     let server = HTTPServer(
-        configuration: configuration.http, responder: router, observer: ObserverGroup(observers), logger: logger)
+        configuration: configuration.http, responder: responder, observer: ObserverGroup(observers), logger: logger)
     return Application(
         configuration: configuration, database: database, routes: router.routes, server: server,
         accessLog: accessLog, auditTrail: auditTrail, logger: logger, lifecycle: lifecycle, analytics: analytics)

@@ -114,6 +114,7 @@ struct ConfigurationTests {
         #expect(fromFile.http.maxConnections == builtIn.http.maxConnections)
         #expect(fromFile.http.shutdownGracePeriod == builtIn.http.shutdownGracePeriod)
         #expect(fromFile.http.trustedProxies == builtIn.http.trustedProxies)
+        #expect(fromFile.corsOrigins == builtIn.corsOrigins)
     }
 
     @Test("a migrations directory given instead of the built-in ones must exist and hold migrations")

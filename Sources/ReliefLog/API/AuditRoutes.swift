@@ -28,12 +28,12 @@ struct AuditRoutes {
             let limit = parameters.int("limit", PageLimit.range) ?? PageLimit.default
             let query = AuditQuery(
                 patientId: parameters.id("patientId"), tokenId: parameters.id("tokenId"), limit: limit,
-                cursor: parameters.string("cursor"))
+                cursor: parameters.boundCursor())
             try parameters.finish()
             // Reads are recorded in batches; write what is pending so the page is complete.
             await auditTrail.flush()
             let page = try await database.read { connection in try AuditRepository(connection).list(query) }
-            return .json(page.json(\.json))
+            return .json(parameters.bound(page).json(\.json))
         }
     }
 }

@@ -51,11 +51,11 @@ extension Schemas {
         return .object(object)
     }
 
-    /// An integer, written as an integer literal (`5.0` and `5e0` are refused with 422).
+    /// An integer: JSON Schema's `integer` admits `5.0` and `5e0`, and so does the server.
     static func integer(_ minimum: Int64, _ maximum: Int64 = .max) -> JSONValue {
         let object: JSONObject = [
             "type": "integer", "minimum": JSONValue(minimum), "maximum": JSONValue(maximum),
-            "description": "Written as an integer literal: 5.0 and 5e0 are refused.",
+            "description": "A number with an integral value: 5, 5.0 and 5e0 are the same; 5.5 is refused.",
         ]
         return .object(object)
     }
@@ -284,10 +284,15 @@ extension OpenAPI {
             "limit", "Page size, 1–500 (default 50).", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
         .query(
             "cursor",
-            "The nextCursor of the previous page (opaque; one made for another list, or altered, answers 400).",
-            ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"]),
+            "The nextCursor of the previous page (opaque; one made for another list or other filters, or altered, answers 400).",
+            ["type": "string", "pattern": "^[A-Za-z0-9_.-]{1,220}$"]),
         .query(
             "updatedSince", "Only records created or changed at or after this instant.",
             ["type": "string", "format": "date-time"]),
     ]
+
+    /// `externalId`: every record list can find a record by the clinic's own identifier.
+    static let externalIdParameter: ParameterSpec = .query(
+        "externalId", "Only the record with this externalId (exact match).",
+        ["type": "string", "minLength": 1, "maxLength": 100])
 }

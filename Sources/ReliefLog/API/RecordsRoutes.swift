@@ -68,8 +68,9 @@ struct RecordHandlers<R: RecordResource>: Sendable {
         if let own = context.authenticated.reachablePatient { try R.scope(&query, toPatient: own) }
         context.audit(patient: R.patientFilter(of: query))
         let scopedQuery = query
+        let filters = parameters
         let body = try await transactions.read { connection in
-            JSON.serialize(try RecordRepository<R>(connection).list(scopedQuery).json(\.json))
+            JSON.serialize(filters.bound(try RecordRepository<R>(connection).list(scopedQuery)).json(\.json))
         }
         return Responses.json(body)
     }
@@ -148,7 +149,7 @@ struct RecordHandlers<R: RecordResource>: Sendable {
     /// patient is answered as if that patient did not exist.
     private static func imply(patient own: Int64, in body: inout JSONObject) throws {
         if let named = body["patientId"] {
-            if let id = named.int64Value, id != own { throw RecordsError.notFound }
+            if let id = named.integralValue, id != own { throw RecordsError.notFound }
         } else {
             body.append("patientId", .number(.integer(own)))
         }

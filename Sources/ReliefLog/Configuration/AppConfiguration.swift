@@ -38,6 +38,9 @@ public struct AppConfiguration: Sendable {
     /// The rate limits' monotonic clock in nanoseconds (buckets refill by it). For tests, which
     /// must not depend on how fast a busy machine runs them; not read from files or the environment.
     public var rateLimitClock: @Sendable () -> UInt64 = RateLimiter<String>.monotonicNanoseconds
+    /// Origins (`https://dashboard.example.org`) whose browser pages may call the API
+    /// (`http.corsOrigins`); empty by default: no cross-origin access.
+    public var corsOrigins: [String] = []
 
     public init() {}
 
@@ -153,6 +156,13 @@ extension AppConfiguration {
             http.shutdownGracePeriod = try httpReader.seconds("shutdownGraceSeconds") ?? http.shutdownGracePeriod
             http.maxConnections = try httpReader.int("maxConnections") ?? http.maxConnections
             http.eventLoopCount = try httpReader.int("eventLoops") ?? http.eventLoopCount
+            if let origins = try httpReader.strings("corsOrigins") {
+                if let bad = origins.first(where: { !CORSResponder.isOrigin($0) }) {
+                    throw ConfigurationError(
+                        "\(source): http.corsOrigins: '\(bad)' is not an origin (scheme://host[:port], no path, no *)")
+                }
+                corsOrigins = origins
+            }
             if let proxies = try httpReader.strings("trustedProxies") {
                 http.trustedProxies = try Self.trustedProxies(proxies, source: "\(source): http.trustedProxies")
             }

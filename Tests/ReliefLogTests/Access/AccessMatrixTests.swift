@@ -34,7 +34,7 @@ struct AccessMatrixTests {
             ("POST", "/v1/tokens"), ("GET", "/v1/tokens"), ("GET", "/v1/tokens/{id}"), ("DELETE", "/v1/tokens/{id}"),
             ("GET", "/v1/audit"):
             return isAdmin ? ok : 403
-        case ("GET", "/v1/therapists"), ("GET", "/v1/therapists/{id}"):
+        case ("GET", "/v1/therapists"), ("GET", "/v1/therapists/{id}"), ("GET", "/v1/vocabulary"):
             return 200
         case ("GET", "/v1/analytics/overview"), ("GET", "/v1/analytics/techniques"),
             ("GET", "/v1/analytics/therapists"):

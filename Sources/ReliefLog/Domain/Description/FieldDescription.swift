@@ -9,9 +9,9 @@ import JSON
 enum FieldKind: Sendable, Hashable {
     /// A string of `length` Unicode scalars; with `notBlank`, not only white space.
     case text(length: ClosedRange<Int>, notBlank: Bool = false, format: TextFormat = .plain)
-    /// An integer literal within the range.
+    /// An integer within the range (`5.0` counts as 5).
     case integer(ClosedRange<Int64>)
-    /// A year from `from` to the current year (an integer literal).
+    /// A year from `from` to the current year.
     case calendarYear(from: Int64)
     /// The id of another record (a positive integer) that must exist.
     case reference(ResourceKind)
