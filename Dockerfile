@@ -8,9 +8,12 @@ RUN apt-get update \
 WORKDIR /build
 # Resolve dependencies in their own layer so source edits do not refetch them.
 COPY Package.swift ./
-RUN mkdir -p Sources Tests && swift package resolve
+RUN mkdir -p Sources Tests Plugins && swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
+# The migrations are compiled into the binary by the EmbedMigrations build plugin.
+COPY Plugins ./Plugins
+COPY Migrations ./Migrations
 RUN swift build -c release --product relieflog --static-swift-stdlib \
     && install -D "$(swift build -c release --show-bin-path)/relieflog" /out/relieflog
 
@@ -23,8 +26,6 @@ RUN apt-get update \
     && mkdir -p /data \
     && chown relieflog:relieflog /data
 COPY --from=build /out/relieflog /usr/local/bin/relieflog
-# Found by the binary at <bin>/../share/relieflog/Migrations.
-COPY Migrations /usr/local/share/relieflog/Migrations
 COPY config/relieflog.json /etc/relieflog/relieflog.json
 ENV RELIEFLOG_HOST=0.0.0.0 \
     RELIEFLOG_PORT=8080 \
