@@ -119,7 +119,8 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let observers: [any HTTPServerObserver] = [metrics] + (accessLog.map { [$0] } ?? [])
     // Browsers on the allowed origins (`http.corsOrigins`); none by default.
     let responder: any HTTPResponder =
-        configuration.corsOrigins.isEmpty ? router : CORSResponder(origins: Set(configuration.corsOrigins), next: router)
+        configuration.corsOrigins.isEmpty
+        ? router : CORSResponder(origins: Set(configuration.corsOrigins), next: router)
     let server = HTTPServer(
         configuration: configuration.http, responder: responder, observer: ObserverGroup(observers), logger: logger)
     return Application(

@@ -67,7 +67,8 @@ struct FriendlierAPITests {
         ] {
             let page = try await client.get("/v1/\(collection)?externalId=\(externalId)")
             #expect(page.status == 200)
-            #expect((page.object["items"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [id], "\(collection)")
+            #expect(
+                (page.object["items"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [id], "\(collection)")
             let none = try await client.get("/v1/\(collection)?externalId=nobody")
             #expect((none.object["items"] as? [Any])?.isEmpty == true)
         }

@@ -130,7 +130,8 @@ struct AuditOrderTests {
         var methods: [String] = []
         var cursor: String?
         repeat {
-            let next = try await client.get("/v1/audit?patientId=\(patient)&limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            let next = try await client.get(
+                "/v1/audit?patientId=\(patient)&limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
             methods += (next.object["items"] as? [[String: Any]])?.compactMap { $0["method"] as? String } ?? []
             cursor = next.object["nextCursor"] as? String
         } while cursor != nil && methods.count < 10

@@ -7,7 +7,8 @@ import Testing
 /// any therapist; only clinic-recorded sessions count in the clinic-wide statistics.
 @Suite("sessions say who recorded them")
 struct RecordedByTests {
-    @Test("the server sets recordedBy, refuses it in bodies, keeps it on PATCH, and clinic statistics count the clinic's")
+    @Test(
+        "the server sets recordedBy, refuses it in bodies, keeps it on PATCH, and clinic statistics count the clinic's")
     func recordedBy() async throws {
         let app = try TestApp()
         let admin = try app.client()
@@ -20,14 +21,17 @@ struct RecordedByTests {
         let byPatient = try await phone.post("/v1/sessions", body + #", "techniques": ["scalp"]}"#)
         #expect(byPatient.status == 201)
         #expect(byPatient.object["recordedBy"] as? String == "patient")
-        let byClinic = try await admin.post("/v1/sessions", body + #", "patientId": \#(patient), "techniques": ["swedish"]}"#)
+        let byClinic = try await admin.post(
+            "/v1/sessions", body + #", "patientId": \#(patient), "techniques": ["swedish"]}"#)
         #expect(byClinic.status == 201, "\(byClinic.text)")
         #expect(byClinic.object["recordedBy"] as? String == "clinic")
 
         // Not settable: refused like id and createdAt, on create and on PATCH; nothing stored.
         let forged = try await phone.post("/v1/sessions", body + #", "techniques": ["scalp"], "recordedBy": "clinic"}"#)
         #expect(forged.status == 422)
-        #expect(forged.text.contains(#""/recordedBy""#) && forged.text.contains("is managed by the server"), "\(forged.text)")
+        #expect(
+            forged.text.contains(#""/recordedBy""#) && forged.text.contains("is managed by the server"),
+            "\(forged.text)")
         let sessionId = try #require(byPatient.object["id"] as? Int)
         let patched = try await admin.patch("/v1/sessions/\(sessionId)", #"{"recordedBy": "clinic"}"#)
         #expect(patched.status == 422)

@@ -690,7 +690,8 @@ struct RecordsAPITests {
             let names = (list["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
             #expect(
                 Set(names) == [
-                    "limit", "cursor", "updatedSince", "externalId", "patientId", "from", "to", "minIntensity", "trigger",
+                    "limit", "cursor", "updatedSince", "externalId", "patientId", "from", "to", "minIntensity",
+                    "trigger",
                 ])
             let create = try #require(paths["/v1/sessions"]?["post"]?["responses"] as? [String: [String: Any]])
             #expect(Set(create.keys).isSuperset(of: ["201", "409", "415", "422"]))

@@ -88,7 +88,8 @@ enum RecordOperations<R: RecordResource> {
     static var update: Operation {
         Operation(
             method: "PATCH", path: itemPath, operationId: "update\(name)",
-            summary: "Change \(article) \(name.lowercased()) with a JSON Merge Patch (RFC 7386); null clears an optional field.",
+            summary:
+                "Change \(article) \(name.lowercased()) with a JSON Merge Patch (RFC 7386); null clears an optional field.",
             tag: R.collection, access: access(R.access.update), parameters: [idParameter, ifMatch],
             requestSchema: OpenAPI.ref("\(name)Patch"),
             requestContentTypes: ["application/merge-patch+json", "application/json"],
@@ -115,7 +116,8 @@ enum RecordOperations<R: RecordResource> {
         return Operation(
             method: "DELETE", path: itemPath, operationId: "delete\(name)",
             summary: R.resource == .patient
-                ? "Erase a patient with every episode and session of theirs." : "Delete \(article) \(name.lowercased()).",
+                ? "Erase a patient with every episode and session of theirs."
+                : "Delete \(article) \(name.lowercased()).",
             tag: R.collection, access: access(R.access.delete), parameters: [idParameter, ifMatch],
             responses: responses)
     }

@@ -1,8 +1,8 @@
 import Foundation
 import ReliefLog
 import SQLite
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 func isTokenShaped(_ text: String) -> Bool {
