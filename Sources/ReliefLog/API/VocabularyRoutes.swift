@@ -49,7 +49,7 @@ struct VocabularyRoutes {
                     .problem(400, "A query parameter (this endpoint takes none)."),
                 ])
         ) { request, _ in
-            var parameters = try QueryParameters(request)
+            let parameters = try QueryParameters(request)
             try parameters.finish()
             return .json(Self.body)
         }
