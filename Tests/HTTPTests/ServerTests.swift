@@ -19,6 +19,9 @@ final class TestServer: Sendable {
 
     init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        // A busy machine can leave a test's connection silent for longer than the production
+        // idle timeout between two requests; tests of the timeouts set their own.
+        configuration.idleTimeout = .seconds(300)
         configure(&configuration)
         var routes = RouterBuilder()
         routes.add("GET", "/hello", access: RouteAccess("public")) { _, _ in .json(["status": "ok"]) }
@@ -61,7 +64,7 @@ final class TestServer: Sendable {
         func append(_ record: HTTPRequestRecord) { records.withLock { $0.append(record) } }
     }
 
-    func client(timeout: Double = 5) throws -> TestHTTPClient { try TestHTTPClient(port: port, timeout: timeout) }
+    func client(timeout: Double = 30) throws -> TestHTTPClient { try TestHTTPClient(port: port, timeout: timeout) }
 
     func stop() async { await server.shutdown() }
 }
