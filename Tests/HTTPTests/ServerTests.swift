@@ -28,7 +28,9 @@ final class TestServer: Sendable {
         routes.add("POST", "/echo", access: RouteAccess("public")) { request, _ in
             HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: request.body)
         }
+        let started = SlowCounter()
         routes.add("GET", "/slow/{ms}", access: RouteAccess("public")) { _, context in
+            started.increment()
             let milliseconds = try context.parameters.require("ms", as: Int.self)
             try await Task.sleep(for: .milliseconds(milliseconds))
             return .text("slept \(milliseconds)")
@@ -57,6 +59,23 @@ final class TestServer: Sendable {
             observer: Recorder { box.append($0) }, logger: Logger(label: "test"))
         port = try server.start()
         recordBox = box
+        slowCounter = started
+    }
+
+    final class SlowCounter: Sendable {
+        let count = Atomic<Int>(0)
+        func increment() { count.add(1, ordering: .relaxed) }
+    }
+    /// How many `/slow/{ms}` handlers have started: a test waits for its request to be in
+    /// flight by counting, not by sleeping for a guessed time.
+    let slowCounter: SlowCounter
+
+    /// Waits (up to a minute) until `count` slow handlers have started.
+    func waitForSlowRequests(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while slowCounter.count.load(ordering: .relaxed) < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     final class RecordBox: Sendable {
@@ -401,7 +420,7 @@ struct ServerTests {
         let idle = try server.client()
         #expect(try await idle.request("GET", "/hello").status == 200)
         try await busy.send("GET /slow/400 HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(100))
+        try await server.waitForSlowRequests(1)  // in flight when the shutdown starts
         let stopping = Task { await server.stop() }
         let response = try await busy.readResponse()
         #expect(response.status == 200)
