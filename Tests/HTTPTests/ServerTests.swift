@@ -419,12 +419,13 @@ struct ServerTests {
         let busy = try server.client()
         let idle = try server.client()
         #expect(try await idle.request("GET", "/hello").status == 200)
-        try await busy.send("GET /slow/400 HTTP/1.1\r\nHost: x\r\n\r\n")
+        // Long enough for the shutdown to begin while it runs, even on a busy machine.
+        try await busy.send("GET /slow/2000 HTTP/1.1\r\nHost: x\r\n\r\n")
         try await server.waitForSlowRequests(1)  // in flight when the shutdown starts
         let stopping = Task { await server.stop() }
         let response = try await busy.readResponse()
         #expect(response.status == 200)
-        #expect(response.text == "slept 400")
+        #expect(response.text == "slept 2000")
         #expect(response.header("Connection") == "close")
         #expect(await idle.isClosedByServer())
         await stopping.value

@@ -149,6 +149,18 @@ struct AccessTests {
         await app.stop()
     }
 
+    /// An RFC 3339 UTC instant as the server writes it (`…:15.5Z`), with a three-digit fraction
+    /// (`…:15.500Z`), so that instants sort as text.
+    static func sortable(_ instant: String) -> String {
+        var text = String(instant.dropLast())  // "Z"
+        if let dot = text.lastIndex(of: ".") {
+            text += String(repeating: "0", count: max(0, 3 - text[text.index(after: dot)...].count))
+        } else {
+            text += ".000"
+        }
+        return text + "Z"
+    }
+
     @Test("reads and writes of patient data, and refused attempts, are in the audit log")
     func auditLog() async throws {
         let app = try TestApp()
@@ -180,8 +192,8 @@ struct AccessTests {
         #expect(read["status"] as? Int == 200)
         #expect(read["tokenId"] is Int)
         #expect(items.contains { $0["method"] as? String == "POST" && $0["status"] as? Int == 201 })
-        // Newest first, by request time (RFC 3339 UTC instants sort as text).
-        let times = items.compactMap { $0["at"] as? String }
+        // Newest first, by request time (compared as text once the fractions have three digits).
+        let times = items.compactMap { ($0["at"] as? String).map(Self.sortable) }
         #expect(times.count == items.count && times == times.sorted(by: >))
         let attempt = try await admin.get("/v1/audit?patientId=\(other)")
         #expect(
