@@ -20,8 +20,11 @@ final class TestServer: Sendable {
     init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         // A busy machine can leave a test's connection silent for longer than the production
-        // idle timeout between two requests; tests of the timeouts set their own.
+        // timeouts (a connection that has sent nothing yet is closed silently after the head
+        // timeout); tests of the timeouts set their own.
         configuration.idleTimeout = .seconds(300)
+        configuration.headerTimeout = .seconds(300)
+        configuration.bodyTimeout = .seconds(300)
         configure(&configuration)
         var routes = RouterBuilder()
         routes.add("GET", "/hello", access: RouteAccess("public")) { _, _ in .json(["status": "ok"]) }
