@@ -151,20 +151,36 @@ struct Migrate: AsyncParsableCommand {
     }
 }
 
+/// `backup`'s options: the database as it is, so no migrations.
+struct BackupOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: "Configuration file (JSON). Default: config/relieflog.json when present; env RELIEFLOG_CONFIG.")
+    var config: String?
+
+    @Option(name: .long, help: "SQLite database file. Default: ./data/relieflog.sqlite; env RELIEFLOG_DB.")
+    var db: String?
+
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical. Default: info; env RELIEFLOG_LOG_LEVEL.")
+    var logLevel: String?
+}
+
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a consistent copy of the database while the server runs (VACUUM INTO).")
+        abstract:
+            "Write a consistent copy of the database while the server runs (VACUUM INTO). The database is copied as it is, never migrated."
+    )
 
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var options: BackupOptions
 
     @Option(name: .long, help: "Destination file; must not exist.")
     var to: String
 
     func run() async throws {
         let (configuration, logger) = try prepare(
-            ConfigurationOverrides(
-                configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
-                logLevel: options.logLevel))
+            ConfigurationOverrides(configFile: options.config, databasePath: options.db, logLevel: options.logLevel))
         let destination = URL(fileURLWithPath: to).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue
@@ -174,7 +190,7 @@ struct Backup: AsyncParsableCommand {
         guard !FileManager.default.fileExists(atPath: to) else {
             throw StartupError("cannot back up to \(to): the file exists (a backup never overwrites)")
         }
-        let database = try openDatabase(configuration, logger: logger)
+        let database = try openExistingDatabase(configuration)
         defer { database.close() }
         do {
             try database.backup(to: to)

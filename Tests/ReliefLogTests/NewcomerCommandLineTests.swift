@@ -137,4 +137,37 @@ struct NewcomerCommandLineTests {
             ["migrate", "--db", directory.file("relieflog.sqlite")], environment: ["RELIEFLOG_LOG_LEVEL": "DEBUG"])
         #expect(try await migrate.wait() == 0, "\(migrate.stderr)")
     }
+
+    @Test("backup copies the database as it is: no migrations offered, none applied, no database refused")
+    func backupAsItIs() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let help = try ChildProcess(["backup", "--help"])
+        #expect(try await help.wait() == 0)
+        #expect(help.stdout.contains("--to") && !help.stdout.contains("--migrations"), "\(help.stdout)")
+
+        let missing = try ChildProcess(["backup", "--db", directory.file("none.sqlite"), "--to", directory.file("b0")])
+        #expect(try await missing.wait() != 0)
+        #expect(missing.stderr.hasPrefix("relieflog: no database at"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("none.sqlite")))
+
+        // A database at migration 0004, backed up by this binary, stays at 0004, and so does the copy.
+        let old = directory.url.appendingPathComponent("old-migrations")
+        try FileManager.default.createDirectory(at: old, withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: migrationsDirectory)
+        where file.hasSuffix(".sql") && file < "0005" {
+            try FileManager.default.copyItem(
+                atPath: migrationsDirectory + "/" + file, toPath: old.appendingPathComponent(file).path)
+        }
+        let database = directory.file("live.sqlite")
+        #expect(try await ChildProcess(["migrate", "--db", database, "--migrations", old.path]).wait() == 0)
+        let backup = try ChildProcess(["backup", "--db", database, "--to", directory.file("copy.sqlite")])
+        #expect(try await backup.wait() == 0, "\(backup.stderr)")
+        for path in [database, directory.file("copy.sqlite")] {
+            let pool = try DatabasePool(path: path, configuration: .init(readerCount: 1))
+            let latest = try pool.readSync { try $0.scalar("SELECT max(version) FROM schema_migrations") }
+            pool.close()
+            #expect(latest == .integer(4), "\(path)")
+        }
+    }
 }

@@ -27,6 +27,18 @@ public func openDatabase(
     try openAndMigrate(configuration, migrator: migrator, logger: logger).pool
 }
 
+/// Opens an existing database as it is, without migrating it (for `backup`: copying a live
+/// database must never change its schema, whatever binary does the copying).
+public func openExistingDatabase(_ configuration: AppConfiguration) throws(StartupError) -> DatabasePool {
+    let path = configuration.databasePath
+    guard FileManager.default.fileExists(atPath: path) else { throw StartupError("no database at \(path)") }
+    do {
+        return try DatabasePool(path: path, configuration: .init(readerCount: 1, maxBatchSize: 1))
+    } catch {
+        throw StartupError("cannot open database \(path): \(error)")
+    }
+}
+
 /// Creates or opens the database, applies pending migrations, closes it, and returns the file
 /// names of the migrations it applied (none when it was up to date).
 public func migrateDatabase(_ configuration: AppConfiguration, logger: Logger) throws(StartupError) -> [String] {
