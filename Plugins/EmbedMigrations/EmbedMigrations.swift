@@ -11,14 +11,18 @@ struct EmbedMigrations: BuildToolPlugin {
         let directory = context.package.directoryURL.appending(path: "Migrations")
         let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "sql" && !$0.lastPathComponent.hasPrefix(".") }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
+        // The tool reads the directory itself, and the directory is an input: SwiftPM keeps a
+        // build plan until a target's sources or the manifest change, and a file added since
+        // changes the directory, which reruns the tool. The files are inputs too, so a file
+        // edited in place is embedded afresh. (A file removed while the plan names it is a
+        // "missing input" until the plan is renewed: `touch Package.swift`.)
         return [
             .buildCommand(
-                displayName: "Embedding \(files.count) migrations in \(target.name)",
+                displayName: "Embedding Migrations/*.sql in \(target.name)",
                 executable: try context.tool(named: "MigrationsEmbedder").url,
-                arguments: [output.path] + files.map(\.path),
-                inputFiles: files,
+                arguments: [output.path, directory.path],
+                inputFiles: [directory] + files,
                 outputFiles: [output])
         ]
     }

@@ -1,5 +1,5 @@
-// Writes a Swift source holding the given migration files byte for byte, for the
-// EmbedMigrations build plugin: `MigrationsEmbedder OUTPUT FILE...`.
+// Writes a Swift source holding the `.sql` files of a directory byte for byte, for the
+// EmbedMigrations build plugin: `MigrationsEmbedder OUTPUT DIRECTORY`.
 import Foundation
 
 /// `text` as the inside of a Swift string literal that evaluates to exactly `text`.
@@ -23,7 +23,7 @@ func escaped(_ text: String) -> String {
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let output = arguments.first else {
-    FileHandle.standardError.write(Data("usage: MigrationsEmbedder OUTPUT FILE...\n".utf8))
+    FileHandle.standardError.write(Data("usage: MigrationsEmbedder OUTPUT DIRECTORY\n".utf8))
     exit(2)
 }
 var source = """
@@ -33,8 +33,16 @@ var source = """
     let embeddedMigrationFiles: [(name: String, sql: String)] = [
 
     """
-for path in arguments.dropFirst() {
-    let url = URL(fileURLWithPath: path)
+guard arguments.count == 2,
+    let names = try? FileManager.default.contentsOfDirectory(atPath: arguments[arguments.startIndex + 1])
+else {
+    FileHandle.standardError.write(Data("usage: MigrationsEmbedder OUTPUT DIRECTORY (a readable directory)\n".utf8))
+    exit(2)
+}
+let directory = URL(fileURLWithPath: arguments[arguments.startIndex + 1], isDirectory: true)
+for name in names.sorted() where name.hasSuffix(".sql") && !name.hasPrefix(".") {
+    let url = directory.appendingPathComponent(name)
+    let path = url.path
     guard let data = FileManager.default.contents(atPath: path),
         let text = String(validating: [UInt8](data), as: UTF8.self)
     else {
