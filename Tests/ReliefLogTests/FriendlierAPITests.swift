@@ -71,6 +71,8 @@ struct FriendlierAPITests {
                 (page.object["items"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [id], "\(collection)")
             let none = try await client.get("/v1/\(collection)?externalId=nobody")
             #expect((none.object["items"] as? [Any])?.isEmpty == true)
+            let tooLong = try await client.get("/v1/\(collection)?externalId=" + String(repeating: "x", count: 101))
+            #expect(tooLong.status == 400)
         }
         await app.stop()
     }

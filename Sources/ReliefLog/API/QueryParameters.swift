@@ -122,7 +122,11 @@ struct QueryParameters {
         let limit = int("limit", PageLimit.range) ?? PageLimit.default
         let cursor = boundCursor()
         let updatedSince = timestamp("updatedSince")
-        let externalId = string("externalId")
+        var externalId = string("externalId")
+        if let value = externalId, value.unicodeScalars.count > 100 {
+            fail("externalId", "must be 1 to 100 characters")  // as the field itself
+            externalId = nil
+        }
         return (limit, cursor, updatedSince, externalId)
     }
 
