@@ -12,9 +12,12 @@ RUN apt-get update \
 WORKDIR /build
 # Resolve dependencies in their own layer so source edits do not refetch them.
 COPY Package.swift ./
-RUN mkdir -p Sources Tests && swift package resolve
+RUN mkdir -p Sources Tests Plugins && swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
+# The migrations are compiled into the binary by the EmbedMigrations build plugin.
+COPY Plugins ./Plugins
+COPY Migrations ./Migrations
 RUN swift build -c release --product relieflog --static-swift-stdlib \
     && install -D "$(swift build -c release --show-bin-path)/relieflog" /out/relieflog
 
@@ -27,8 +30,6 @@ RUN apt-get update \
     && mkdir -p /data /backup \
     && chown relieflog:relieflog /data /backup
 COPY --from=build /out/relieflog /usr/local/bin/relieflog
-# Found by the binary at <bin>/../share/relieflog/Migrations.
-COPY Migrations /usr/local/share/relieflog/Migrations
 COPY config/relieflog.json /etc/relieflog/relieflog.json
 COPY --from=litestream /usr/local/bin/litestream /usr/local/bin/litestream
 COPY config/litestream.yml /etc/litestream.yml

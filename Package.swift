@@ -48,7 +48,9 @@ let package = Package(
             ],
             // The dashboard's files are compiled in as Swift source (scripts/embed-dashboard.py).
             exclude: ["Dashboard/Assets"],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings,
+            // Migrations/*.sql compiled into the module: a copied binary carries its schema.
+            plugins: ["EmbedMigrations"]),
         .executableTarget(
             name: "ReliefLogCLI",
             dependencies: [
@@ -58,6 +60,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
+        .executableTarget(name: "MigrationsEmbedder", swiftSettings: strictSettings),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationsEmbedder"]),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strictSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: strictSettings),

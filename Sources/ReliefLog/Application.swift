@@ -57,6 +57,10 @@ public final class Application: Sendable {
         } catch let error as SocketError where error.isAddressInUse {
             throw StartupError(
                 "cannot listen on \(configuration.host):\(configuration.port): the address is already in use")
+        } catch let error as SocketError where error.operation.hasPrefix("resolve") {
+            throw StartupError(
+                "cannot listen on \(configuration.host):\(configuration.port): the host is not an address of this "
+                    + "machine or a name that resolves to one (for example 127.0.0.1, 0.0.0.0 or ::)")
         } catch {
             throw StartupError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }
@@ -94,7 +98,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         database: database, retentionDays: configuration.auditRetentionDays, clock: configuration.clock, logger: logger)
     let accessControl = AccessControl(
         authenticator: Authenticator(database: database, clock: configuration.clock), auditTrail: auditTrail,
-        limits: configuration.rateLimits, clock: configuration.clock)
+        limits: configuration.rateLimits, clock: configuration.clock, rateLimitClock: configuration.rateLimitClock)
     var api = APIBuilder(accessControl: accessControl)
     let sealer: SecretSealer
     do {
@@ -132,6 +136,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     AuditRoutes(database: database).register(in: &api)
     WebhooksRoutes(database: database, sealer: sealer, clock: configuration.clock, wake: { webhooks.wake() })
         .register(in: &api)
+    VocabularyRoutes().register(in: &api)
     let analytics = AnalyticsService(database: database, versions: versions, clock: configuration.clock)
     AnalyticsRoutes(service: analytics).register(in: &api)
     ReportRoutes(service: analytics).register(in: &api)
@@ -141,8 +146,12 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let router = api.router.build(logger: logger)
     openAPI.publish(OpenAPI.document(operations: api.operations, version: reliefLogVersion))
     let observers: [any HTTPServerObserver] = [metrics] + (accessLog.map { [$0] } ?? [])
+    // Browsers on the allowed origins (`http.corsOrigins`); none by default.
+    let responder: any HTTPResponder =
+        configuration.corsOrigins.isEmpty
+        ? router : CORSResponder(origins: Set(configuration.corsOrigins), next: router)
     let server = HTTPServer(
-        configuration: configuration.http, responder: router, observer: ObserverGroup(observers), logger: logger)
+        configuration: configuration.http, responder: responder, observer: ObserverGroup(observers), logger: logger)
     return Application(
         configuration: configuration, database: database, routes: router.routes, server: server,
         accessLog: accessLog, auditTrail: auditTrail, logger: logger, lifecycle: lifecycle, analytics: analytics,

@@ -49,7 +49,7 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "Directory of numbered .sql migrations. Default: found beside the binary or in the repository; env RELIEFLOG_MIGRATIONS."
+            "Directory of numbered .sql migrations to use instead of those built into the binary; env RELIEFLOG_MIGRATIONS."
     )
     var migrations: String?
 
@@ -76,7 +76,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on. Default: 127.0.0.1; env RELIEFLOG_HOST.")
     var host: String?
 
-    @Option(name: .long, help: "Port to listen on; 0 picks a free one. Default: 8080; env RELIEFLOG_PORT.")
+    // Unconditional, so `--port -1` reaches the range check instead of reading as a flag.
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Port to listen on; 0 picks a free one. Default: 8080; env RELIEFLOG_PORT.")
     var port: Int?
 
     func run() async throws {
@@ -85,6 +88,16 @@ struct Serve: AsyncParsableCommand {
                 configFile: options.config, host: host, port: port, databasePath: options.db,
                 migrationsDirectory: options.migrations, logLevel: options.logLevel))
         let application = try buildApplication(configuration, logger: logger)
+        let signals = ShutdownSignal()
+        // Bind first: a start that cannot listen (a busy port) must not create, and lose, the
+        // first admin token; the next start would find a token and show none.
+        let boundPort: Int
+        do {
+            boundPort = try application.start()
+        } catch {
+            application.database.close()
+            throw error
+        }
         // The first start against a database without tokens creates one admin token and shows
         // it this once (standard error, not the log: the log must never hold a token).
         let bootstrapToken: String?
@@ -92,6 +105,7 @@ struct Serve: AsyncParsableCommand {
             bootstrapToken = try TokenIssuing.bootstrapAdminIfNeeded(
                 in: application.database, now: configuration.clock())
         } catch {
+            await application.shutdown()
             throw StartupError("cannot create the first admin token: \(error)")
         }
         if let token = bootstrapToken {
@@ -102,14 +116,6 @@ struct Serve: AsyncParsableCommand {
                     \(token)
 
                     """.utf8))
-        }
-        let signals = ShutdownSignal()
-        let boundPort: Int
-        do {
-            boundPort = try application.start()
-        } catch {
-            application.database.close()
-            throw error
         }
         let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         // Unbuffered, so a supervisor or test reading the pipe sees it at once.
@@ -135,26 +141,56 @@ struct Migrate: AsyncParsableCommand {
             ConfigurationOverrides(
                 configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
                 logLevel: options.logLevel))
-        let database = try openDatabase(configuration, logger: logger)
-        database.close()
+        let applied = try migrateDatabase(configuration, logger: logger)
+        // What it did, for the operator (the log says it too, as JSON).
+        let summary =
+            applied.isEmpty
+            ? "database \(configuration.databasePath) is up to date"
+            : "applied \(applied.joined(separator: ", ")) to \(configuration.databasePath)"
+        FileHandle.standardOutput.write(Data("\(summary)\n".utf8))
     }
+}
+
+/// `backup`'s options: the database as it is, so no migrations.
+struct BackupOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: "Configuration file (JSON). Default: config/relieflog.json when present; env RELIEFLOG_CONFIG.")
+    var config: String?
+
+    @Option(name: .long, help: "SQLite database file. Default: ./data/relieflog.sqlite; env RELIEFLOG_DB.")
+    var db: String?
+
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical. Default: info; env RELIEFLOG_LOG_LEVEL.")
+    var logLevel: String?
 }
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a consistent copy of the database while the server runs (VACUUM INTO).")
+        abstract:
+            "Write a consistent copy of the database while the server runs (VACUUM INTO). The database is copied as it is, never migrated."
+    )
 
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var options: BackupOptions
 
     @Option(name: .long, help: "Destination file; must not exist.")
     var to: String
 
     func run() async throws {
         let (configuration, logger) = try prepare(
-            ConfigurationOverrides(
-                configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
-                logLevel: options.logLevel))
-        let database = try openDatabase(configuration, logger: logger)
+            ConfigurationOverrides(configFile: options.config, databasePath: options.db, logLevel: options.logLevel))
+        let destination = URL(fileURLWithPath: to).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw StartupError("cannot back up to \(to): directory \(destination) does not exist")
+        }
+        guard !FileManager.default.fileExists(atPath: to) else {
+            throw StartupError("cannot back up to \(to): the file exists (a backup never overwrites)")
+        }
+        let database = try openExistingDatabase(configuration)
         defer { database.close() }
         do {
             try database.backup(to: to)
@@ -211,6 +247,11 @@ struct Token: AsyncParsableCommand {
                     throw ValidationError("--expires must be an RFC 3339 timestamp such as 2027-01-31T00:00:00Z")
                 }
                 expiresAt = instant
+            }
+            // A token in a database the server does not use would be rejected: never create one.
+            guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+                throw StartupError(
+                    "no database at \(configuration.databasePath); start the server or run `relieflog migrate` first")
             }
             let database = try openDatabase(configuration, logger: logger)
             defer { database.close() }

@@ -137,6 +137,20 @@ public struct Migrator: Sendable {
         self.migrations = try Migrator.ordered(migrations)
     }
 
+    /// Loads migrations from `(file name, contents)` pairs, such as files compiled into the
+    /// binary, exactly as `init(directory:)` would load the same files (same names accepted, same
+    /// checksums). Throws on a malformed `.sql` name or a repeated version.
+    public init(files: [(name: String, sql: String)]) throws {
+        var migrations: [Migration] = []
+        for (fileName, sql) in files {
+            guard let (version, name) = parseMigrationFileName(fileName) else {
+                throw MigrationError.invalidFileName(fileName)
+            }
+            migrations.append(Migration(version: version, name: name, sql: sql, bytes: Array(sql.utf8)))
+        }
+        self.migrations = try Migrator.ordered(migrations)
+    }
+
     /// Uses `migrations` as given (for tests and built-in schemas); a repeated
     /// version is a programmer error and traps.
     public init(migrations: [Migration]) {

@@ -54,7 +54,7 @@ struct ConfigurationTests {
             (#"{"http": {"maxBodyBytez": 1}}"#, "unknown setting 'http.maxBodyBytez'"),
             (#"{"port": "80"}"#, "port must be an integer"),
             (#"{"port": 70000}"#, "port must be between 0 and 65535"),
-            (#"{"logLevel": "loud"}"#, "logLevel must be one of"),
+            (#"{"logLevel": "loud"}"#, "logLevel) must be one of"),
             (#"{"http": {"headerTimeoutSeconds": -1}}"#, "http.headerTimeoutSeconds must be a positive number"),
             (#"{"http": {"trustedProxies": "127.0.0.1"}}"#, "http.trustedProxies must be an array of strings"),
             (#"{"http": {"trustedProxies": ["proxy.internal"]}}"#, "'proxy.internal' is not an IP address"),
@@ -119,15 +119,16 @@ struct ConfigurationTests {
         #expect(fromFile.webhooks.timeoutSeconds == builtIn.webhooks.timeoutSeconds)
         #expect(fromFile.webhooks.secretKeyFile == builtIn.webhooks.secretKeyFile)
         #expect(fromFile.webhooks.httpsProxy == builtIn.webhooks.httpsProxy)
+        #expect(fromFile.corsOrigins == builtIn.corsOrigins)
     }
 
-    @Test("migrations are found from the repository when run from a build directory")
-    func migrationsLocator() throws {
-        let fakeBinary = repositoryRoot.appendingPathComponent(".build/debug/relieflog")
-        let found = try MigrationsLocator.locate(explicit: nil, executable: fakeBinary)
-        #expect(
-            found.standardizedFileURL.path
-                == repositoryRoot.appendingPathComponent("Migrations").standardizedFileURL.path)
+    @Test("a migrations directory given instead of the built-in ones must exist and hold migrations")
+    func migrationsOverride() throws {
+        let found = try MigrationsLocator.locate(explicit: migrationsDirectory)
+        #expect(found.standardizedFileURL.path == URL(fileURLWithPath: migrationsDirectory).standardizedFileURL.path)
         #expect(throws: StartupError.self) { try MigrationsLocator.locate(explicit: "/nonexistent/migrations") }
+        let empty = TemporaryDirectory()
+        defer { empty.remove() }
+        #expect(throws: StartupError.self) { try MigrationsLocator.locate(explicit: empty.url.path) }
     }
 }

@@ -689,7 +689,10 @@ struct RecordsAPITests {
             let list = try #require(paths["/v1/episodes"]?["get"])
             let names = (list["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
             #expect(
-                Set(names) == ["limit", "cursor", "updatedSince", "patientId", "from", "to", "minIntensity", "trigger"])
+                Set(names) == [
+                    "limit", "cursor", "updatedSince", "externalId", "patientId", "from", "to", "minIntensity",
+                    "trigger",
+                ])
             let create = try #require(paths["/v1/sessions"]?["post"]?["responses"] as? [String: [String: Any]])
             #expect(Set(create.keys).isSuperset(of: ["201", "409", "415", "422"]))
             #expect((create["201"]?["headers"] as? [String: Any])?["Location"] != nil)

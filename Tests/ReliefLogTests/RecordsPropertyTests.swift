@@ -284,6 +284,7 @@ private struct RecordGenerator {
         }
         optional("notes", random.text(0...300), body: &body, expected: &expected)
         optional("externalId", unique("S"), body: &body, expected: &expected)
+        expected["recordedBy"] = "clinic"  // the tests create with an admin token
         return (body, expected)
     }
 }

@@ -28,6 +28,11 @@ final class TestApp: Sendable {
         // Tests issue many requests quickly from one address and token; the limits have tests of their own.
         configuration.rateLimits.perTokenPerSecond = 0
         configuration.rateLimits.perAddressPerSecond = 0
+        // A busy machine can leave a test's kept-alive connection silent for longer than the
+        // production idle timeout; a closed connection would fail a test that is not about it.
+        configuration.http.idleTimeout = .seconds(300)
+        configuration.http.headerTimeout = .seconds(300)
+        configuration.http.bodyTimeout = .seconds(300)
         configure(&configuration)
         application = try buildApplication(configuration, logger: logger)
         adminToken = try TokenIssuing.create(
@@ -77,8 +82,10 @@ final class ChildProcess: @unchecked Sendable {
     private var stdoutData = Data()
     private var stderrData = Data()
 
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
-        guard let executable = relieflogExecutable() else {
+    init(
+        _ arguments: [String], environment: [String: String] = [:], executable: URL? = nil, directory: URL? = nil
+    ) throws {
+        guard let executable = executable ?? relieflogExecutable() else {
             throw TestClientError("relieflog executable not found next to the tests; run `swift build` first")
         }
         process.executableURL = executable

@@ -42,8 +42,9 @@ public final class TestHTTPClient: @unchecked Sendable {
     /// example `Authorization`). Set before the client is used.
     public var defaultHeaders: [(String, String)] = []
 
-    /// Connects to 127.0.0.1:`port`; reads time out after `timeout` seconds.
-    public init(port: Int, timeout: Double = 5) throws {
+    /// Connects to 127.0.0.1:`port`; reads time out after `timeout` seconds (generous: a busy
+    /// machine can be slow to answer, and only a failing test ever waits that long).
+    public init(port: Int, timeout: Double = 30) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestClientError("socket: \(errno)") }
         var address = sockaddr_in()

@@ -174,6 +174,15 @@ extension Schemas {
                         "meanStressDrop": roundedOrNull,
                     ]),
             ],
+            "warnings": [
+                "type": "array",
+                "description":
+                    "Why the comparison may not say much (thresholds in docs/analytics-definitions.md); empty when none.",
+                "items": [
+                    "type": "string",
+                    "enum": .array(MassageEffectAnalysis.Warning.allCases.map { .string($0.rawValue) }),
+                ],
+            ],
             "note": note,
         ])
 

@@ -13,7 +13,7 @@ struct AuditRoutes {
             Operation(
                 method: "GET", path: "/v1/audit", operationId: "listAudit",
                 summary:
-                    "The audit log, newest first: every read and change of patient data (token, role, method, route template, resource, patient, status, time).",
+                    "The audit log, newest first by request time (then id): every read and change of patient data (token, role, method, route template, resource, patient, status, time).",
                 tag: "access", access: .roles([.admin], patientData: false),
                 parameters: OpenAPI.pagingParameters.filter { $0.name != "updatedSince" } + [
                     .query("patientId", "Entries concerning this patient.", OpenAPI.idSchema),
@@ -28,12 +28,12 @@ struct AuditRoutes {
             let limit = parameters.int("limit", PageLimit.range) ?? PageLimit.default
             let query = AuditQuery(
                 patientId: parameters.id("patientId"), tokenId: parameters.id("tokenId"), limit: limit,
-                cursor: parameters.string("cursor"))
+                cursor: parameters.boundCursor())
             try parameters.finish()
             // Reads are recorded in batches; write what is pending so the page is complete.
             await auditTrail.flush()
             let page = try await database.read { connection in try AuditRepository(connection).list(query) }
-            return .json(page.json(\.json))
+            return .json(parameters.bound(page).json(\.json))
         }
     }
 }

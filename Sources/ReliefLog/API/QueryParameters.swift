@@ -118,11 +118,43 @@ struct QueryParameters {
     }
 
     /// `limit`, `cursor` and `updatedSince`, which every list takes.
-    mutating func paging() -> (limit: Int, cursor: String?, updatedSince: Int64?) {
+    mutating func paging() -> (limit: Int, cursor: String?, updatedSince: Int64?, externalId: String?) {
         let limit = int("limit", PageLimit.range) ?? PageLimit.default
-        let cursor = string("cursor")
+        let cursor = boundCursor()
         let updatedSince = timestamp("updatedSince")
-        return (limit, cursor, updatedSince)
+        var externalId = string("externalId")
+        if let value = externalId, value.unicodeScalars.count > 100 {
+            fail("externalId", "must be 1 to 100 characters")  // as the field itself
+            externalId = nil
+        }
+        return (limit, cursor, updatedSince, externalId)
+    }
+
+    /// A digest of the filters (every parameter but `cursor` and `limit`, in name order): a list's
+    /// `nextCursor` carries it, so a cursor is only valid with the filters it was issued for.
+    var filterSignature: String {
+        var text: [UInt8] = []
+        for name in order.sorted() where name != "cursor" && name != "limit" {
+            text += Array(name.utf8) + [0] + Array((values[name] ?? "").utf8) + [0]
+        }
+        return String(FNV1a.hash(text) & 0xFFFF_FFFF, radix: 36)
+    }
+
+    /// `cursor` without its filter signature; an error when it was issued for other filters.
+    mutating func boundCursor() -> String? {
+        guard let cursor = string("cursor") else { return nil }
+        guard let dot = cursor.lastIndex(of: "."), cursor[cursor.index(after: dot)...] == filterSignature else {
+            fail("cursor", "is not a cursor of this list with these filters (start again without cursor)")
+            return nil
+        }
+        return String(cursor[..<dot])
+    }
+
+    /// `page` with its cursor bound to these filters (see `filterSignature`).
+    func bound<Item>(_ page: Page<Item>) -> Page<Item> {
+        var page = page
+        page.nextCursor = page.nextCursor.map { $0 + "." + filterSignature }
+        return page
     }
 
     /// Throws 400 listing every problem, unknown parameters included.

@@ -4,6 +4,8 @@ import JSON
 /// what the router needs, what the document says, and who may call each.
 enum RecordOperations<R: RecordResource> {
     private static var name: String { R.schemaName }
+    /// "a" or "an" before the lower-case name ("an episode").
+    private static var article: String { "aeiou".contains(name.lowercased().first ?? "x") ? "an" : "a" }
     private static var itemPath: String { "\(R.collectionPath)/{id}" }
     private static var idParameter: ParameterSpec {
         ParameterSpec(
@@ -26,7 +28,7 @@ enum RecordOperations<R: RecordResource> {
     static var create: Operation {
         Operation(
             method: "POST", path: R.collectionPath, operationId: "create\(name)",
-            summary: "Create a \(name.lowercased()).", tag: R.collection, access: access(R.access.create),
+            summary: "Create \(article) \(name.lowercased()).", tag: R.collection, access: access(R.access.create),
             parameters: [
                 ParameterSpec(
                     name: "Idempotency-Key", location: .header, required: false,
@@ -57,7 +59,7 @@ enum RecordOperations<R: RecordResource> {
         Operation(
             method: "GET", path: R.collectionPath, operationId: "list\(R.pluralName)",
             summary: "List \(R.collection), one page at a time.", tag: R.collection, access: access(R.access.list),
-            parameters: OpenAPI.pagingParameters + R.filters,
+            parameters: OpenAPI.pagingParameters + [OpenAPI.externalIdParameter] + R.filters,
             responses: [
                 .json(200, "One page.", OpenAPI.ref("\(name)List")),
                 .problem(400, "A malformed, out-of-range or unknown query parameter, or a cursor of another list."),
@@ -67,7 +69,7 @@ enum RecordOperations<R: RecordResource> {
     static var read: Operation {
         Operation(
             method: "GET", path: itemPath, operationId: "get\(name)",
-            summary: "Read a \(name.lowercased()).", tag: R.collection, access: access(R.access.read),
+            summary: "Read \(article) \(name.lowercased()).", tag: R.collection, access: access(R.access.read),
             parameters: [
                 idParameter,
                 ParameterSpec(
@@ -86,7 +88,8 @@ enum RecordOperations<R: RecordResource> {
     static var update: Operation {
         Operation(
             method: "PATCH", path: itemPath, operationId: "update\(name)",
-            summary: "Change a \(name.lowercased()) with a JSON Merge Patch (RFC 7386); null clears an optional field.",
+            summary:
+                "Change \(article) \(name.lowercased()) with a JSON Merge Patch (RFC 7386); null clears an optional field.",
             tag: R.collection, access: access(R.access.update), parameters: [idParameter, ifMatch],
             requestSchema: OpenAPI.ref("\(name)Patch"),
             requestContentTypes: ["application/merge-patch+json", "application/json"],
@@ -113,7 +116,8 @@ enum RecordOperations<R: RecordResource> {
         return Operation(
             method: "DELETE", path: itemPath, operationId: "delete\(name)",
             summary: R.resource == .patient
-                ? "Erase a patient with every episode and session of theirs." : "Delete a \(name.lowercased()).",
+                ? "Erase a patient with every episode and session of theirs."
+                : "Delete \(article) \(name.lowercased()).",
             tag: R.collection, access: access(R.access.delete), parameters: [idParameter, ifMatch],
             responses: responses)
     }

@@ -72,7 +72,9 @@ extension Patient: RecordResource {
 
     static func query(_ parameters: inout QueryParameters) -> PatientQuery {
         let paging = parameters.paging()
-        return PatientQuery(updatedSince: paging.updatedSince, limit: paging.limit, cursor: paging.cursor)
+        return PatientQuery(
+            updatedSince: paging.updatedSince, externalId: paging.externalId, limit: paging.limit, cursor: paging.cursor
+        )
     }
     static let filters: [ParameterSpec] = []
 
@@ -94,7 +96,8 @@ extension Therapist: RecordResource {
         let paging = parameters.paging()
         return TherapistQuery(
             technique: parameters.slug("technique"), migraineExperience: parameters.bool("migraineExperience"),
-            active: parameters.bool("active"), updatedSince: paging.updatedSince, limit: paging.limit,
+            active: parameters.bool("active"), updatedSince: paging.updatedSince, externalId: paging.externalId,
+            limit: paging.limit,
             cursor: paging.cursor)
     }
     static let filters: [ParameterSpec] = [
@@ -121,7 +124,8 @@ extension Episode: RecordResource {
         return EpisodeQuery(
             patientId: parameters.id("patientId"), from: parameters.dateOrTimestamp("from"),
             to: parameters.dateOrTimestamp("to"), minIntensity: parameters.int("minIntensity", 0...10),
-            trigger: parameters.slug("trigger"), updatedSince: paging.updatedSince, limit: paging.limit,
+            trigger: parameters.slug("trigger"), updatedSince: paging.updatedSince, externalId: paging.externalId,
+            limit: paging.limit,
             cursor: paging.cursor)
     }
     static let filters: [ParameterSpec] = [
@@ -151,7 +155,8 @@ extension MassageSession: RecordResource {
             technique: parameters.slug("technique"),
             kind: parameters.oneOf("kind", Vocabulary.sessionKinds).flatMap(Kind.init(rawValue:)),
             from: parameters.dateOrTimestamp("from"), to: parameters.dateOrTimestamp("to"),
-            updatedSince: paging.updatedSince, limit: paging.limit, cursor: paging.cursor)
+            updatedSince: paging.updatedSince, externalId: paging.externalId, limit: paging.limit, cursor: paging.cursor
+        )
     }
     static let filters: [ParameterSpec] = [
         .query("patientId", "Sessions of this patient.", OpenAPI.idSchema),

@@ -51,11 +51,11 @@ extension Schemas {
         return .object(object)
     }
 
-    /// An integer, written as an integer literal (`5.0` and `5e0` are refused with 422).
+    /// An integer: JSON Schema's `integer` admits `5.0` and `5e0`, and so does the server.
     static func integer(_ minimum: Int64, _ maximum: Int64 = .max) -> JSONValue {
         let object: JSONObject = [
             "type": "integer", "minimum": JSONValue(minimum), "maximum": JSONValue(maximum),
-            "description": "Written as an integer literal: 5.0 and 5e0 are refused.",
+            "description": "A number with an integral value: 5, 5.0 and 5e0 are the same; 5.5 is refused.",
         ]
         return .object(object)
     }
@@ -98,9 +98,10 @@ extension Schemas {
         FieldSchema(name: "updatedAt", schema: dateTime),
     ]
 
-    /// The response schema: every member always present, `id` first, timestamps last.
-    static func resource(_ fields: [FieldSchema], _ description: String) -> JSONValue {
-        let all = [managed[0]] + fields + managed.dropFirst()
+    /// The response schema: every member always present, `id` first, the record's own managed
+    /// fields after the others, timestamps last.
+    static func resource(_ fields: [FieldSchema], _ description: String, managed own: [FieldSchema] = []) -> JSONValue {
+        let all = [managed[0]] + fields + own + managed.dropFirst()
         var properties = JSONObject()
         for field in all {
             properties[field.name] = field.nullable ? nullable(field.schema) : field.schema
@@ -189,6 +190,15 @@ extension Schemas {
         }
     }
 
+    /// The schemas of a described record's managed fields: read-only, never null.
+    static func managedFields<Fields>(of description: RecordDescription<Fields>) -> [FieldSchema] {
+        description.managed.map { field in
+            var schema = Self.schema(of: field).objectValue ?? [:]
+            schema["readOnly"] = true
+            return FieldSchema(name: field.name, schema: .object(schema))
+        }
+    }
+
     /// The non-null schema of one field's value.
     static func schema<Fields>(of field: FieldDescription<Fields>) -> JSONValue {
         let note = field.note
@@ -239,17 +249,18 @@ extension Schemas {
     /// Every record schema: `<Name>`, `<Name>Input`, `<Name>Patch`, `<Name>List`, and `Medication`.
     static var records: JSONObject {
         var schemas = JSONObject()
-        let resources: [(String, [FieldSchema], String)] = [
-            ("Patient", fields(of: Patient.Fields.recordDescription), "A patient."),
-            ("Therapist", fields(of: Therapist.Fields.recordDescription), "A massage therapist."),
-            ("Episode", fields(of: Episode.Fields.recordDescription), "A migraine diary entry."),
+        let resources: [(String, [FieldSchema], String, [FieldSchema])] = [
+            ("Patient", fields(of: Patient.Fields.recordDescription), "A patient.", []),
+            ("Therapist", fields(of: Therapist.Fields.recordDescription), "A massage therapist.", []),
+            ("Episode", fields(of: Episode.Fields.recordDescription), "A migraine diary entry.", []),
             (
                 "Session", fields(of: MassageSession.Fields.recordDescription),
-                "A massage session, given by a therapist (professional) or by the patient (self)."
+                "A massage session, given by a therapist (professional) or by the patient (self).",
+                managedFields(of: MassageSession.Fields.recordDescription)
             ),
         ]
-        for (name, fields, description) in resources {
-            schemas[name] = resource(fields, description)
+        for (name, fields, description, managed) in resources {
+            schemas[name] = resource(fields, description, managed: managed)
             schemas[name + "Input"] = input(fields, "The body that creates a record: \(description)")
             schemas[name + "Patch"] = patch(fields, "A JSON Merge Patch (RFC 7386) of \(name)Input.")
             schemas[name + "List"] = list(name)
@@ -273,10 +284,15 @@ extension OpenAPI {
             "limit", "Page size, 1–500 (default 50).", ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]),
         .query(
             "cursor",
-            "The nextCursor of the previous page (opaque; one made for another list, or altered, answers 400).",
-            ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"]),
+            "The nextCursor of the previous page (opaque; one made for another list or other filters, or altered, answers 400).",
+            ["type": "string", "pattern": "^[A-Za-z0-9_.-]{1,220}$"]),
         .query(
             "updatedSince", "Only records created or changed at or after this instant.",
             ["type": "string", "format": "date-time"]),
     ]
+
+    /// `externalId`: every record list can find a record by the clinic's own identifier.
+    static let externalIdParameter: ParameterSpec = .query(
+        "externalId", "Only the record with this externalId (exact match).",
+        ["type": "string", "minLength": 1, "maxLength": 100])
 }

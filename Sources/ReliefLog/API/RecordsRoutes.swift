@@ -38,7 +38,9 @@ struct RecordHandlers<R: RecordResource>: Sendable {
         let idempotency = try IdempotentCreate(request, caller: caller, path: R.collectionPath)
         var body = try RequestBody.object(request)
         if R.impliesPatientId, let own = caller.reachablePatient { try Self.imply(patient: own, in: &body) }
-        let fields = try R.Fields(validating: body, now: clock())
+        var validated = try R.Fields(validating: body, now: clock())
+        validated.recordCreation(byPatient: caller.role == .patient)
+        let fields = validated
         try Self.checkClinician(caller, write: fields)
         let clock = clock
         let outcome = try await transactions.write { connection, changes -> IdempotentCreate.Outcome in
@@ -66,8 +68,9 @@ struct RecordHandlers<R: RecordResource>: Sendable {
         if let own = context.authenticated.reachablePatient { try R.scope(&query, toPatient: own) }
         context.audit(patient: R.patientFilter(of: query))
         let scopedQuery = query
+        let filters = parameters
         let body = try await transactions.read { connection in
-            JSON.serialize(try RecordRepository<R>(connection).list(scopedQuery).json(\.json))
+            JSON.serialize(filters.bound(try RecordRepository<R>(connection).list(scopedQuery)).json(\.json))
         }
         return Responses.json(body)
     }
@@ -148,7 +151,7 @@ struct RecordHandlers<R: RecordResource>: Sendable {
     /// patient is answered as if that patient did not exist.
     private static func imply(patient own: Int64, in body: inout JSONObject) throws {
         if let named = body["patientId"] {
-            if let id = named.int64Value, id != own { throw RecordsError.notFound }
+            if let id = named.integralValue, id != own { throw RecordsError.notFound }
         } else {
             body.append("patientId", .number(.integer(own)))
         }

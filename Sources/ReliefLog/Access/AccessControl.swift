@@ -13,23 +13,29 @@ final class AccessControl: Sendable {
 
     init(
         authenticator: Authenticator, auditTrail: AuditTrail, limits: RateLimitSettings,
-        clock: @escaping @Sendable () -> Int64
+        clock: @escaping @Sendable () -> Int64,
+        rateLimitClock: @escaping @Sendable () -> UInt64 = RateLimiter<String>.monotonicNanoseconds
     ) {
         self.authenticator = authenticator
         self.auditTrail = auditTrail
         self.clock = clock
         perAddress =
             limits.perAddressPerSecond > 0
-            ? RateLimiter(rule: .init(ratePerSecond: limits.perAddressPerSecond, burst: Double(limits.perAddressBurst)))
+            ? RateLimiter(
+                rule: .init(ratePerSecond: limits.perAddressPerSecond, burst: Double(limits.perAddressBurst)),
+                now: rateLimitClock)
             : nil
         perToken =
             limits.perTokenPerSecond > 0
-            ? RateLimiter(rule: .init(ratePerSecond: limits.perTokenPerSecond, burst: Double(limits.perTokenBurst)))
+            ? RateLimiter(
+                rule: .init(ratePerSecond: limits.perTokenPerSecond, burst: Double(limits.perTokenBurst)),
+                now: rateLimitClock)
             : nil
         failedAuthentication = RateLimiter(
             rule: .init(
                 ratePerSecond: limits.failedAuthenticationsPerMinute / 60,
-                burst: Double(limits.failedAuthenticationBurst)))
+                burst: Double(limits.failedAuthenticationBurst)),
+            now: rateLimitClock)
     }
 
     /// The caller of `request`, or the 429/401 problem that stops it.

@@ -39,6 +39,7 @@ enum MassageEffectAnalysis {
             object.append("episodesWithin72hPerSession", .null)
             object.append("baselineEpisodesPer72h", .null)
             object.append("byTechnique", [])
+            object.append("warnings", [])
             object.append("note", .string(analyticsNote))
             return .object(object)
         }
@@ -87,7 +88,10 @@ enum MassageEffectAnalysis {
         object.append("followUp", after.json)
         object.append("mmdChange", rounded(mmdChange))
         object.append("mmdPercentChange", rounded(percent))
-        object.append("responder50", percent.map { .bool($0 <= -50) } ?? .null)
+        let warnings = warnings(baseline: before, followUp: after, baselineDays: baselineDays)
+        // A responder needs a baseline that can carry a halving: a month of diary with migraines in it.
+        let baselineUsable = !warnings.contains(.baselineEmpty) && !warnings.contains(.baselineShort)
+        object.append("responder50", baselineUsable ? percent.map { .bool($0 <= -50) } ?? .null : .null)
         object.append("sessions", JSONValue(sessions.count))
         object.append("meanPainDrop", rounded(pain.value))
         object.append("meanStressDrop", rounded(stress.value))
@@ -106,8 +110,34 @@ enum MassageEffectAnalysis {
                     item.append("meanStressDrop", rounded(totals.stress.value))
                     return .object(item)
                 }))
+        object.append("warnings", .array(warnings.map { .string($0.rawValue) }))
         object.append("note", .string(analyticsNote))
         return .object(object)
+    }
+
+    /// Why the comparison may not say much (docs/analytics-definitions.md "Warnings").
+    enum Warning: String, CaseIterable {
+        /// No episode and no migraine day in the baseline: often no diary before the first session.
+        case baselineEmpty = "baseline-empty"
+        /// A baseline of fewer than `minimumDays` days.
+        case baselineShort = "baseline-short"
+        /// A follow-up of fewer than `minimumDays` days (the first session is recent, or `to` is near it).
+        case followUpShort = "follow-up-short"
+        /// Fewer than `minimumEpisodes` episodes in baseline and follow-up together.
+        case fewEpisodes = "few-episodes"
+
+        /// A month: the unit monthly migraine days are expressed in.
+        static let minimumDays: Int64 = 28
+        static let minimumEpisodes = 4
+    }
+
+    static func warnings(baseline: Period, followUp: Period, baselineDays: Int64) -> [Warning] {
+        var warnings: [Warning] = []
+        if baseline.episodes == 0 && baseline.migraineDays == 0 { warnings.append(.baselineEmpty) }
+        if baselineDays < Warning.minimumDays { warnings.append(.baselineShort) }
+        if followUp.window.days < Warning.minimumDays { warnings.append(.followUpShort) }
+        if baseline.episodes + followUp.episodes < Warning.minimumEpisodes { warnings.append(.fewEpisodes) }
+        return warnings
     }
 
     /// The baseline or follow-up figures.

@@ -41,6 +41,12 @@ public struct AppConfiguration: Sendable {
     public var clock: @Sendable () -> Int64 = EpochClock.now
     /// Webhook delivery: retry schedule, timeout, secret key file, TLS proxy.
     public var webhooks = WebhookSettings()
+    /// The rate limits' monotonic clock in nanoseconds (buckets refill by it). For tests, which
+    /// must not depend on how fast a busy machine runs them; not read from files or the environment.
+    public var rateLimitClock: @Sendable () -> UInt64 = RateLimiter<String>.monotonicNanoseconds
+    /// Origins (`https://dashboard.example.org`) whose browser pages may call the API
+    /// (`http.corsOrigins`); empty by default: no cross-origin access.
+    public var corsOrigins: [String] = []
 
     public init() {}
 
@@ -91,13 +97,19 @@ extension AppConfiguration {
         }
         try configuration.apply(environment: environment)
         try configuration.apply(flags: flags)
+        // Level names are matched without regard to case (DEBUG, Debug and debug are one level).
+        configuration.logLevel = configuration.logLevel.lowercased()
         try configuration.validate()
         return configuration
     }
 
     mutating func apply(file path: String) throws(ConfigurationError) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError("cannot read configuration file \(path)")
+            var isDirectory: ObjCBool = false
+            let reason =
+                !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
+            throw ConfigurationError("cannot read configuration file \(path): \(reason)")
         }
         let value: JSONValue
         do {
@@ -159,6 +171,13 @@ extension AppConfiguration {
             http.shutdownGracePeriod = try httpReader.seconds("shutdownGraceSeconds") ?? http.shutdownGracePeriod
             http.maxConnections = try httpReader.int("maxConnections") ?? http.maxConnections
             http.eventLoopCount = try httpReader.int("eventLoops") ?? http.eventLoopCount
+            if let origins = try httpReader.strings("corsOrigins") {
+                if let bad = origins.first(where: { !CORSResponder.isOrigin($0) }) {
+                    throw ConfigurationError(
+                        "\(source): http.corsOrigins: '\(bad)' is not an origin (scheme://host[:port], no path, no *)")
+                }
+                corsOrigins = origins
+            }
             if let proxies = try httpReader.strings("trustedProxies") {
                 http.trustedProxies = try Self.trustedProxies(proxies, source: "\(source): http.trustedProxies")
             }
@@ -222,7 +241,8 @@ extension AppConfiguration {
         guard !databasePath.isEmpty else { throw ConfigurationError("database path must not be empty") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(
-                "logLevel must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+                "the log level (--log-level, RELIEFLOG_LOG_LEVEL or logLevel) must be one of trace, debug, info, "
+                    + "notice, warning, error, critical; got '\(logLevel)'")
         }
         guard (1...64).contains(readerCount) else {
             throw ConfigurationError("readers must be between 1 and 64, got \(readerCount)")

@@ -7,6 +7,8 @@ struct PatientQuery: Sendable, Hashable {
     var onlyId: Int64?
     /// Rows created or changed at or after this instant.
     var updatedSince: Int64?
+    /// The record with this `externalId` (exact match).
+    var externalId: String?
     var limit: Int = PageLimit.default
     var cursor: String?
 }
@@ -18,6 +20,8 @@ struct TherapistQuery: Sendable, Hashable {
     var migraineExperience: Bool?
     var active: Bool?
     var updatedSince: Int64?
+    /// The record with this `externalId` (exact match).
+    var externalId: String?
     var limit: Int = PageLimit.default
     var cursor: String?
 }
@@ -33,6 +37,8 @@ struct EpisodeQuery: Sendable, Hashable {
     /// Episodes listing this trigger slug.
     var trigger: String?
     var updatedSince: Int64?
+    /// The record with this `externalId` (exact match).
+    var externalId: String?
     var limit: Int = PageLimit.default
     var cursor: String?
 }
@@ -49,6 +55,8 @@ struct SessionQuery: Sendable, Hashable {
     /// `startedAt` before (exclusive).
     var to: Int64?
     var updatedSince: Int64?
+    /// The record with this `externalId` (exact match).
+    var externalId: String?
     var limit: Int = PageLimit.default
     var cursor: String?
 }

@@ -152,7 +152,19 @@ struct MassageSession: Record {
         var stressAfter: Int?
         var notes: String?
         var externalId: String?
+        /// Server-managed: who entered the session (a patient token, or the clinic's tokens).
+        var recordedBy: Recorder = .clinic
     }
+
+    /// Who entered a session: clinic-wide statistics count only what the clinic recorded.
+    enum Recorder: String, Sendable, Hashable, FieldValueConvertible {
+        case patient
+        case clinic
+    }
+}
+
+extension MassageSession.Fields {
+    mutating func recordCreation(byPatient: Bool) { recordedBy = byPatient ? .patient : .clinic }
 }
 
 // MARK: - Records in general
@@ -166,6 +178,12 @@ protocol RecordFields: Sendable, Hashable {
     mutating func applyRules(_ reader: inout ObjectReader, now: Int64)
     /// The fields, described once: validation, rendering, the API schema and storage derive from it.
     static var recordDescription: RecordDescription<Self> { get }
+    /// Sets the server-managed fields of a new record from who creates it (`byPatient`: a patient token).
+    mutating func recordCreation(byPatient: Bool)
+}
+
+extension RecordFields {
+    mutating func recordCreation(byPatient: Bool) {}
 }
 
 extension RecordFields {
@@ -200,12 +218,13 @@ extension Record {
 
     static var resource: ResourceKind { Fields.recordDescription.resource }
 
-    /// The response body: `id`, the fields, then `createdAt` and `updatedAt`.
+    /// The response body: `id`, the fields, the server-managed fields, then `createdAt` and `updatedAt`.
     var json: JSONValue {
         var object = JSONObject()
-        object.reserveCapacity(Fields.recordDescription.fields.count + 3)
+        object.reserveCapacity(Fields.recordDescription.stored.count + 3)
         object.append("id", .number(.integer(id)))
         Fields.recordDescription.appendMembers(of: fields, to: &object)
+        Fields.recordDescription.appendManagedMembers(of: fields, to: &object)
         object.append("createdAt", .string(Timestamp.format(createdAt)))
         object.append("updatedAt", .string(Timestamp.format(updatedAt)))
         return .object(object)

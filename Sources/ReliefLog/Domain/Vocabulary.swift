@@ -34,6 +34,8 @@ enum Vocabulary {
     static let disabilities = ["none", "mild", "moderate", "severe"]
     /// Closed: `kind` of a session.
     static let sessionKinds = ["professional", "self"]
+    /// Closed, server-managed: `recordedBy` of a session (who entered it).
+    static let recorders = ["patient", "clinic"]
 }
 
 /// The slug rule of vocabulary fields: `^[a-z][a-z0-9_]{0,39}$` (API.md "Conventions").

@@ -163,7 +163,9 @@ struct AnalyticsRepository {
         return totals
     }
 
-    /// Sessions of `[from, to)` per technique (each session once per technique it lists).
+    /// Clinic-recorded sessions of `[from, to)` per technique (each session once per technique it
+    /// lists). Sessions a patient entered count in their own analytics only: a patient token can
+    /// name any therapist, and must not move the clinic's statistics.
     func techniqueGroups(from: Int64, to: Int64) throws -> [SessionGroup] {
         try connection.fetchAll(
             """
@@ -171,7 +173,7 @@ struct AnalyticsRepository {
                 ifnull(sum(s.pain_before - s.pain_after), 0), count(s.pain_before - s.pain_after),
                 ifnull(sum(s.stress_before - s.stress_after), 0), count(s.stress_before - s.stress_after)
             FROM sessions s, json_each(s.techniques) j
-            WHERE s.started_at_ms >= ? AND s.started_at_ms < ?
+            WHERE s.started_at_ms >= ? AND s.started_at_ms < ? AND s.recorded_by = 'clinic'
             GROUP BY j.value
             """, [.integer(from), .integer(to)]
         ) { s in
@@ -182,7 +184,7 @@ struct AnalyticsRepository {
         }
     }
 
-    /// Professional sessions of `[from, to)` per therapist, with the therapist's current name.
+    /// Clinic-recorded professional sessions of `[from, to)` per therapist, with the therapist's current name.
     func therapistGroups(from: Int64, to: Int64) throws -> [SessionGroup] {
         try connection.fetchAll(
             """
@@ -193,7 +195,7 @@ struct AnalyticsRepository {
                     ifnull(sum(stress_before - stress_after), 0) AS stress_sum,
                     count(stress_before - stress_after) AS stress_count
                 FROM sessions
-                WHERE started_at_ms >= ? AND started_at_ms < ? AND kind = 'professional'
+                WHERE started_at_ms >= ? AND started_at_ms < ? AND kind = 'professional' AND recorded_by = 'clinic'
                 GROUP BY therapist_id
             ) g JOIN therapists t ON t.id = g.therapist_id
             """, [.integer(from), .integer(to)]

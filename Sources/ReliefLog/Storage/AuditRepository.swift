@@ -1,7 +1,8 @@
 import JSON
 import SQLite
 
-/// The audit log in SQLite (`audit_log`, Migrations/0003_access.sql, rebuilt by 0004), newest first.
+/// The audit log in SQLite (`audit_log`, Migrations/0003_access.sql, rebuilt by 0004 and 0005),
+/// newest first by request time, then by id.
 struct AuditRepository {
     let connection: Connection
 
@@ -12,17 +13,17 @@ struct AuditRepository {
         if let patientId = query.patientId { filter.add("patient_id = ?", .integer(patientId)) }
         if let tokenId = query.tokenId { filter.add("token_id = ?", .integer(tokenId)) }
         if let cursor = query.cursor {
-            guard let key = Cursor.decode(cursor, list: "audit", count: 1) else { throw RecordsError.invalidCursor }
-            filter.add("id < ?", .integer(key[0]))
+            guard let key = Cursor.decode(cursor, list: "audit", count: 2) else { throw RecordsError.invalidCursor }
+            filter.add("(at_ms, id) < (?, ?)", .integer(key[0]), .integer(key[1]))
         }
         let limit = clampedLimit(query.limit)
         let rows = try connection.fetchAll(
             """
             SELECT id, at_ms, token_id, role, method, route, resource_id, patient_id, status, request_id
-            FROM audit_log\(filter.whereClause) ORDER BY id DESC LIMIT ?
+            FROM audit_log\(filter.whereClause) ORDER BY at_ms DESC, id DESC LIMIT ?
             """,
             filter.bindings + [.integer(Int64(limit + 1))], Self.decode)
-        return Page(fetched: rows, limit: limit) { Cursor.encode(list: "audit", key: [$0.id]) }
+        return Page(fetched: rows, limit: limit) { Cursor.encode(list: "audit", key: [$0.entry.at, $0.id]) }
     }
 
     private static func decode(_ s: Statement) -> AuditRecord {
@@ -41,7 +42,8 @@ struct AuditRepository {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// Writes an entry inside the caller's transaction (for changes); SQLite picks the id.
+    /// Writes an entry inside the caller's transaction (for changes); SQLite picks the id, past
+    /// every id ever used (AUTOINCREMENT, Migrations/0005_ids_never_reused.sql).
     func insert(_ entry: AuditEntry) throws {
         try insert(CollectionOfOne((id: nil, entry: entry)))
     }
@@ -70,12 +72,18 @@ struct AuditRepository {
         }
     }
 
-    /// Writes a batch of buffered entries. Ids are given in the order the requests finished, so
-    /// the log still reads newest first by id; the rows go in sorted by patient, so consecutive
+    /// Writes a batch of buffered entries. Ids are given in the order the requests finished,
+    /// after the largest id ever used: `sqlite_sequence` remembers it when the newest rows are
+    /// gone (pruned, or deleted by hand), so an id is never given twice. Rows go in sorted by patient, so consecutive
     /// inserts into the patient index land on the same pages instead of a random page per row
     /// (the index's share of a row's insert fell by about a quarter; bench/README.md).
     func insertBatch(_ entries: [AuditEntry]) throws {
-        let last = try connection.queryOne("SELECT max(id) FROM audit_log")?.int64(0) ?? 0
+        let last =
+            try connection.queryOne(
+                """
+                SELECT max(ifnull((SELECT max(id) FROM audit_log), 0),
+                           ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0))
+                """)?.int64(0) ?? 0
         let order = entries.indices.sorted { left, right in
             let a = entries[left].patientId ?? -1, b = entries[right].patientId ?? -1
             return a != b ? a < b : left < right

@@ -2,8 +2,17 @@ import Foundation
 public import Logging
 public import SQLite
 
+/// The migrations compiled into the binary (Migrations/*.sql at build time), or those of the
+/// directory the configuration names instead.
 func loadMigrator(_ configuration: AppConfiguration) throws(StartupError) -> Migrator {
-    let directory = try MigrationsLocator.locate(explicit: configuration.migrationsDirectory)
+    guard let explicit = configuration.migrationsDirectory else {
+        do {
+            return try Migrator(files: embeddedMigrationFiles)
+        } catch {
+            throw StartupError("the migrations built into this binary are invalid: \(error)")
+        }
+    }
+    let directory = try MigrationsLocator.locate(explicit: explicit)
     do {
         return try Migrator(directory: directory)
     } catch {
@@ -15,6 +24,34 @@ func loadMigrator(_ configuration: AppConfiguration) throws(StartupError) -> Mig
 public func openDatabase(
     _ configuration: AppConfiguration, migrator: Migrator? = nil, logger: Logger
 ) throws(StartupError) -> DatabasePool {
+    try openAndMigrate(configuration, migrator: migrator, logger: logger).pool
+}
+
+/// Opens an existing database as it is, without migrating it (for `backup`: copying a live
+/// database must never change its schema, whatever binary does the copying).
+public func openExistingDatabase(_ configuration: AppConfiguration) throws(StartupError) -> DatabasePool {
+    let path = configuration.databasePath
+    guard FileManager.default.fileExists(atPath: path) else { throw StartupError("no database at \(path)") }
+    do {
+        return try DatabasePool(path: path, configuration: .init(readerCount: 1, maxBatchSize: 1))
+    } catch {
+        throw StartupError("cannot open database \(path): \(error)")
+    }
+}
+
+/// Creates or opens the database, applies pending migrations, closes it, and returns the file
+/// names of the migrations it applied (none when it was up to date).
+public func migrateDatabase(_ configuration: AppConfiguration, logger: Logger) throws(StartupError) -> [String] {
+    let migrator = try loadMigrator(configuration)
+    let (pool, applied) = try openAndMigrate(configuration, migrator: migrator, logger: logger)
+    pool.close()
+    let names = Dictionary(uniqueKeysWithValues: migrator.migrations.map { ($0.version, $0.fileName) })
+    return applied.compactMap { names[$0] }
+}
+
+private func openAndMigrate(
+    _ configuration: AppConfiguration, migrator: Migrator?, logger: Logger
+) throws(StartupError) -> (pool: DatabasePool, applied: [Int]) {
     let migrator = if let migrator { migrator } else { try loadMigrator(configuration) }
     let path = configuration.databasePath
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -60,8 +97,9 @@ public func openDatabase(
         pool.close()
         throw StartupError(corruptionAdvice(path: path, finding: problems.first ?? "no result"))
     }
+    let applied: [Int]
     do {
-        let applied = try pool.withWriterConnection { connection in
+        applied = try pool.withWriterConnection { connection in
             try migrator.migrate(connection) { message in logger.info("\(message)") }
         }
         if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": "\(applied.count)"]) }
@@ -69,7 +107,7 @@ public func openDatabase(
         pool.close()
         throw StartupError("cannot migrate database \(path): \(error)")
     }
-    return pool
+    return (pool, applied)
 }
 
 /// What to say when the database file is damaged: what was found and what to do about it.

@@ -50,7 +50,7 @@ struct RecordTable<R: Record>: Sendable {
     init() {
         let description = R.Fields.recordDescription
         name = description.resource.table
-        let columns = description.fields.map(Self.column)
+        let columns = description.stored.map(Self.column)
         selectColumns = (["id"] + columns + ["created_at_ms", "updated_at_ms"]).joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
         insertSQL =
@@ -82,21 +82,21 @@ struct RecordTable<R: Record>: Sendable {
 
     /// The bindings of the fields' columns, in column order.
     func values(_ fields: R.Fields) -> [SQLiteValue] {
-        R.Fields.recordDescription.fields.map { field in field.get(fields).sqliteValue }
+        R.Fields.recordDescription.stored.map { field in field.get(fields).sqliteValue }
     }
 
     /// The record in the current row of a statement over `selectColumns`.
     func decode(_ statement: Statement) throws(RecordsError) -> R {
         let id = statement.int64(0)
         var fields = R.Fields()
-        for (index, field) in R.Fields.recordDescription.fields.enumerated() {
+        for (index, field) in R.Fields.recordDescription.stored.enumerated() {
             let column = Int32(index + 1)
             let value = try Self.value(of: field.kind, statement, column, table: name, id: id)
             guard field.set(&fields, value) else {
                 throw .storedDataInvalid(table: name, id: id, column: statement.columnName(column))
             }
         }
-        let count = Int32(R.Fields.recordDescription.fields.count)
+        let count = Int32(R.Fields.recordDescription.stored.count)
         return R(id: id, fields: fields, createdAt: statement.int64(count + 1), updatedAt: statement.int64(count + 2))
     }
 

@@ -17,6 +17,7 @@ extension Patient: StoredRecord {
         var filter = ListFilter()
         if let onlyId = query.onlyId { filter.add("id = ?", .integer(onlyId)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
+        if let externalId = query.externalId { filter.add("external_id = ?", .text(externalId)) }
         try filter.continueByID(after: query.cursor, list: table.name)
         return filter.page(table, order: "id", limit: query.limit)
     }
@@ -39,6 +40,7 @@ extension Therapist: StoredRecord {
         }
         if let active = query.active { filter.add("active = ?", .integer(active ? 1 : 0)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
+        if let externalId = query.externalId { filter.add("external_id = ?", .text(externalId)) }
         try filter.continueByID(after: query.cursor, list: table.name)
         return filter.page(table, order: "id", limit: query.limit)
     }
@@ -71,6 +73,7 @@ extension Episode: StoredRecord {
             filter.add("EXISTS (SELECT 1 FROM json_each(episodes.triggers) WHERE value = ?)", .text(trigger))
         }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
+        if let externalId = query.externalId { filter.add("external_id = ?", .text(externalId)) }
         try filter.continueByStart(after: query.cursor, list: table.name)
         return filter.page(table, order: "started_at_ms DESC, id DESC", limit: query.limit)
     }
@@ -96,6 +99,7 @@ extension MassageSession: StoredRecord {
         if let from = query.from { filter.add("started_at_ms >= ?", .integer(from)) }
         if let to = query.to { filter.add("started_at_ms < ?", .integer(to)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
+        if let externalId = query.externalId { filter.add("external_id = ?", .text(externalId)) }
         try filter.continueByStart(after: query.cursor, list: table.name)
         return filter.page(table, order: "started_at_ms DESC, id DESC", limit: query.limit)
     }

@@ -39,6 +39,7 @@ struct AccessCommandLineTests {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.file("relieflog.sqlite")
+        #expect(try await ChildProcess(["migrate", "--db", database]).wait() == 0)
         let admin = try ChildProcess([
             "token", "create", "--role", "admin", "--label", "ops", "--db", database, "--migrations",
             migrationsDirectory,
@@ -71,6 +72,7 @@ struct AccessCommandLineTests {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.file("relieflog.sqlite")
+        #expect(try await ChildProcess(["migrate", "--db", database]).wait() == 0)
         let create = try ChildProcess([
             "token", "create", "--role", "admin", "--db", database, "--migrations", migrationsDirectory,
         ])

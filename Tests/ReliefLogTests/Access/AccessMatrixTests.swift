@@ -37,7 +37,7 @@ struct AccessMatrixTests {
             ("POST", "/v1/tokens"), ("GET", "/v1/tokens"), ("GET", "/v1/tokens/{id}"), ("DELETE", "/v1/tokens/{id}"),
             ("GET", "/v1/audit"):
             return isAdmin ? ok : 403
-        case ("GET", "/v1/therapists"), ("GET", "/v1/therapists/{id}"):
+        case ("GET", "/v1/therapists"), ("GET", "/v1/therapists/{id}"), ("GET", "/v1/vocabulary"):
             return 200
         // Webhooks and the event feed: admin only (the rotation answers 200, tests and retries 202).
         case ("POST", "/v1/webhooks/{id}/rotate-secret"):

@@ -418,7 +418,7 @@ struct PatientDiary {
                 ("mmdChange", .number(nil)), ("mmdPercentChange", .number(nil)), ("responder50", .bool(nil)),
                 ("meanPainDrop", .number(nil)), ("meanStressDrop", .number(nil)),
                 ("episodesWithin72hPerSession", .number(nil)), ("baselineEpisodesPer72h", .number(nil)),
-                ("byTechnique", .array([])), ("note", .string(Oracle.note)),
+                ("byTechnique", .array([])), ("warnings", .array([])), ("note", .string(Oracle.note)),
             ])
         }
         let firstDay = first.day
@@ -442,6 +442,15 @@ struct PatientDiary {
         }
         let (baselineObject, baselineMMD) = period(baseline.lowerBound, baseline.upperBound)
         let (followUpObject, followUpMMD) = period(start, end)
+        // The warnings as docs/analytics-definitions.md words them.
+        let baselineEpisodes = episodes(startingIn: baseline).count
+        let followUpEpisodes = end > start ? episodes(startingIn: start..<end).count : 0
+        var warnings: [String] = []
+        if baselineEpisodes == 0 && migraineDays(baseline) == 0 { warnings.append("baseline-empty") }
+        if baselineDays < 28 { warnings.append("baseline-short") }
+        if max(end - start, 0) < 28 { warnings.append("follow-up-short") }
+        if baselineEpisodes + followUpEpisodes < 4 { warnings.append("few-episodes") }
+        let baselineUsable = !warnings.contains("baseline-empty") && !warnings.contains("baseline-short")
         let change = baselineMMD.flatMap { b in followUpMMD.map { $0 - b } }
         let percent = change.flatMap { c in baselineMMD.flatMap { $0 == 0 ? nil : c / $0 * 100 } }
         let since = end > firstDay ? sessions(in: firstDay..<end).map(\.row) : []
@@ -470,7 +479,7 @@ struct PatientDiary {
             ("firstSessionAt", .instant(first.row.startedAt)),
             ("baseline", baselineObject), ("followUp", followUpObject),
             ("mmdChange", .number(change)), ("mmdPercentChange", .number(percent)),
-            ("responder50", .bool(percent.map { $0 <= -50 })),
+            ("responder50", .bool(baselineUsable ? percent.map { $0 <= -50 } : nil)),
             ("sessions", .int(since.count)),
             ("meanPainDrop", .mean(since.compactMap(\.painDrop))),
             ("meanStressDrop", .mean(since.compactMap(\.stressDrop))),
@@ -480,6 +489,7 @@ struct PatientDiary {
                 .number(Double(episodes(startingIn: baseline).count) * 3 / Double(baselineDays))
             ),
             ("byTechnique", .array(techniqueItems)),
+            ("warnings", .array(warnings.map { .string($0) })),
             ("note", .string(Oracle.note)),
         ])
     }

@@ -64,7 +64,7 @@ struct MassageEffectAnalyticsTests {
                     {"technique": "scalp", "sessions": 2, "meanPainDrop": 2.5, "meanStressDrop": 5.0},
                     {"technique": "neck_shoulder", "sessions": 1, "meanPainDrop": 4.0, "meanStressDrop": 5.0},
                     {"technique": "swedish", "sessions": 1, "meanPainDrop": null, "meanStressDrop": null}],
-                 \(note)}
+                 "warnings": [], \(note)}
                 """)
         }
     }
@@ -95,7 +95,9 @@ struct MassageEffectAnalyticsTests {
                 """)
             #expect(object["mmdChange"] == .number(.double(0.26)))
             #expect(object["mmdPercentChange"] == .number(.double(6.52)))
-            #expect(object["responder50"] == false)
+            // A 14-day baseline is too short to call anyone a responder.
+            #expect(object["responder50"] == .null)
+            #expect(object["warnings"] == ["baseline-short"])
             #expect(object["baselineEpisodesPer72h"] == .number(.double(0.21)))
         }
     }
@@ -176,8 +178,25 @@ struct MassageEffectAnalyticsTests {
                 {"patientId": \(p), "firstSessionAt": null, "baseline": null, "followUp": null,
                  "mmdChange": null, "mmdPercentChange": null, "responder50": null, "sessions": 0,
                  "meanPainDrop": null, "meanStressDrop": null, "episodesWithin72hPerSession": null,
-                 "baselineEpisodesPer72h": null, "byTechnique": [], \(note)}
+                 "baselineEpisodesPer72h": null, "byTechnique": [], "warnings": [], \(note)}
                 """)
+        }
+    }
+
+    @Test("no diary before the first session: the change is reported with warnings, and no responder verdict")
+    func warningsWithoutBaseline() async throws {
+        try await AnalyticsHarness.run(now: Self.now) { h in
+            let p = try await h.patient()
+            // First session 04-08; today 04-15, so the follow-up [04-08, 04-16) has 8 days.
+            try await h.session(p, "2026-04-08T10:00:00Z", minutes: 30, techniques: ["scalp"])
+            try await h.episode(p, "2026-04-10T10:00:00Z", intensity: 5)
+            try await h.episode(p, "2026-04-12T10:00:00Z", intensity: 4)
+            let body = try await h.analytics("/v1/patients/\(p)/analytics/massage-effect")
+            let object = try #require(body.objectValue)
+            // Baseline MMD 0 (nothing recorded), follow-up 2 × 28 / 8 = 7.0.
+            #expect(object["mmdChange"] == .number(.double(7.0)))
+            #expect(object["responder50"] == .null)
+            #expect(object["warnings"] == ["baseline-empty", "follow-up-short", "few-episodes"])
         }
     }
 }

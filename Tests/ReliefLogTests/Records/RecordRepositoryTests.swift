@@ -97,7 +97,7 @@ struct RecordRepositoryTests {
                 "pressure",
                 "triggerPointsReleased", "essentialOils", "warmCompress", "breathingExercise", "painBefore",
                 "painAfter",
-                "stressBefore", "stressAfter", "notes", "externalId", "createdAt", "updatedAt",
+                "stressBefore", "stressAfter", "notes", "externalId", "recordedBy", "createdAt", "updatedAt",
             ])
         #expect(rendered["kind"] == "professional")
         #expect(rendered["triggerPointsReleased"] == 0)

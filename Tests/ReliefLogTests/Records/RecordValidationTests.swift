@@ -64,7 +64,7 @@ struct EpisodeValidationTests {
         arguments: [
             (#"{"intensity": 11}"#, "/intensity: must be between 0 and 10"),
             (#"{"intensity": -1}"#, "/intensity: must be between 0 and 10"),
-            (#"{"intensity": 5.0}"#, "/intensity: must be an integer"),
+            (#"{"intensity": 5.5}"#, "/intensity: must be an integer"),
             (#"{"intensity": "5"}"#, "/intensity: must be an integer"),
             (#"{"intensity": null}"#, "/intensity: is required"),
             (#"{"patientId": null}"#, "/patientId: is required"),

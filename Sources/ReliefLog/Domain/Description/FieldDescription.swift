@@ -9,9 +9,9 @@ import JSON
 enum FieldKind: Sendable, Hashable {
     /// A string of `length` Unicode scalars; with `notBlank`, not only white space.
     case text(length: ClosedRange<Int>, notBlank: Bool = false, format: TextFormat = .plain)
-    /// An integer literal within the range.
+    /// An integer within the range (`5.0` counts as 5).
     case integer(ClosedRange<Int64>)
-    /// A year from `from` to the current year (an integer literal).
+    /// A year from `from` to the current year.
     case calendarYear(from: Int64)
     /// The id of another record (a positive integer) that must exist.
     case reference(ResourceKind)
@@ -200,16 +200,41 @@ struct FieldDescription<Fields>: Sendable {
 struct RecordDescription<Fields>: Sendable {
     let resource: ResourceKind
     let fields: [FieldDescription<Fields>]
+    /// Fields the server sets, like `id` and `createdAt`, but kept with the record's own fields:
+    /// stored in a column, rendered in responses, refused in request bodies ("is managed by the
+    /// server"), carried over unchanged by a merge patch.
+    let managed: [FieldDescription<Fields>]
     /// The JSON member names of `fields`, for refusing unknown members.
     let known: Set<String>
+    /// The JSON member names of `managed`.
+    let managedNames: Set<String>
     /// Each member's position in the contract, for reporting errors in that order.
     let order: [String: Int]
 
-    init(_ resource: ResourceKind, _ fields: [FieldDescription<Fields>]) {
+    init(_ resource: ResourceKind, _ fields: [FieldDescription<Fields>], managed: [FieldDescription<Fields>] = []) {
         self.resource = resource
         self.fields = fields
+        self.managed = managed
         known = Set(fields.map(\.name))
+        managedNames = Set(managed.map(\.name))
         order = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
+    }
+
+    /// Every field with a column: the request-settable ones, then the managed ones.
+    var stored: [FieldDescription<Fields>] { fields + managed }
+
+    /// The managed members, appended to `object` (responses only).
+    func appendManagedMembers(of value: Fields, to object: inout JSONObject) {
+        for field in managed {
+            object.append(field.name, field.render(field.get(value)))
+        }
+    }
+
+    /// `fields` with its managed members taken from `source`.
+    func keepingManaged(_ fields: Fields, from source: Fields) -> Fields {
+        var result = fields
+        for field in managed { _ = field.set(&result, field.get(source)) }
+        return result
     }
 
     /// The request-settable members in the contract's order, appended to `object`.

@@ -39,7 +39,7 @@ extension Patient.Fields: RecordFields {
             .init(
                 "birthYear", \.birthYear, .calendarYear(from: 1900),
                 note:
-                    "From 1900 to the current year (checked when written; a later year answers 422). Written as an integer literal."
+                    "From 1900 to the current year (checked when written; a later year answers 422)."
             ),
             .externalId(\.externalId),
             .notes(\.notes),
@@ -72,7 +72,7 @@ extension Therapist.Fields: RecordFields {
 
 /// What the API documentation says of `patientId` in episodes and sessions.
 private let patientIdNote =
-    "An integer literal. Required with admin and clinician tokens (422 without it); implied by a patient token, for which any other patient is 404."
+    "Required with admin and clinician tokens (422 without it); implied by a patient token, for which any other patient is 404."
 
 extension Episode.Fields: RecordFields {
     static let recordDescription = RecordDescription<Self>(
@@ -127,5 +127,12 @@ extension MassageSession.Fields: RecordFields {
             .rating("stressAfter", \.stressAfter),
             .notes(\.notes),
             .externalId(\.externalId),
+        ],
+        managed: [
+            .init(
+                "recordedBy", \.recordedBy, .choice(Vocabulary.recorders), .defaulted(.text("clinic")),
+                note:
+                    "Who entered the session: patient (a patient token) or clinic (any other token). Set by the server; clinic-wide technique and therapist statistics count clinic-recorded sessions only."
+            )
         ])
 }

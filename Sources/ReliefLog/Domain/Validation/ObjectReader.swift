@@ -18,12 +18,15 @@ struct ObjectReader {
 
     /// Starts reading `object`; every member not in `known` is an error right away (unknown
     /// members are refused so that a typo never silently drops data).
-    init(_ object: JSONObject, at base: JSONPointer = .root, known: Set<String>, errors: FieldErrors = FieldErrors()) {
+    init(
+        _ object: JSONObject, at base: JSONPointer = .root, known: Set<String>, managed: Set<String> = [],
+        errors: FieldErrors = FieldErrors()
+    ) {
         self.object = object
         self.base = base
         self.errors = errors
         for key in object.keys where !known.contains(key) {
-            if base.tokens.isEmpty, Self.managedFields.contains(key) {
+            if base.tokens.isEmpty, Self.managedFields.contains(key) || managed.contains(key) {
                 self.errors.add(base.appending(key), "is managed by the server")
             } else {
                 self.errors.add(base.appending(key), "is not a known field")
@@ -120,10 +123,11 @@ struct ObjectReader {
 
     // MARK: Numbers and booleans
 
-    /// An integer within `range` (a JSON integer literal: `1.0` and `1e0` are refused).
+    /// An integer within `range`: an integer literal or a number with an integral value (`5.0`,
+    /// `5e0`), as JSON Schema's `integer` reads it; `5.5` and `"5"` are refused.
     mutating func integer(_ key: String, required: Bool = false, _ range: ClosedRange<Int64>) -> Int64? {
         guard let value = value(key, required: required) else { return nil }
-        guard let number = value.int64Value else {
+        guard let number = value.integralValue else {
             fail(key, "must be an integer")
             return nil
         }
@@ -146,7 +150,7 @@ struct ObjectReader {
     /// The id of another record: a positive integer.
     mutating func id(_ key: String, required: Bool = false) -> Int64? {
         guard let value = value(key, required: required) else { return nil }
-        guard let number = value.int64Value, number > 0 else {
+        guard let number = value.integralValue, number > 0 else {
             fail(key, "must be a positive integer id")
             return nil
         }
@@ -238,5 +242,17 @@ struct ObjectReader {
             }
         }
         return result
+    }
+}
+
+extension JSONValue {
+    /// The value as an integer when it is one: an integer literal, or a number whose value is
+    /// integral and fits 64 bits (`5.0`, `5e0`). Nil for anything else.
+    var integralValue: Int64? {
+        switch self {
+        case .number(.integer(let number)): number
+        case .number(.double(let number)) where number.rounded(.towardZero) == number: Int64(exactly: number)
+        default: nil
+        }
     }
 }

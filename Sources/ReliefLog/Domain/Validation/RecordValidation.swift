@@ -21,7 +21,8 @@ extension RecordFields {
     /// value is kept, and the caller must compare it with the implied one (the contract answers
     /// 404 for any other patient).
     init(validating body: JSONObject, impliedPatientId: Int64? = nil, now: Int64) throws(ValidationError) {
-        var reader = ObjectReader(body, known: Self.recordDescription.known)
+        var reader = ObjectReader(
+            body, known: Self.recordDescription.known, managed: Self.recordDescription.managedNames)
         self = try Self.read(&reader, impliedPatientId: impliedPatientId, now: now)
     }
 
@@ -48,21 +49,25 @@ extension RecordFields {
 extension Record {
     /// Validates a merge patch against this stored record; the new fields to store.
     func patched(with patch: JSONObject, now: Int64) throws(ValidationError) -> Fields {
-        var reader = mergePatchReader(stored: fields, patch: patch, known: Fields.recordDescription.known)
-        return try Fields.read(&reader, impliedPatientId: nil, now: now)
+        let description = Fields.recordDescription
+        var reader = mergePatchReader(
+            stored: fields, patch: patch, known: description.known, managed: description.managedNames)
+        return description.keepingManaged(try Fields.read(&reader, impliedPatientId: nil, now: now), from: fields)
     }
 }
 
 /// A reader over `stored` with `patch` merged in (RFC 7386), reporting the patch's unknown
 /// and server-managed members first. Those are checked on the patch itself, because merging
 /// would drop a `null` one silently.
-private func mergePatchReader(stored: some RecordFields, patch: JSONObject, known: Set<String>) -> ObjectReader {
+private func mergePatchReader(
+    stored: some RecordFields, patch: JSONObject, known: Set<String>, managed: Set<String>
+) -> ObjectReader {
     var errors = FieldErrors()
     var cleanPatch = JSONObject()
     for (key, value) in patch {
         if known.contains(key) {
             cleanPatch.append(key, value)
-        } else if ObjectReader.managedFields.contains(key) {
+        } else if ObjectReader.managedFields.contains(key) || managed.contains(key) {
             errors.add(JSONPointer.root.appending(key), "is managed by the server")
         } else {
             errors.add(JSONPointer.root.appending(key), "is not a known field")
