@@ -104,6 +104,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
             { changes in authenticator.forgetTokens(boundToRecordsDeletedIn: changes) },
         ])
     RecordsRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
+    BulkRoutes(transactions: transactions, auditTrail: auditTrail, clock: configuration.clock).register(in: &api)
     TokensRoutes(database: database, clock: configuration.clock).register(in: &api)
     AuditRoutes(database: database).register(in: &api)
     let analytics = AnalyticsService(database: database, versions: versions, clock: configuration.clock)
@@ -112,8 +113,10 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let router = api.router.build(logger: logger)
     openAPI.publish(OpenAPI.document(operations: api.operations, version: reliefLogVersion))
     let observers: [any HTTPServerObserver] = [metrics] + (accessLog.map { [$0] } ?? [])
+    var http = configuration.http
+    http.parserLimits.largeBodyPathSuffixes += BulkRoutes.importPathSuffixes
     let server = HTTPServer(
-        configuration: configuration.http, responder: router, observer: ObserverGroup(observers), logger: logger)
+        configuration: http, responder: router, observer: ObserverGroup(observers), logger: logger)
     return Application(
         configuration: configuration, database: database, routes: router.routes, server: server,
         accessLog: accessLog, auditTrail: auditTrail, logger: logger, lifecycle: lifecycle, analytics: analytics)

@@ -124,6 +124,7 @@ enum Schemas {
         for (name, schema) in records { schemas[name] = schema }
         for (name, schema) in access { schemas[name] = schema }
         for (name, schema) in analytics { schemas[name] = schema }
+        for (name, schema) in bulk { schemas[name] = schema }
         return schemas
     }
 
