@@ -110,6 +110,20 @@ struct ImportPlan<R: StoredRecord>: Sendable {
     /// Reads and validates `body`. Throws `RecordsError.notFound` when a patient scope meets a
     /// row of another patient, `AccessDenied` for a clinician's row of another therapist.
     init(_ body: [UInt8], format: ImportFormat, scope: ImportScope, now: Int64) throws {
+        try self.init(scope: scope, now: now) { accept, reject in
+            switch format {
+            case .ndjson: try Self.readNDJSON(body, accept, reject)
+            case .csv: try Self.readCSV(body, accept, reject)
+            }
+        }
+    }
+
+    /// Validates the create bodies that `read` hands to its first argument (with their lines);
+    /// what `read` cannot turn into a body it reports to its second.
+    init(
+        scope: ImportScope, now: Int64,
+        read: (_ accept: (Int, JSONObject) throws -> Void, _ reject: (Int, String, String) -> Void) throws -> Void
+    ) throws {
         var rows: [(line: Int, fields: R.Fields)] = []
         var issues = ImportIssues()
         var seenExternalIds: [String: Int] = [:]
@@ -143,12 +157,7 @@ struct ImportPlan<R: StoredRecord>: Sendable {
             rows.append((line, fields))
         }
         func reject(_ line: Int, _ field: String, _ message: String) { issues.add(line, field, message) }
-        switch format {
-        case .ndjson:
-            try Self.readNDJSON(body, accept, reject)
-        case .csv:
-            try Self.readCSV(body, accept, reject)
-        }
+        try read(accept, reject)
         self.rows = rows
         self.issues = issues
     }
