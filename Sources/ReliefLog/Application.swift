@@ -106,7 +106,18 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     RecordsRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
     BulkRoutes(transactions: transactions, auditTrail: auditTrail, clock: configuration.clock).register(in: &api)
     MigraineBuddyRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
-    FHIRRoutes(transactions: transactions, clock: configuration.clock, version: reliefLogVersion).register(in: &api)
+    let fhirExports = FHIRBulkExports(
+        transactions: transactions,
+        directory: URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent()
+            .appendingPathComponent("fhir-exports"),
+        clock: configuration.clock, logger: logger)
+    do {
+        try fhirExports.recover()
+    } catch {
+        throw StartupError("cannot recover FHIR export jobs: \(error)")
+    }
+    FHIRRoutes(transactions: transactions, clock: configuration.clock, version: reliefLogVersion, exports: fhirExports)
+        .register(in: &api)
     TokensRoutes(database: database, clock: configuration.clock).register(in: &api)
     AuditRoutes(database: database).register(in: &api)
     let analytics = AnalyticsService(database: database, versions: versions, clock: configuration.clock)

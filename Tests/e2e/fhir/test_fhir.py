@@ -121,3 +121,107 @@ def test_errors_are_operation_outcomes(server, clinic):
     assert status == 401
     assert headers["Content-Type"].startswith("application/fhir+json")
     assert parse(outcome).issue[0].code == "login"
+
+
+def raw_get(server, path, token=None):
+    """A GET whose body is returned as bytes (the harness parses anything that says json)."""
+    import urllib.error
+    import urllib.request
+
+    token = server.admin_token if token is None else token
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(server.url + path, headers=headers), timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def run_export(server, path, token=None):
+    status, headers, body = server.request("GET", path, token=token, headers={"Prefer": "respond-async",
+                                                                            "Accept": "application/fhir+json"})
+    assert status == 202, body
+    status_url = headers["Content-Location"]
+    assert status_url.startswith(server.url + "/fhir/r4/bulk/")
+    relative = status_url[len(server.url):]
+    for _ in range(600):
+        status, headers, body = server.request("GET", relative, token=token)
+        if status != 202:
+            break
+        assert "X-Progress" in headers and headers["Retry-After"] == "1"
+        time.sleep(0.05)
+    return status, relative, body
+
+
+def test_bulk_export_kick_off_poll_manifest_files_delete(server, clinic):
+    status, relative, manifest = run_export(server, "/fhir/r4/$export")
+    assert status == 200, manifest
+    assert manifest["requiresAccessToken"] is True
+    assert manifest["error"] == []
+    assert manifest["request"].endswith("/fhir/r4/$export")
+    counts = {item["type"]: item["count"] for item in manifest["output"]}
+    assert counts == {"Patient": 2, "Practitioner": 1, "Observation": 4 + 4, "MedicationStatement": 2,
+                      "Procedure": 2}
+    for item in manifest["output"]:
+        url = item["url"][len(server.url):]
+        status, headers, raw = raw_get(server, url)
+        assert status == 200
+        assert headers["Content-Type"] == "application/fhir+ndjson"
+        lines = raw.decode().splitlines()
+        assert len(lines) == item["count"]
+        for line in lines:
+            resource = json.loads(line)
+            assert resource["resourceType"] == item["type"]
+            parse(resource)
+        # The files need the token too.
+        status, _, _ = raw_get(server, url, token="")
+        assert status == 401
+    status, _, _ = server.request("DELETE", relative)
+    assert status == 202
+    status, _, outcome = server.request("GET", relative)
+    assert status == 404
+    parse(outcome)
+
+
+def test_bulk_export_filters_and_refusals(server, clinic):
+    status, _, manifest = run_export(server, "/fhir/r4/Patient/$export?_type=Patient,Procedure")
+    assert status == 200
+    assert [item["type"] for item in manifest["output"]] == ["Patient", "Procedure"]
+    status, _, manifest = run_export(server, "/fhir/r4/$export?_since=2999-01-01T00:00:00Z")
+    assert status == 200 and manifest["output"] == []
+    status, _, outcome = server.request("GET", "/fhir/r4/$export")
+    assert status == 400
+    parse(outcome)
+    status, _, outcome = server.request("GET", "/fhir/r4/$export?_type=Encounter", headers={"Prefer": "respond-async"})
+    assert status == 400
+    status, _, created = server.request("POST", "/v1/tokens", {"role": "patient", "patientId": clinic["ann"]})
+    status, _, outcome = server.request("GET", "/fhir/r4/$export", token=created["token"],
+                                        headers={"Prefer": "respond-async"})
+    assert status == 403
+    assert parse(outcome).issue[0].code == "forbidden"
+
+
+def test_a_job_cut_off_by_a_stop_fails_visibly(tmp_path):
+    import sqlite3
+
+    first = start_server(tmp_path)
+    token = first.admin_token
+    first.stop()
+    connection = sqlite3.connect(tmp_path / "relieflog.sqlite")
+    connection.execute(
+        "INSERT INTO fhir_export_jobs (token_id, request, base_url, level, types, state, transaction_time_ms,"
+        " created_at_ms) VALUES (1, 'http://x/fhir/r4/$export', 'http://x/fhir/r4', 'system', '[\"Patient\"]',"
+        " 'running', 0, 0)")
+    job = connection.execute("SELECT max(id) FROM fhir_export_jobs").fetchone()[0]
+    connection.commit()
+    connection.close()
+    (tmp_path / "fhir-exports" / str(job)).mkdir(parents=True)
+    (tmp_path / "fhir-exports" / str(job) / "Patient.ndjson.part").write_text("{\"half\n")
+    second = start_server(tmp_path)
+    try:
+        status, _, outcome = second.request("GET", f"/fhir/r4/bulk/{job}", token=token)
+        assert status == 500
+        assert "stopped" in parse(outcome).issue[0].diagnostics
+        assert not (tmp_path / "fhir-exports" / str(job)).exists()
+    finally:
+        second.stop()
