@@ -63,6 +63,9 @@ final class RecordExport<R: StoredRecord>: Sendable {
         self.onFinish = onFinish
     }
 
+    /// How many rows the pieces handed out so far hold.
+    var rowsWritten: Int { state.withLock { $0.rows } }
+
     /// The next piece of the file, or nil after the last.
     func next() async throws -> [UInt8]? {
         let (afterId, started, finished) = state.withLock { ($0.afterId, $0.started, $0.finished) }
