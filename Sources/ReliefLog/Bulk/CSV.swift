@@ -12,29 +12,46 @@ enum CSV {
     /// Appends one record. A nil cell is empty (null); an empty string is written `""`, so the
     /// two stay apart on the way back.
     static func appendRecord(_ cells: [String?], to out: inout [UInt8]) {
-        for (index, cell) in cells.enumerated() {
-            if index > 0 { out.append(comma) }
-            guard let cell else { continue }
-            let needsQuotes =
-                cell.isEmpty || cell.utf8.contains { $0 == comma || $0 == quote || $0 == lf || $0 == cr }
-            if needsQuotes {
-                out.append(quote)
-                for byte in cell.utf8 {
-                    if byte == quote { out.append(quote) }
-                    out.append(byte)
-                }
-                out.append(quote)
-            } else {
-                out.append(contentsOf: cell.utf8)
-            }
+        var first = true
+        for cell in cells {
+            if !first { out.append(comma) }
+            first = false
+            guard var cell else { continue }
+            cell.withUTF8 { bytes in append(cell: bytes, to: &out) }
         }
         out.append(cr)
         out.append(lf)
     }
 
+    private static func append(cell bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var needsQuotes = bytes.isEmpty
+        for byte in bytes where byte == comma || byte == quote || byte == lf || byte == cr {
+            needsQuotes = true
+            break
+        }
+        guard needsQuotes else {
+            out.append(contentsOf: bytes)
+            return
+        }
+        out.append(quote)
+        for byte in bytes {
+            if byte == quote { out.append(quote) }
+            out.append(byte)
+        }
+        out.append(quote)
+    }
+
     /// The text as a cell a spreadsheet will not run: a leading `'` before `'*[=+-@\t\r]`.
     static func guarded(_ text: String) -> String {
-        startsLikeFormula(text.utf8.drop { $0 == apostrophe }) ? "'" + text : text
+        // Most cells start with a letter or digit: decided on the first byte.
+        guard let first = text.utf8.first else { return text }
+        if first != apostrophe && !isFormulaStart(first) { return text }
+        return startsLikeFormula(text.utf8.drop { $0 == apostrophe }) ? "'" + text : text
+    }
+
+    private static func isFormulaStart(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
+            || byte == UInt8(ascii: "@") || byte == 0x09 || byte == cr
     }
 
     /// The text of a guarded cell: one leading `'` removed when a formula character follows it
@@ -50,8 +67,7 @@ enum CSV {
     private static func startsLikeFormula(_ bytes: some Sequence<UInt8>) -> Bool {
         var iterator = bytes.makeIterator()
         guard let first = iterator.next() else { return false }
-        return first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
-            || first == UInt8(ascii: "@") || first == 0x09 || first == cr
+        return isFormulaStart(first)
     }
 
     /// One cell as read: its text, and whether it was quoted (`""` is an empty string, an

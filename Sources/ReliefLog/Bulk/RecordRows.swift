@@ -17,8 +17,12 @@ enum BulkRows {
 
     /// The CSV cells of a record, in `csvHeader` order.
     static func csvCells<R: Record>(_ record: R) -> [String?] {
+        csvCells(record, fields: R.Fields.recordDescription.fields)
+    }
+
+    /// `csvCells(_:)` with the field list looked up once by the caller (an export's batch).
+    static func csvCells<R: Record>(_ record: R, fields: [FieldDescription<R.Fields>]) -> [String?] {
         var cells: [String?] = []
-        let fields = R.Fields.recordDescription.fields
         cells.reserveCapacity(fields.count + 3)
         for field in fields { cells.append(field.csvCell(field.get(record.fields))) }
         cells.append(String(record.id))

@@ -154,16 +154,16 @@ struct BulkDataTests {
         try await withBulkApp { _, client in
             _ = try await client.createPatient()
             var lines: [String] = []
-            for index in 0..<4500 {
+            for index in 0..<5200 {
                 lines.append(#"{"patientId": 1, "startedAt": "2026-10-01T08:00:00Z", "intensity": \#(index % 11)}"#)
             }
             let imported = try await client.importRows("episodes", lines.joined(separator: "\n"), format: "ndjson")
             try #require(imported.status == 200, "\(imported.text)")
             let export = try await client.export("episodes", "csv")
             let rows = export.text.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
-            #expect(rows.count == 4500)
+            #expect(rows.count == 5200)
             let ids = rows.compactMap { row in row.split(separator: ",", omittingEmptySubsequences: false).dropLast(2).last }
-            #expect(ids.map { Int($0)! } == Array(1...4500))
+            #expect(ids.map { Int($0)! } == Array(1...5200))
         }
     }
 
