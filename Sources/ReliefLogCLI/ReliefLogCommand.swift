@@ -385,7 +385,8 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The file to import.")
     var file: String
 
-    @Option(name: .long, help: "csv, ndjson or migraine-buddy (episodes of --patient). Default: by the file's extension.")
+    @Option(
+        name: .long, help: "csv, ndjson or migraine-buddy (episodes of --patient). Default: by the file's extension.")
     var format: String?
 
     @Option(name: .customLong("patient"), help: "Import as this patient's token would (patientId implied).")
@@ -394,7 +395,8 @@ struct Import: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Validate and count without writing.")
     var dryRun = false
 
-    @Option(name: .customLong("on-conflict"), help: "error (default), skip or update, for rows whose externalId exists.")
+    @Option(
+        name: .customLong("on-conflict"), help: "error (default), skip or update, for rows whose externalId exists.")
     var onConflict: String = "error"
 
     func run() async throws {

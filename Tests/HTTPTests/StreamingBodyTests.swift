@@ -2,8 +2,8 @@ import Foundation
 import HTTP
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// A server whose routes stream their bodies, counting how many pieces were asked for.
 private final class Counter: Sendable {

@@ -128,27 +128,27 @@ struct APIBuilder {
         _ request: HTTPServerRequest, _ context: RequestContext, _ access: Access, _ control: AccessControl,
         _ handler: APIHandler
     ) async throws -> HTTPResponse {
-            guard case .roles(let roles, let patientData) = access else {
-                return try await handler(request, APIContext(base: context, caller: nil, auditNote: nil))
+        guard case .roles(let roles, let patientData) = access else {
+            return try await handler(request, APIContext(base: context, caller: nil, auditNote: nil))
+        }
+        let caller = try await control.admit(request)
+        let note = AuditNote(
+            caller: caller, method: request.method, route: context.route, requestId: request.requestId)
+        do {
+            guard roles.contains(caller.role) else { throw AccessDenied.role(caller.role) }
+            var response = try await handler(request, APIContext(base: context, caller: caller, auditNote: note))
+            if patientData && !note.writtenInTransaction {
+                control.auditTrail.record(note.entry(status: response.status, at: control.clock()))
             }
-            let caller = try await control.admit(request)
-            let note = AuditNote(
-                caller: caller, method: request.method, route: context.route, requestId: request.requestId)
-            do {
-                guard roles.contains(caller.role) else { throw AccessDenied.role(caller.role) }
-                var response = try await handler(request, APIContext(base: context, caller: caller, auditNote: note))
-                if patientData && !note.writtenInTransaction {
-                    control.auditTrail.record(note.entry(status: response.status, at: control.clock()))
-                }
-                // Anything behind a token may be patient data: never kept by a cache.
-                if !response.headers.contains("Cache-Control") { response.headers.add("Cache-Control", "no-store") }
-                return response
-            } catch {
-                if patientData {
-                    let status = (error as? any ProblemConvertible)?.problem.status ?? 500
-                    control.auditTrail.record(note.entry(status: status, at: control.clock()))
-                }
-                throw error
+            // Anything behind a token may be patient data: never kept by a cache.
+            if !response.headers.contains("Cache-Control") { response.headers.add("Cache-Control", "no-store") }
+            return response
+        } catch {
+            if patientData {
+                let status = (error as? any ProblemConvertible)?.problem.status ?? 500
+                control.auditTrail.record(note.entry(status: status, at: control.clock()))
             }
+            throw error
+        }
     }
 }

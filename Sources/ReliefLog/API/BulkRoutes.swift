@@ -155,9 +155,12 @@ enum BulkOperations<R: RecordResource> {
                     description:
                         "The rows, as application/x-ndjson or text/csv; charset=utf-8, with Content-Disposition: attachment.",
                     contentType: "application/x-ndjson", schema: OpenAPI.ref(R.schemaName),
-                    headers: ["Content-Disposition": "attachment; filename=\"\(R.collection)-YYYY-MM-DD.csv\" (or .ndjson)"]
+                    headers: [
+                        "Content-Disposition": "attachment; filename=\"\(R.collection)-YYYY-MM-DD.csv\" (or .ndjson)"
+                    ]
                 ),
-                .problem(400, "A malformed or unknown query parameter (limit and cursor included: there are no pages)."),
+                .problem(
+                    400, "A malformed or unknown query parameter (limit and cursor included: there are no pages)."),
             ])
     }
 

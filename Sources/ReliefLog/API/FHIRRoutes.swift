@@ -16,7 +16,8 @@ struct FHIRRoutes {
     func register(in api: inout APIBuilder) {
         let clock = clock
         let version = version
-        api.add(Self.operation("GET", "/fhir/r4/metadata", "fhirMetadata", "The CapabilityStatement.", .anyone)) { _, _ in
+        api.add(Self.operation("GET", "/fhir/r4/metadata", "fhirMetadata", "The CapabilityStatement.", .anyone)) {
+            _, _ in
             Self.resource(FHIR.capabilityStatement(date: clock(), version: version))
         }
         api.add(
@@ -56,7 +57,8 @@ struct FHIRRoutes {
             ParameterSpec(
                 name: "Prefer", location: .header, required: true, description: "Must be respond-async.",
                 schema: ["type": "string"]),
-            .query("_since", "Only resources changed at or after this instant.", ["type": "string", "format": "date-time"]),
+            .query(
+                "_since", "Only resources changed at or after this instant.", ["type": "string", "format": "date-time"]),
             .query(
                 "_type", "Comma-separated resource types: \(FHIRBulkExports.allTypes.joined(separator: ", ")).",
                 ["type": "string"]),
@@ -85,10 +87,12 @@ struct FHIRRoutes {
             "An export's status: 202 with X-Progress and Retry-After while it runs, 200 with the manifest when complete.",
             .roles([.admin, .clinician], patientData: false),
             responses: [
-                .empty(202, "Still running.", headers: ["X-Progress": "What is being written.", "Retry-After": "Seconds."]),
+                .empty(
+                    202, "Still running.", headers: ["X-Progress": "What is being written.", "Retry-After": "Seconds."]),
                 .json(200, "The manifest.", ["type": "object"]),
                 ResponseSpec(
-                    status: "404", description: "No such job (an OperationOutcome).", contentType: "application/fhir+json",
+                    status: "404", description: "No such job (an OperationOutcome).",
+                    contentType: "application/fhir+json",
                     schema: ["type": "object"]),
                 ResponseSpec(
                     status: "500", description: "The job failed (an OperationOutcome saying why).",
@@ -125,7 +129,9 @@ struct FHIRRoutes {
         api.add(file) { _, context in try await outputFile(context) }
     }
 
-    private func kickOff(_ request: HTTPServerRequest, _ context: APIContext, patientLevel: Bool) async throws
+    private func kickOff(
+        _ request: HTTPServerRequest, _ context: APIContext, patientLevel: Bool
+    ) async throws
         -> HTTPResponse
     {
         guard request.headers.values("Prefer").contains(where: { $0.lowercased().contains("respond-async") }) else {
@@ -203,7 +209,9 @@ struct FHIRRoutes {
             case let type = String(name.dropLast(".ndjson".count)), job.types.contains(type)
         else { throw Problem.notFound("No such file in this export.") }
         let url = exports.file(job.id, type: type)
-        guard let handle = try? FileHandle(forReadingFrom: url) else { throw Problem.notFound("No such file in this export.") }
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw Problem.notFound("No such file in this export.")
+        }
         let reader = FileChunks(handle)
         return HTTPResponse(
             status: 200, headers: ["Content-Type": "application/fhir+ndjson"],

@@ -43,7 +43,8 @@ struct MigraineBuddyRoutes {
                 request.body, patientId: patientId, zoneOffset: zone.offset, accept, reject)
         }
         let idempotency = try IdempotentCreate(
-            request, caller: caller, path: "/v1/patients/\(patientId)/import/migraine-buddy?\(request.head.query ?? "")")
+            request, caller: caller, path: "/v1/patients/\(patientId)/import/migraine-buddy?\(request.head.query ?? "")"
+        )
         return try await BulkImportRunner.run(
             plan, transactions: transactions, policy: policy, scope: scope, dryRun: dryRun, clock: clock,
             idempotency: idempotency, context: context, extra: ["unmapped": findings.json])
@@ -65,17 +66,22 @@ struct MigraineBuddyRoutes {
         ],
         requestSchema: ["type": "string"], requestContentTypes: ["text/csv"],
         responses: [
-            .json(200, "What was (or with dryRun, would be) written, and the names kept as new slugs.", OpenAPI.ref("ImportResult")),
+            .json(
+                200, "What was (or with dryRun, would be) written, and the names kept as new slugs.",
+                OpenAPI.ref("ImportResult")),
             .problem(400, "A malformed query parameter."),
             .problem(404, "No such patient (or another patient's, for a patient token)."),
             .problem(413, "The body is larger than http.maxImportBytes."),
             .problem(415, "The body is not text/csv."),
-            .problem(422, "Bad rows, nothing written: errors [{line, field, message}] (the first 100) and invalidRows."),
+            .problem(
+                422, "Bad rows, nothing written: errors [{line, field, message}] (the first 100) and invalidRows."),
         ])
 
     static let mappingOperation = Operation(
         method: "GET", path: "/v1/import/migraine-buddy/mapping", operationId: "getMigraineBuddyMapping",
         summary: "How the Migraine Buddy columns and names map to episode fields and slugs.", tag: "patients",
         access: .roles([.admin, .clinician, .patient], patientData: false),
-        responses: [.json(200, "The columns, and per field the names (lower case) and their slugs.", ["type": "object"])])
+        responses: [
+            .json(200, "The columns, and per field the names (lower case) and their slugs.", ["type": "object"])
+        ])
 }

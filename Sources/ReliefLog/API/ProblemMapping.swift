@@ -99,7 +99,10 @@ extension ImportRejected: ProblemConvertible {
     /// 422 listing the bad rows by line and field (the first 100) and counting them all.
     var problem: Problem {
         let errors: [JSONValue] = issues.map { issue in
-            ["line": .number(.integer(Int64(issue.line))), "field": .string(issue.field), "message": .string(issue.message)]
+            [
+                "line": .number(.integer(Int64(issue.line))), "field": .string(issue.field),
+                "message": .string(issue.message),
+            ]
         }
         return Problem(
             status: 422, type: "urn:relieflog:problem:import-rejected", title: "Import rejected",

@@ -24,10 +24,12 @@ public enum BulkCommands {
         let database = try openDatabase(configuration, logger: logger)
         defer { database.close() }
         switch collection {
-        case "patients": return try await export(Patient.self, database, format, patient, configuration, write, progress)
+        case "patients":
+            return try await export(Patient.self, database, format, patient, configuration, write, progress)
         case "therapists":
             return try await export(Therapist.self, database, format, patient, configuration, write, progress)
-        case "episodes": return try await export(Episode.self, database, format, patient, configuration, write, progress)
+        case "episodes":
+            return try await export(Episode.self, database, format, patient, configuration, write, progress)
         case "sessions":
             return try await export(MassageSession.self, database, format, patient, configuration, write, progress)
         default: throw Failure("COLLECTION must be patients, therapists, episodes or sessions, got '\(collection)'")
@@ -155,7 +157,8 @@ public enum BulkCommands {
         _ database: DatabasePool, _ configuration: AppConfiguration, _ route: String, patients: [Int64]
     ) async throws {
         let now = configuration.clock()
-        try await database.write { connection in try insertAudit(connection, route: route, patients: patients, now: now) }
+        try await database.write { connection in try insertAudit(connection, route: route, patients: patients, now: now)
+        }
     }
 
     /// One audit line per patient touched (one without a patient when none was), made by the

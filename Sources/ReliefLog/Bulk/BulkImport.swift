@@ -90,7 +90,9 @@ struct ImportIssues: Sendable {
 
     mutating func add(_ line: Int, _ field: String, _ message: String) {
         invalidLines.insert(line)
-        if listed.count < ImportRejected.listed { listed.append(ImportIssue(line: line, field: field, message: message)) }
+        if listed.count < ImportRejected.listed {
+            listed.append(ImportIssue(line: line, field: field, message: message))
+        }
     }
 
     mutating func add(_ line: Int, _ error: ValidationError) {
@@ -284,7 +286,8 @@ struct ImportPlan<R: StoredRecord>: Sendable {
                             owners.append(owner)
                             patients.insert(owner)
                         }
-                        changes.append(RecordChange(resource: R.resource, action: .updated, id: existing.id, patients: owners))
+                        changes.append(
+                            RecordChange(resource: R.resource, action: .updated, id: existing.id, patients: owners))
                     }
                     continue
                 }

@@ -244,7 +244,9 @@ enum MigraineBuddy {
             object.append("intensity", .string(pain))
         }
         var aura = false
-        for (field, column) in [("triggers", "Potential Triggers"), ("symptoms", "Symptoms"), ("locations", "Pain Positions")] {
+        for (field, column) in [
+            ("triggers", "Potential Triggers"), ("symptoms", "Symptoms"), ("locations", "Pain Positions"),
+        ] {
             let names = list(row[column] ?? "")
             if field == "symptoms", names.contains(where: { $0.lowercased().contains("aura") }) { aura = true }
             let slugs = map(names, field: field, findings: &findings)
@@ -275,7 +277,9 @@ enum MigraineBuddy {
                 slug = known
             } else {
                 slug = self.slug(of: name)
-                if !(findings.unmapped[field]?.contains(name) ?? false) { findings.unmapped[field, default: []].append(name) }
+                if !(findings.unmapped[field]?.contains(name) ?? false) {
+                    findings.unmapped[field, default: []].append(name)
+                }
             }
             if !slugs.contains(slug) { slugs.append(slug) }
         }

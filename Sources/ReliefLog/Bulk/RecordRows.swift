@@ -65,9 +65,10 @@ extension FieldDescription {
             }
         case .slugs, .texts:
             if cell.text.isEmpty { return .array([]) }
-            return .array(CSV.unguarded(cell.text).split(separator: ";", omittingEmptySubsequences: false).map {
-                .string(String($0))
-            })
+            return .array(
+                CSV.unguarded(cell.text).split(separator: ";", omittingEmptySubsequences: false).map {
+                    .string(String($0))
+                })
         case .medications:
             if cell.text.isEmpty { return .array([]) }
             return (try? JSON.parse(cell.text)) ?? .string(cell.text)

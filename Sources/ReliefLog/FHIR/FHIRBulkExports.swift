@@ -128,7 +128,7 @@ final class FHIRBulkExports: Sendable {
     private func write(_ type: String, _ job: FHIRExportJob) async throws -> Int {
         let final = file(job.id, type: type)
         let partial = final.appendingPathExtension("part")
-        FileManager.default.createFile(atPath: partial.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: partial.path, contents: nil)
         let handle = try FileHandle(forWritingTo: partial)
         var count = 0
         do {
@@ -138,7 +138,9 @@ final class FHIRBulkExports: Sendable {
             }
             switch type {
             case "Patient":
-                count += try await each(Patient.self, PatientQuery(updatedSince: since), job, handle) { [FHIR.patient($0)] }
+                count += try await each(Patient.self, PatientQuery(updatedSince: since), job, handle) {
+                    [FHIR.patient($0)]
+                }
             case "Practitioner":
                 count += try await each(Therapist.self, TherapistQuery(updatedSince: since), job, handle) {
                     [FHIR.practitioner($0)]
@@ -176,7 +178,8 @@ final class FHIRBulkExports: Sendable {
         var count = 0
         while !isCancelled(job.id) {
             let last = afterId
-            let batch = try await transactions.read { connection -> (bytes: [UInt8], lastId: Int64?, rows: Int, count: Int) in
+            let batch = try await transactions.read {
+                connection -> (bytes: [UInt8], lastId: Int64?, rows: Int, count: Int) in
                 var bytes: [UInt8] = []
                 var lastId: Int64?
                 var rows = 0

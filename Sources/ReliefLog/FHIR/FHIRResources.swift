@@ -131,7 +131,9 @@ enum FHIR {
         ]
         func add(_ kind: String, _ system: String, _ slugs: [String]) {
             for slug in slugs {
-                components.append(["code": ours("observation-components", kind), "valueCodeableConcept": ours(system, slug)])
+                components.append([
+                    "code": ours("observation-components", kind), "valueCodeableConcept": ours(system, slug),
+                ])
             }
         }
         add("associated-symptom", "symptoms", episode.symptoms)
@@ -139,16 +141,24 @@ enum FHIR {
         add("trigger", "triggers", episode.triggers)
         add("relief-measure", "relief-measures", episode.reliefMeasures)
         if let stress = episode.stressLevel {
-            components.append(["code": ours("observation-components", "stress-level"), "valueInteger": .number(.integer(Int64(stress)))])
+            components.append([
+                "code": ours("observation-components", "stress-level"),
+                "valueInteger": .number(.integer(Int64(stress))),
+            ])
         }
         if let disability = episode.disability {
-            components.append(["code": ours("observation-components", "disability"), "valueCodeableConcept": ours("disability", disability)])
+            components.append([
+                "code": ours("observation-components", "disability"),
+                "valueCodeableConcept": ours("disability", disability),
+            ])
         }
         var observation: JSONObject = [
             "resourceType": "Observation", "id": .string(id), "meta": meta(episode.updatedAt),
             "identifier": identifiers("episodes", String(episode.id), externalId: episode.externalId),
             "status": .string(episode.endedAt == nil ? "preliminary" : "final"),
-            "category": [concept([coding("http://terminology.hl7.org/CodeSystem/observation-category", "survey", "Survey")])],
+            "category": [
+                concept([coding("http://terminology.hl7.org/CodeSystem/observation-category", "survey", "Survey")])
+            ],
             "code": concept([symptomCode]), "subject": subject, "effectivePeriod": .object(period),
             "valueCodeableConcept": concept([headache]), "component": .array(components),
         ]
@@ -161,7 +171,9 @@ enum FHIR {
             }
             var statement: JSONObject = [
                 "resourceType": "MedicationStatement", "id": .string("\(id)-medication-\(index)"),
-                "identifier": [["system": "urn:relieflog:episodes:medications", "value": .string("\(episode.id)-\(index)")]],
+                "identifier": [
+                    ["system": "urn:relieflog:episodes:medications", "value": .string("\(episode.id)-\(index)")]
+                ],
                 "status": "completed", "partOf": [reference("Observation", id)],
                 "medicationCodeableConcept": concept(codings, text: medication.name), "subject": subject,
                 "effectiveDateTime": dateTime(medication.takenAt ?? episode.startedAt),
@@ -169,10 +181,22 @@ enum FHIR {
             if let dose = medication.doseMg {
                 statement.append(
                     "dosage",
-                    [["doseAndRate": [["doseQuantity": ["value": Medication.number(dose), "unit": "mg", "system": .string(ucum), "code": "mg"]]]]])
+                    [
+                        [
+                            "doseAndRate": [
+                                [
+                                    "doseQuantity": [
+                                        "value": Medication.number(dose), "unit": "mg", "system": .string(ucum),
+                                        "code": "mg",
+                                    ]
+                                ]
+                            ]
+                        ]
+                    ])
             }
             if let effective = medication.effective {
-                statement.append("note", [["text": .string(effective ? "Reported effective." : "Reported not effective.")]])
+                statement.append(
+                    "note", [["text": .string(effective ? "Reported effective." : "Reported not effective.")]])
             }
             resources.append(.object(statement))
         }
@@ -217,7 +241,9 @@ enum FHIR {
             guard let value else { continue }
             resources.append([
                 "resourceType": "Observation", "id": .string("\(id)-\(name)"),
-                "identifier": [["system": "urn:relieflog:sessions:observations", "value": .string("\(session.id)-\(name)")]],
+                "identifier": [
+                    ["system": "urn:relieflog:sessions:observations", "value": .string("\(session.id)-\(name)")]
+                ],
                 "status": "final", "partOf": [reference("Procedure", id)], "code": code, "subject": subject,
                 "effectiveDateTime": dateTime(at), "valueInteger": .number(.integer(Int64(value))),
             ])
@@ -241,8 +267,14 @@ enum FHIR {
                         [
                             "type": "Patient", "interaction": [["code": "read"]],
                             "operation": [
-                                ["name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"],
-                                ["name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"],
+                                [
+                                    "name": "everything",
+                                    "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                                ],
+                                [
+                                    "name": "export",
+                                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+                                ],
                             ],
                         ],
                         ["type": "Practitioner", "interaction": [["code": "read"]]],
@@ -256,4 +288,3 @@ enum FHIR {
         ]
     }
 }
-

@@ -45,13 +45,17 @@ struct FHIRExportJobRepository {
     }
 
     func find(id: Int64) throws -> FHIRExportJob? {
-        try connection.fetchOne("SELECT \(Self.columns) FROM fhir_export_jobs WHERE id = ?", [.integer(id)], Self.decode)
+        try connection.fetchOne(
+            "SELECT \(Self.columns) FROM fhir_export_jobs WHERE id = ?", [.integer(id)], Self.decode)
     }
 
     func finish(id: Int64, state: FHIRExportJob.State, output: String?, error: String?, now: Int64) throws {
         try connection.run(
             "UPDATE fhir_export_jobs SET state = ?, output = ?, error = ?, finished_at_ms = ? WHERE id = ? AND state = 'running'",
-            [.text(state.rawValue), output.map(SQLiteValue.text) ?? .null, error.map(SQLiteValue.text) ?? .null, .integer(now), .integer(id)])
+            [
+                .text(state.rawValue), output.map(SQLiteValue.text) ?? .null, error.map(SQLiteValue.text) ?? .null,
+                .integer(now), .integer(id),
+            ])
     }
 
     func delete(id: Int64) throws {

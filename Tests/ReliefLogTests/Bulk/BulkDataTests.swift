@@ -71,7 +71,9 @@ extension TestHTTPClient {
             #"{"patientId": 1, "therapistId": 1, "startedAt": "2026-11-03T10:00:00Z", "durationMinutes": 45, "techniques": ["scalp", "trigger_point"], "areas": ["neck", "scalp"], "pressure": "medium", "triggerPointsReleased": 3, "essentialOils": ["lavender"], "warmCompress": true, "painBefore": 6, "painAfter": 2, "stressBefore": 7, "stressAfter": 3, "notes": "-5 minutes late", "externalId": "s-1"}"#
         )
         _ = try await create(
-            "sessions", #"{"patientId": 2, "startedAt": "2026-11-04T10:00:00Z", "durationMinutes": 20, "techniques": ["stroking"]}"#)
+            "sessions",
+            #"{"patientId": 2, "startedAt": "2026-11-04T10:00:00Z", "durationMinutes": 20, "techniques": ["stroking"]}"#
+        )
     }
 }
 
@@ -118,7 +120,9 @@ struct BulkDataTests {
             let therapists = try await client.export("therapists", "csv").text
             #expect(therapists.contains("Dana,'-L1,US-CA,CMT;=cert,7,true,scalp;neck_shoulder,"))
             let episodes = try await client.export("episodes", "csv").text
-            #expect(episodes.contains(",true,nausea;photophobia,left,stress;own_trigger,\"[{\"\"name\"\":\"\"Sumatriptan\"\""))
+            #expect(
+                episodes.contains(
+                    ",true,nausea;photophobia,left,stress;own_trigger,\"[{\"\"name\"\":\"\"Sumatriptan\"\""))
             #expect(episodes.contains("'\ttab first"))
             let sessions = try await client.export("sessions", "csv").text
             #expect(sessions.contains("'-5 minutes late"))
@@ -162,7 +166,9 @@ struct BulkDataTests {
             let export = try await client.export("episodes", "csv")
             let rows = export.text.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
             #expect(rows.count == 5200)
-            let ids = rows.compactMap { row in row.split(separator: ",", omittingEmptySubsequences: false).dropLast(2).last }
+            let ids = rows.compactMap { row in
+                row.split(separator: ",", omittingEmptySubsequences: false).dropLast(2).last
+            }
             #expect(ids.map { Int($0)! } == Array(1...5200))
         }
     }
@@ -243,7 +249,8 @@ struct BulkDataTests {
             #expect((skipped.object["skipped"] as? Int) == 2)
             #expect((skipped.object["inserted"] as? Int) == 1)
             let changed = rows.replacingOccurrences(of: #""intensity": 4"#, with: #""intensity": 9"#)
-            let updated = try await client.importRows("episodes", changed, format: "ndjson", query: "?onConflict=update")
+            let updated = try await client.importRows(
+                "episodes", changed, format: "ndjson", query: "?onConflict=update")
             #expect((updated.object["updated"] as? Int) == 1)
             #expect((updated.object["unchanged"] as? Int) == 1)
             #expect((updated.object["inserted"] as? Int) == 1)
@@ -295,14 +302,16 @@ struct BulkDataTests {
     func importBodyLimit() async throws {
         try await withBulkApp(configure: { $0.http.parserLimits.maxLargeBodyBytes = 3_000_000 }) { app, client in
             _ = try await client.createPatient()
-            let line = #"{"patientId": 1, "startedAt": "2026-11-05T08:00:00Z", "intensity": 4, "notes": "\#(String(repeating: "n", count: 900))"}"#
+            let line =
+                #"{"patientId": 1, "startedAt": "2026-11-05T08:00:00Z", "intensity": 4, "notes": "\#(String(repeating: "n", count: 900))"}"#
             let body = Array(repeating: line, count: 2000).joined(separator: "\n")  // about 2 MB
             let imported = try await client.importRows("episodes", body, format: "ndjson")
             #expect(imported.status == 200, "\(imported.text)")
             // A 413 closes its connection: each on a connection of its own.
             let tooLarge = try await app.client().importRows("episodes", body + "\n" + body, format: "ndjson")
             #expect(tooLarge.status == 413)
-            let single = try await app.client().post("/v1/patients", #"{"displayName": "\#(String(repeating: "a", count: 1_100_000))"}"#)
+            let single = try await app.client().post(
+                "/v1/patients", #"{"displayName": "\#(String(repeating: "a", count: 1_100_000))"}"#)
             #expect(single.status == 413)
         }
     }

@@ -132,7 +132,9 @@ struct MigraineBuddyTests {
             let patientClient = try app.client(token: token)
             let file = try fixture("attacks-without-offsets.csv")
             #expect(try await patientClient.importMigraineBuddy(patient: other, file).status == 404)
-            #expect(try await patientClient.importMigraineBuddy(patient: patient, file, query: "?dryRun=true").status == 200)
+            #expect(
+                try await patientClient.importMigraineBuddy(patient: patient, file, query: "?dryRun=true").status == 200
+            )
             #expect(try await client.episodes(of: patient).isEmpty)
             #expect(try await patientClient.importMigraineBuddy(patient: patient, file).status == 200)
             #expect(try await client.importMigraineBuddy(patient: 999, file).status == 404)
