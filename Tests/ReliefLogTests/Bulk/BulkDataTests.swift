@@ -255,6 +255,17 @@ struct BulkDataTests {
             #expect((updated.object["unchanged"] as? Int) == 1)
             #expect((updated.object["inserted"] as? Int) == 1)
             #expect(try await client.get("/v1/episodes/1").object["intensity"] as? Int == 9)
+            // Idempotency-Key: the same import again replays the first answer and writes nothing.
+            let once = #"{"patientId": 1, "startedAt": "2026-11-08T08:00:00Z", "intensity": 2}"#
+            let key = [("Idempotency-Key", "nightly-2026-11-08")]
+            let first1 = try await client.importRows("episodes", once, format: "ndjson", headers: key)
+            let replay = try await client.importRows("episodes", once, format: "ndjson", headers: key)
+            #expect(first1.status == 200 && replay.status == 200)
+            #expect(replay.text == first1.text)
+            #expect(replay.header("Idempotent-Replayed") == "true")
+            #expect(try await client.export("episodes", "ndjson").text.split(separator: "\n").count == 6)
+            let reused = try await client.importRows("episodes", rows, format: "ndjson", headers: key)
+            #expect(reused.status == 422)
             let badPolicy = try await client.importRows("episodes", rows, format: "ndjson", query: "?onConflict=merge")
             #expect(badPolicy.status == 400)
             let wrongType = try await client.request(
