@@ -73,28 +73,34 @@ final class RecordExport<R: StoredRecord>: Sendable {
         let query = query
         let format = format
         let piece = try await read { connection in
-            var piece = Piece(bytes: [], lastId: nil, count: 0, patients: [])
-            piece.bytes.reserveCapacity(256 * 1024)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(256 * 1024)
+            var lastId: Int64?
+            var count = 0
+            var patients: Set<Int64> = []
             if !started, format == .csv {
-                CSV.appendRecord(R.Fields.recordDescription.csvHeader, to: &piece.bytes)
+                CSV.appendRecord(R.Fields.recordDescription.csvHeader, to: &bytes)
             }
-            let fields = R.Fields.recordDescription.fields
-            var cells: [String?] = []
-            try RecordRepository<R>(connection).forEachExported(query, after: afterId, limit: Self.batchSize) {
-                record in
-                switch format {
-                case .ndjson:
-                    JSON.serialize(record.json, into: &piece.bytes)
-                    piece.bytes.append(0x0A)
-                case .csv:
-                    cells = BulkRows.csvCells(record, fields: fields)
-                    CSV.appendRecord(cells, to: &piece.bytes)
+            let records = RecordRepository<R>(connection)
+            switch format {
+            case .csv:
+                // Straight from the columns; `BulkRows.csvCells` is the same through records.
+                try records.appendExportedCSV(query, after: afterId, limit: Self.batchSize, to: &bytes) {
+                    id, patient in
+                    lastId = id
+                    count += 1
+                    if let patient { patients.insert(patient) }
                 }
-                piece.lastId = record.id
-                piece.count += 1
-                if let owner = record.ownerPatientId { piece.patients.insert(owner) }
+            case .ndjson:
+                try records.forEachExported(query, after: afterId, limit: Self.batchSize) { record in
+                    JSON.serialize(record.json, into: &bytes)
+                    bytes.append(0x0A)
+                    lastId = record.id
+                    count += 1
+                    if let owner = record.ownerPatientId { patients.insert(owner) }
+                }
             }
-            return piece
+            return Piece(bytes: bytes, lastId: lastId, count: count, patients: patients)
         }
         let done = piece.count < Self.batchSize
         let summary = state.withLock { state -> (Int, [Int64])? in
@@ -109,16 +115,5 @@ final class RecordExport<R: StoredRecord>: Sendable {
         if let summary { onFinish(summary.0, summary.1) }
         if piece.bytes.isEmpty && !done { return [] }
         return piece.bytes.isEmpty ? nil : piece.bytes
-    }
-
-    /// Renders one record in the export's format.
-    static func append(_ record: R, format: ExportFormat, to out: inout [UInt8]) {
-        switch format {
-        case .ndjson:
-            JSON.serialize(record.json, into: &out)
-            out.append(0x0A)
-        case .csv:
-            CSV.appendRecord(BulkRows.csvCells(record), to: &out)
-        }
     }
 }
