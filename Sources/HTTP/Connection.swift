@@ -33,6 +33,9 @@ final class Connection: @unchecked Sendable {
     private var pendingContinue = false
     private var peerClosed = false
     private var lingering = false
+    /// The body being streamed after the head was written, and what follows its end.
+    private var stream: (body: HTTPBodyStream, chunked: Bool, after: AfterWrite)?
+    private var pullingChunk = false
     private(set) var closed = false
 
     init(fd: Int32, address: String, loop: EventLoop) {
@@ -140,9 +143,19 @@ final class Connection: @unchecked Sendable {
                 method: head.method, route: response.route ?? "unmatched", status: response.status,
                 durationNanoseconds: monotonicNow() &- started, bodyBytes: bodyBytes, requestId: requestId))
         guard !closed else { return }
-        encode(
-            response, requestId: requestId, keepAlive: keepAlive, http10: head.version == .http1_0,
-            omitBody: head.method == "HEAD")
+        let http10 = head.version == .http1_0
+        if let body = response.bodyStream, head.method != "HEAD", !HTTPStatus.forbidsBody(response.status) {
+            // Streamed: the request stays in flight until the last piece is written. An HTTP/1.0
+            // body ends with the connection.
+            let keepStreaming = keepAlive && !http10
+            encode(response, requestId: requestId, keepAlive: keepStreaming, http10: http10, omitBody: false)
+            inFlight = true
+            stream = (body, !http10, keepStreaming ? .keepOpen : .close)
+            flush()
+            return
+        }
+        encode(response, requestId: requestId, keepAlive: keepAlive, http10: http10,
+               omitBody: head.method == "HEAD")
         afterWrite = keepAlive ? .keepOpen : .close
         flush()
     }
@@ -211,10 +224,57 @@ final class Connection: @unchecked Sendable {
         }
         outputOffset = 0
         disableWriteSource()
+        if stream != nil {
+            pullChunk()
+            return
+        }
         if let next = afterWrite {
             afterWrite = nil
             responseWritten(next)
         }
+    }
+
+    /// Asks the streamed body for its next piece; at most one request at a time.
+    private func pullChunk() {
+        guard let body = stream?.body, !pullingChunk else { return }
+        pullingChunk = true
+        // Producing the next piece is the handler's time, not the client's.
+        clock.processingStarted()
+        Task {
+            let piece: [UInt8]?
+            let failed: Bool
+            do {
+                piece = try await body.next()
+                failed = false
+            } catch {
+                piece = nil
+                failed = true
+            }
+            self.loop.queue.async { self.chunkArrived(piece, failed: failed) }
+        }
+    }
+
+    private func chunkArrived(_ piece: [UInt8]?, failed: Bool) {
+        pullingChunk = false
+        guard let current = stream, !closed else {
+            stream = nil
+            return
+        }
+        if failed {
+            // No last chunk: the client must not take a truncated body for a complete one.
+            stream = nil
+            close()
+            return
+        }
+        if let piece {
+            HTTPResponseEncoder.encodeChunk(piece, chunked: current.chunked, into: &output)
+        } else {
+            stream = nil
+            inFlight = false
+            if current.chunked { output.append(contentsOf: HTTPResponseEncoder.lastChunk) }
+            afterWrite = current.after
+        }
+        flush()
     }
 
     private func responseWritten(_ next: AfterWrite) {

@@ -26,6 +26,19 @@ public struct HTTPParserLimits: Sendable, Equatable {
     /// a chunk-size line would take the total over it.
     public var maxBodyBytes: Int
 
+    /// The body limit of requests whose path ends with one of `largeBodyPathSuffixes` (bulk
+    /// imports), in place of `maxBodyBytes`; enforced the same way.
+    public var maxLargeBodyBytes: Int
+
+    /// Path endings (percent-encoded, as received) that take `maxLargeBodyBytes`; empty, the
+    /// default, gives every request `maxBodyBytes`.
+    public var largeBodyPathSuffixes: [String]
+
+    /// The body limit of a request to `path`.
+    public func maxBodyBytes(forPath path: String) -> Int {
+        largeBodyPathSuffixes.contains { path.hasSuffix($0) } ? maxLargeBodyBytes : maxBodyBytes
+    }
+
     /// Longest accepted chunk-size line (size and extensions, without CRLF).
     /// Over this the request fails with 400.
     public var maxChunkLineBytes: Int
@@ -42,8 +55,12 @@ public struct HTTPParserLimits: Sendable, Equatable {
         maxHeaderCount: Int = 100,
         maxBodyBytes: Int = 1024 * 1024,
         maxChunkLineBytes: Int = 1024,
-        maxTrailerBytes: Int = 8 * 1024
+        maxTrailerBytes: Int = 8 * 1024,
+        maxLargeBodyBytes: Int = 64 * 1024 * 1024,
+        largeBodyPathSuffixes: [String] = []
     ) {
+        self.maxLargeBodyBytes = maxLargeBodyBytes
+        self.largeBodyPathSuffixes = largeBodyPathSuffixes
         self.maxRequestLineBytes = maxRequestLineBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount

@@ -49,6 +49,8 @@ public struct HTTPRequestParser: Sendable {
     /// The head being parsed, then the emitted head while the body is read.
     private var pending = PendingHead()
     private var body: [UInt8] = []
+    /// The body limit of the request being read (`HTTPParserLimits.maxBodyBytes(forPath:)`).
+    private var bodyLimit = 0
 
     private enum State {
         case beforeRequest(emptyLines: Int)
@@ -229,7 +231,7 @@ public struct HTTPRequestParser: Sendable {
                     consumeLine(line)
                     if size == 0 {
                         state = .trailers(bytes: 0)
-                    } else if size > limits.maxBodyBytes - body.count {
+                    } else if size > bodyLimit - body.count {
                         return fail(413, "request body too large")
                     } else {
                         state = .chunkData(remaining: size)
@@ -291,6 +293,7 @@ public struct HTTPRequestParser: Sendable {
 
         var contentLength: Int? = nil
         var isChunked = false
+        bodyLimit = limits.maxBodyBytes(forPath: pending.head.path)
         if pending.hasTransferEncoding {
             // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means
             // the framing is faulty.
@@ -316,7 +319,7 @@ public struct HTTPRequestParser: Sendable {
         } else if pending.contentLengthFieldCount > 0 {
             if let reason = pending.contentLengthError { return fail(400, reason) }
             contentLength = pending.contentLength
-            if let length = contentLength, length > limits.maxBodyBytes {
+            if let length = contentLength, length > bodyLimit {
                 return fail(413, "request body too large")
             }
         }

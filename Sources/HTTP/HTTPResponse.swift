@@ -9,12 +9,20 @@ public struct HTTPResponse: Sendable {
     /// The route template that produced this response ("/v1/episodes/{id}"), for the access
     /// log and metrics; never the concrete path, which may carry identifiers.
     public var route: String?
+    /// A body produced while it is sent (an export of any size): when set, `body` is ignored and
+    /// the response goes out with chunked transfer coding (RFC 9112 §7.1), one chunk per piece,
+    /// the next piece asked for only once the previous one is written, so memory stays flat.
+    public var bodyStream: HTTPBodyStream?
 
-    public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = [], route: String? = nil) {
+    public init(
+        status: Int, headers: HTTPHeaders = [:], body: [UInt8] = [], route: String? = nil,
+        bodyStream: HTTPBodyStream? = nil
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
         self.route = route
+        self.bodyStream = bodyStream
     }
 
     /// A JSON response (`application/json; charset=utf-8`).
@@ -34,6 +42,18 @@ public struct HTTPResponse: Sendable {
     /// `204 No Content` or `304 Not Modified` style responses carry no body.
     public static func empty(status: Int, headers: HTTPHeaders = [:]) -> HTTPResponse {
         HTTPResponse(status: status, headers: headers)
+    }
+}
+
+/// The pieces of a streamed body. `next` returns the next piece, or nil at the end; it is
+/// called again only after the previous piece was written to the socket. If it throws, the
+/// connection is closed without the final chunk, so the client sees a truncated body and never
+/// mistakes it for a complete one. It is not called again once the client has gone.
+public struct HTTPBodyStream: Sendable {
+    public let next: @Sendable () async throws -> [UInt8]?
+
+    public init(next: @escaping @Sendable () async throws -> [UInt8]?) {
+        self.next = next
     }
 }
 

@@ -55,8 +55,12 @@ enum HTTPResponseEncoder {
             buffer.append(contentsOf: crlf)
         }
         // RFC 9110 §6.4.1: 1xx, 204 and 304 have no content, so no Content-Length (§8.6).
-        // Never chunked: the whole body is known, so RFC 9112 §6.3 length framing always applies.
-        if !forbidsBody {
+        // A body known in full is length-framed (RFC 9112 §6.3); only a streamed one is chunked.
+        let streamed = response.bodyStream != nil
+        if streamed && !forbidsBody {
+            // The length is unknown: chunked for HTTP/1.1; an HTTP/1.0 client reads to the close.
+            if !http10 { buffer.append(contentsOf: transferEncodingChunked) }
+        } else if !forbidsBody {
             buffer.append(contentsOf: contentLengthName)
             buffer.append(contentsOf: String(response.body.count).utf8)
             buffer.append(contentsOf: crlf)
@@ -79,10 +83,26 @@ enum HTTPResponseEncoder {
         }
         buffer.append(contentsOf: defaultHeaders)
         buffer.append(contentsOf: crlf)
-        if !omitBody && !forbidsBody {
+        if !omitBody && !forbidsBody && !streamed {
             buffer.append(contentsOf: response.body)
         }
     }
+
+    /// Appends one piece of a streamed body: a chunk (RFC 9112 §7.1), or the bytes as they are
+    /// when the body is delimited by the close (HTTP/1.0). An empty piece writes nothing, since
+    /// an empty chunk would end the body.
+    static func encodeChunk(_ piece: [UInt8], chunked: Bool, into buffer: inout [UInt8]) {
+        guard !piece.isEmpty else { return }
+        if chunked {
+            buffer.append(contentsOf: String(piece.count, radix: 16).utf8)
+            buffer.append(contentsOf: crlf)
+        }
+        buffer.append(contentsOf: piece)
+        if chunked { buffer.append(contentsOf: crlf) }
+    }
+
+    /// The last chunk and the empty trailer section that end a chunked body.
+    static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
 
     /// Headers the server writes itself; a handler's copy is dropped. Compared without
     /// allocating: this runs for every header of every response.
@@ -99,6 +119,7 @@ enum HTTPResponseEncoder {
     private static let contentLengthName = Array("Content-Length: ".utf8)
     private static let dateName = Array("Date: ".utf8)
     private static let requestIdName = Array("X-Request-Id: ".utf8)
+    private static let transferEncodingChunked = Array("Transfer-Encoding: chunked\r\n".utf8)
     private static let connectionClose = Array("Connection: close\r\n".utf8)
     private static let connectionKeepAlive = Array("Connection: keep-alive\r\n".utf8)
 }

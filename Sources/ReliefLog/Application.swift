@@ -132,6 +132,20 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
             { _ in webhooks.wake() },
         ])
     RecordsRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
+    BulkRoutes(transactions: transactions, auditTrail: auditTrail, clock: configuration.clock).register(in: &api)
+    MigraineBuddyRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
+    let fhirExports = FHIRBulkExports(
+        transactions: transactions,
+        directory: URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent()
+            .appendingPathComponent("fhir-exports"),
+        clock: configuration.clock, logger: logger)
+    do {
+        try fhirExports.recover()
+    } catch {
+        throw StartupError("cannot recover FHIR export jobs: \(error)")
+    }
+    FHIRRoutes(transactions: transactions, clock: configuration.clock, version: reliefLogVersion, exports: fhirExports)
+        .register(in: &api)
     TokensRoutes(database: database, clock: configuration.clock).register(in: &api)
     AuditRoutes(database: database).register(in: &api)
     WebhooksRoutes(database: database, sealer: sealer, clock: configuration.clock, wake: { webhooks.wake() })
@@ -150,8 +164,10 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let responder: any HTTPResponder =
         configuration.corsOrigins.isEmpty
         ? router : CORSResponder(origins: Set(configuration.corsOrigins), next: router)
+    var http = configuration.http
+    http.parserLimits.largeBodyPathSuffixes += BulkRoutes.importPathSuffixes
     let server = HTTPServer(
-        configuration: configuration.http, responder: responder, observer: ObserverGroup(observers), logger: logger)
+        configuration: http, responder: responder, observer: ObserverGroup(observers), logger: logger)
     return Application(
         configuration: configuration, database: database, routes: router.routes, server: server,
         accessLog: accessLog, auditTrail: auditTrail, logger: logger, lifecycle: lifecycle, analytics: analytics,

@@ -12,7 +12,9 @@ struct ReliefLogCommand: AsyncParsableCommand {
         commandName: "relieflog",
         abstract: "Migraine diary and massage-session records with trend analytics, over HTTP.",
         version: reliefLogVersion,
-        subcommands: [Serve.self, Migrate.self, Backup.self, Token.self, Verify.self, Restore.self])
+        subcommands: [
+            Serve.self, Migrate.self, Backup.self, Token.self, Verify.self, Restore.self, Export.self, Import.self,
+        ])
 
     /// Errors leave as one line on standard error ("relieflog: ...") with a non-zero status.
     static func main() async {
@@ -330,5 +332,141 @@ final class ShutdownSignal: @unchecked Sendable {
                 lock.unlock()
             }
         }
+    }
+}
+
+/// A progress line on standard error for long files: rewritten in place on a terminal, one
+/// line per update (at most one a second) otherwise. Short files show nothing.
+final class ProgressLine: @unchecked Sendable {
+    private var shown = false
+    private var last = Date.distantPast
+    private let terminal = isatty(STDERR_FILENO) != 0
+    private let started = Date()
+
+    /// Shows `text` once the work has taken a second, then at most a few times a second.
+    func update(_ text: String) {
+        let now = Date()
+        guard now.timeIntervalSince(started) >= 1, now.timeIntervalSince(last) >= (terminal ? 0.25 : 1) else {
+            return
+        }
+        last = now
+        shown = true
+        write(text, end: terminal ? "" : "\n")
+    }
+
+    /// Ends the line (with a last state) if anything was shown.
+    func finish(_ text: String) {
+        if shown { write(text, end: "\n") }
+        shown = false
+    }
+
+    private func write(_ text: String, end: String) {
+        let start = terminal ? "\r\u{1B}[K" : ""
+        FileHandle.standardError.write(Data("\(start)relieflog: \(text)\(end)".utf8))
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a collection (patients, therapists, episodes, sessions) as NDJSON or CSV, by id ascending.")
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Argument(help: "patients, therapists, episodes or sessions.")
+    var collection: String
+
+    @Option(name: .long, help: "ndjson (default) or csv.")
+    var format: String = "ndjson"
+
+    @Option(name: .customLong("patient"), help: "Only this patient's rows (as that patient's token would see).")
+    var patientId: Int64?
+
+    @Option(name: .long, help: "Output file (written under a temporary name, then renamed); default: standard output.")
+    var out: String?
+
+    func run() async throws {
+        let (configuration, logger) = try prepare(
+            ConfigurationOverrides(
+                configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
+                logLevel: options.logLevel ?? "warning"))
+        let partial = out.map { $0 + ".part" }
+        let handle: FileHandle
+        if let partial {
+            guard FileManager.default.createFile(atPath: partial, contents: nil),
+                let file = FileHandle(forWritingAtPath: partial)
+            else { throw StartupError("cannot write \(partial)") }
+            handle = file
+        } else {
+            handle = FileHandle.standardOutput
+        }
+        let progress = ProgressLine()
+        let rows: Int
+        do {
+            rows = try await BulkCommands.export(
+                configuration, logger: logger, collection: collection, format: format, patient: patientId,
+                write: { bytes in try handle.write(contentsOf: Data(bytes)) },
+                progress: { rows in progress.update("exported \(rows) rows") })
+            if let partial, let out {
+                try handle.close()
+                if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
+                try FileManager.default.moveItem(atPath: partial, toPath: out)
+            }
+        } catch {
+            if let partial { try? FileManager.default.removeItem(atPath: partial) }
+            progress.finish("failed")
+            throw error
+        }
+        progress.finish("exported \(rows) rows")
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Import a CSV or NDJSON file (or a Migraine Buddy CSV export) into a collection: every row validated as a single create, all rows or none. Prints the counts as JSON."
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Argument(help: "patients, therapists, episodes or sessions.")
+    var collection: String
+
+    @Argument(help: "The file to import.")
+    var file: String
+
+    @Option(
+        name: .long, help: "csv, ndjson or migraine-buddy (episodes of --patient). Default: by the file's extension.")
+    var format: String?
+
+    @Option(name: .customLong("patient"), help: "Import as this patient's token would (patientId implied).")
+    var patientId: Int64?
+
+    @Flag(name: .customLong("dry-run"), help: "Validate and count without writing.")
+    var dryRun = false
+
+    @Option(
+        name: .customLong("on-conflict"), help: "error (default), skip or update, for rows whose externalId exists.")
+    var onConflict: String = "error"
+
+    func run() async throws {
+        let (configuration, logger) = try prepare(
+            ConfigurationOverrides(
+                configFile: options.config, databasePath: options.db, migrationsDirectory: options.migrations,
+                logLevel: options.logLevel ?? "warning"))
+        if format == "migraine-buddy" && collection != "episodes" {
+            throw ValidationError("--format migraine-buddy imports episodes")
+        }
+        let progress = ProgressLine()
+        let summary: String
+        do {
+            summary = try await BulkCommands.importFile(
+                configuration, logger: logger, collection: collection, path: file, format: format, patient: patientId,
+                dryRun: dryRun, onConflict: onConflict, progress: { progress.update($0) })
+        } catch {
+            progress.finish("failed")
+            throw error
+        }
+        progress.finish("done")
+        FileHandle.standardOutput.write(Data("\(summary)\n".utf8))
     }
 }

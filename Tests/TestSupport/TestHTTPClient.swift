@@ -165,7 +165,9 @@ public final class TestHTTPClient: @unchecked Sendable {
         }
         var response = TestResponse(status: status, reason: parts.count > 2 ? parts[2] : "", headers: headers, body: [])
         if status < 200 || status == 204 || status == 304 || forHead { return response }
-        if let lengthText = response.header("Content-Length"), let length = Int(lengthText) {
+        if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
+            response.body = try readChunkedBody()
+        } else if let lengthText = response.header("Content-Length"), let length = Int(lengthText) {
             while buffer.count < length {
                 guard try fill() else { throw TestClientError("connection closed inside a body") }
             }
@@ -177,6 +179,34 @@ public final class TestHTTPClient: @unchecked Sendable {
             buffer.removeAll()
         }
         return response
+    }
+
+    /// A chunked body (RFC 9112 §7.1), decoded; throws when the connection ends before the
+    /// last chunk (a truncated body).
+    private func readChunkedBody() throws -> [UInt8] {
+        var body: [UInt8] = []
+        let crlf: [UInt8] = [13, 10]
+        while true {
+            var lineEnd = buffer.firstRange(of: crlf)
+            while lineEnd == nil {
+                guard try fill() else { throw TestClientError("connection closed inside a chunked body") }
+                lineEnd = buffer.firstRange(of: crlf)
+            }
+            let sizeText = String(decoding: buffer[0..<lineEnd!.lowerBound], as: UTF8.self)
+            guard let size = Int(sizeText.split(separator: ";")[0], radix: 16) else {
+                throw TestClientError("bad chunk size line: \(sizeText)")
+            }
+            buffer.removeFirst(lineEnd!.upperBound)
+            while buffer.count < size + 2 {
+                guard try fill() else { throw TestClientError("connection closed inside a chunk") }
+            }
+            if size == 0 {
+                buffer.removeFirst(2)  // no trailers from this server
+                return body
+            }
+            body.append(contentsOf: buffer[0..<size])
+            buffer.removeFirst(size + 2)
+        }
     }
 
     /// Sends one request and reads its final response.

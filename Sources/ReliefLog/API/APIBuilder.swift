@@ -38,6 +38,8 @@ struct ResponseSpec {
     var contentType: String?
     var schema: JSONValue?
     var headers: [String: String] = [:]  // header name → description
+    /// Further media types of the same response (an export's CSV besides its NDJSON).
+    var moreContentTypes: [String] = []
 
     static func json(
         _ status: Int, _ description: String, _ schema: JSONValue, headers: [String: String] = [:]
@@ -81,6 +83,9 @@ struct Operation {
     var requestSchema: JSONValue? = nil
     var requestContentTypes: [String] = ["application/json"]
     var responses: [ResponseSpec]
+    /// How this operation's errors are written, when not as RFC 9457 problems (FHIR's
+    /// `OperationOutcome`); applies to refusals of access too.
+    var renderError: (@Sendable (Problem) -> HTTPResponse)? = nil
 }
 
 /// A handler of the API: the request, and its context with the authenticated caller.
@@ -102,29 +107,48 @@ struct APIBuilder {
         operations.append(operation)
         let access = operation.access
         let control = accessControl
+        let renderError = operation.renderError
         router.add(operation.method, operation.path, access: access.declaration) { request, context in
-            guard case .roles(let roles, let patientData) = access else {
-                return try await handler(request, APIContext(base: context, caller: nil, auditNote: nil))
+            guard let renderError else {
+                return try await Self.admit(request, context, access, control, handler)
             }
-            let caller = try await control.admit(request)
-            let note = AuditNote(
-                caller: caller, method: request.method, route: context.route, requestId: request.requestId)
             do {
-                guard roles.contains(caller.role) else { throw AccessDenied.role(caller.role) }
-                var response = try await handler(request, APIContext(base: context, caller: caller, auditNote: note))
-                if patientData && !note.writtenInTransaction {
-                    control.auditTrail.record(note.entry(status: response.status, at: control.clock()))
-                }
-                // Anything behind a token may be patient data: never kept by a cache.
-                if !response.headers.contains("Cache-Control") { response.headers.add("Cache-Control", "no-store") }
-                return response
+                return try await Self.admit(request, context, access, control, handler)
             } catch {
-                if patientData {
-                    let status = (error as? any ProblemConvertible)?.problem.status ?? 500
-                    control.auditTrail.record(note.entry(status: status, at: control.clock()))
+                let problem = (error as? any ProblemConvertible)?.problem
+                if problem == nil {
+                    context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
-                throw error
+                return renderError(problem ?? .internalError())
             }
+        }
+    }
+
+    private static func admit(
+        _ request: HTTPServerRequest, _ context: RequestContext, _ access: Access, _ control: AccessControl,
+        _ handler: APIHandler
+    ) async throws -> HTTPResponse {
+        guard case .roles(let roles, let patientData) = access else {
+            return try await handler(request, APIContext(base: context, caller: nil, auditNote: nil))
+        }
+        let caller = try await control.admit(request)
+        let note = AuditNote(
+            caller: caller, method: request.method, route: context.route, requestId: request.requestId)
+        do {
+            guard roles.contains(caller.role) else { throw AccessDenied.role(caller.role) }
+            var response = try await handler(request, APIContext(base: context, caller: caller, auditNote: note))
+            if patientData && !note.writtenInTransaction {
+                control.auditTrail.record(note.entry(status: response.status, at: control.clock()))
+            }
+            // Anything behind a token may be patient data: never kept by a cache.
+            if !response.headers.contains("Cache-Control") { response.headers.add("Cache-Control", "no-store") }
+            return response
+        } catch {
+            if patientData {
+                let status = (error as? any ProblemConvertible)?.problem.status ?? 500
+                control.auditTrail.record(note.entry(status: status, at: control.clock()))
+            }
+            throw error
         }
     }
 }

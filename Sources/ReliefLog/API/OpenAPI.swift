@@ -99,7 +99,9 @@ enum OpenAPI {
             var entry = JSONObject()
             entry["description"] = .string(response.description)
             if let type = response.contentType {
-                entry["content"] = [.init(stringLiteral: type): ["schema": response.schema ?? [:]]]
+                var content: JSONObject = [.init(stringLiteral: type): ["schema": response.schema ?? [:]]]
+                for more in response.moreContentTypes { content[more] = ["schema": response.schema ?? [:]] }
+                entry["content"] = .object(content)
             }
             var headers = JSONObject()
             headers["X-Request-Id"] = [
@@ -132,6 +134,7 @@ enum Schemas {
         for (name, schema) in access { schemas[name] = schema }
         for (name, schema) in analytics { schemas[name] = schema }
         for (name, schema) in webhooks { schemas[name] = schema }
+        for (name, schema) in bulk { schemas[name] = schema }
         return schemas
     }
 

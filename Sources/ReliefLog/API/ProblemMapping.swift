@@ -113,3 +113,20 @@ extension SQLiteError: ProblemConvertible {
             detail: detail)
     }
 }
+
+extension ImportRejected: ProblemConvertible {
+    /// 422 listing the bad rows by line and field (the first 100) and counting them all.
+    var problem: Problem {
+        let errors: [JSONValue] = issues.map { issue in
+            [
+                "line": .number(.integer(Int64(issue.line))), "field": .string(issue.field),
+                "message": .string(issue.message),
+            ]
+        }
+        return Problem(
+            status: 422, type: "urn:relieflog:problem:import-rejected", title: "Import rejected",
+            detail: invalidRows == 1
+                ? "1 row is invalid; nothing was written." : "\(invalidRows) rows are invalid; nothing was written.",
+            extensions: ["errors": .array(errors), "invalidRows": .number(.integer(Int64(invalidRows)))])
+    }
+}

@@ -163,6 +163,7 @@ extension AppConfiguration {
             limits.maxHeaderBytes = try httpReader.int("maxHeaderBytes") ?? limits.maxHeaderBytes
             limits.maxHeaderCount = try httpReader.int("maxHeaderCount") ?? limits.maxHeaderCount
             limits.maxBodyBytes = try httpReader.int("maxBodyBytes") ?? limits.maxBodyBytes
+            limits.maxLargeBodyBytes = try httpReader.int("maxImportBytes") ?? limits.maxLargeBodyBytes
             http.parserLimits = limits
             http.headerTimeout = try httpReader.seconds("headerTimeoutSeconds") ?? http.headerTimeout
             http.bodyTimeout = try httpReader.seconds("bodyTimeoutSeconds") ?? http.bodyTimeout
@@ -282,6 +283,7 @@ extension AppConfiguration {
         for (name, value) in [
             ("maxRequestLineBytes", limits.maxRequestLineBytes), ("maxHeaderBytes", limits.maxHeaderBytes),
             ("maxHeaderCount", limits.maxHeaderCount), ("maxBodyBytes", limits.maxBodyBytes),
+            ("maxImportBytes", limits.maxLargeBodyBytes),
             ("maxConnections", http.maxConnections), ("eventLoops", http.eventLoopCount),
         ] where value <= 0 {
             throw ConfigurationError("http.\(name) must be positive, got \(value)")

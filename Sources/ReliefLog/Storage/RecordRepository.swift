@@ -13,6 +13,8 @@ protocol StoredRecord: Record {
     /// The SQL of one page of the list and its bindings (one row more than `limit`, to learn
     /// whether another page follows); `invalidCursor` for a cursor this list did not make.
     static func listSQL(_ query: Query) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int)
+    /// The list's filters without paging, for exports.
+    static func filter(_ query: Query) -> ListFilter
     /// The cursor that continues a list after `record`.
     static func cursor(after record: Self) -> String
     /// Refuses a delete that the contract forbids (a therapist with sessions); nothing by default.

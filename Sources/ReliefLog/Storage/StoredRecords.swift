@@ -11,13 +11,19 @@ import SQLite
 extension Patient: StoredRecord {
     static let table = RecordTable<Patient>()
 
-    static func listSQL(
-        _ query: PatientQuery
-    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    /// The list's filters, without paging (the export shares them).
+    static func filter(_ query: PatientQuery) -> ListFilter {
         var filter = ListFilter()
         if let onlyId = query.onlyId { filter.add("id = ?", .integer(onlyId)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
         if let externalId = query.externalId { filter.add("external_id = ?", .text(externalId)) }
+        return filter
+    }
+
+    static func listSQL(
+        _ query: PatientQuery
+    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+        var filter = Self.filter(query)
         try filter.continueByID(after: query.cursor, list: table.name)
         return filter.page(table, order: "id", limit: query.limit)
     }
@@ -28,9 +34,8 @@ extension Patient: StoredRecord {
 extension Therapist: StoredRecord {
     static let table = RecordTable<Therapist>()
 
-    static func listSQL(
-        _ query: TherapistQuery
-    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    /// The list's filters, without paging (the export shares them).
+    static func filter(_ query: TherapistQuery) -> ListFilter {
         var filter = ListFilter()
         if let technique = query.technique {
             filter.add("EXISTS (SELECT 1 FROM json_each(therapists.techniques) WHERE value = ?)", .text(technique))
@@ -41,6 +46,13 @@ extension Therapist: StoredRecord {
         if let active = query.active { filter.add("active = ?", .integer(active ? 1 : 0)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
         if let externalId = query.externalId { filter.add("external_id = ?", .text(externalId)) }
+        return filter
+    }
+
+    static func listSQL(
+        _ query: TherapistQuery
+    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+        var filter = Self.filter(query)
         try filter.continueByID(after: query.cursor, list: table.name)
         return filter.page(table, order: "id", limit: query.limit)
     }
@@ -61,9 +73,8 @@ extension Therapist: StoredRecord {
 extension Episode: StoredRecord {
     static let table = RecordTable<Episode>()
 
-    static func listSQL(
-        _ query: EpisodeQuery
-    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    /// The list's filters, without paging (the export shares them).
+    static func filter(_ query: EpisodeQuery) -> ListFilter {
         var filter = ListFilter()
         if let patientId = query.patientId { filter.add("patient_id = ?", .integer(patientId)) }
         if let from = query.from { filter.add("started_at_ms >= ?", .integer(from)) }
@@ -74,6 +85,13 @@ extension Episode: StoredRecord {
         }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
         if let externalId = query.externalId { filter.add("external_id = ?", .text(externalId)) }
+        return filter
+    }
+
+    static func listSQL(
+        _ query: EpisodeQuery
+    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+        var filter = Self.filter(query)
         try filter.continueByStart(after: query.cursor, list: table.name)
         return filter.page(table, order: "started_at_ms DESC, id DESC", limit: query.limit)
     }
@@ -86,9 +104,8 @@ extension Episode: StoredRecord {
 extension MassageSession: StoredRecord {
     static let table = RecordTable<MassageSession>()
 
-    static func listSQL(
-        _ query: SessionQuery
-    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+    /// The list's filters, without paging (the export shares them).
+    static func filter(_ query: SessionQuery) -> ListFilter {
         var filter = ListFilter()
         if let patientId = query.patientId { filter.add("patient_id = ?", .integer(patientId)) }
         if let therapistId = query.therapistId { filter.add("therapist_id = ?", .integer(therapistId)) }
@@ -100,6 +117,13 @@ extension MassageSession: StoredRecord {
         if let to = query.to { filter.add("started_at_ms < ?", .integer(to)) }
         if let updatedSince = query.updatedSince { filter.add("updated_at_ms >= ?", .integer(updatedSince)) }
         if let externalId = query.externalId { filter.add("external_id = ?", .text(externalId)) }
+        return filter
+    }
+
+    static func listSQL(
+        _ query: SessionQuery
+    ) throws(RecordsError) -> (sql: String, bindings: [SQLiteValue], limit: Int) {
+        var filter = Self.filter(query)
         try filter.continueByStart(after: query.cursor, list: table.name)
         return filter.page(table, order: "started_at_ms DESC, id DESC", limit: query.limit)
     }

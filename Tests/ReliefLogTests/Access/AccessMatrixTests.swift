@@ -23,7 +23,7 @@ struct AccessMatrixTests {
 
     /// The expected status for each route, caller and target.
     static func expected(_ method: String, _ template: String, _ caller: Caller, _ target: Target) -> Int? {
-        let operations = ["/healthz", "/readyz", "/openapi.json", "/metrics"]
+        let operations = ["/healthz", "/readyz", "/openapi.json", "/metrics", "/fhir/r4/metadata"]
         if operations.contains(template) { return 200 }
         // The dashboard's files hold no data: anyone gets them; / and /app redirect to /app/.
         if template == "/" || template == "/app" { return 302 }
@@ -76,8 +76,53 @@ struct AccessMatrixTests {
             default: return target == .other ? 404 : ok
             }
         default:
+            return bulkExpected(method, template, caller, target)
+        }
+    }
+
+    /// Bulk data and FHIR (the contract's "Bulk data" and "FHIR R4").
+    static func bulkExpected(_ method: String, _ template: String, _ caller: Caller, _ target: Target) -> Int? {
+        let isAdmin = caller == .admin
+        switch (method, template) {
+        case ("GET", "/v1/patients/export"), ("GET", "/v1/therapists/export"), ("GET", "/v1/episodes/export"),
+            ("GET", "/v1/sessions/export"), ("GET", "/v1/import/migraine-buddy/mapping"),
+            ("GET", "/fhir/r4/Practitioner/{id}"):
+            return 200
+        case ("POST", "/v1/patients/import"), ("POST", "/v1/therapists/import"):
+            return isAdmin ? 200 : 403
+        case ("POST", "/v1/episodes/import"), ("POST", "/v1/patients/{id}/import/migraine-buddy"):
+            switch caller {
+            case .admin: return 200
+            case .clinician: return 403
+            default: return target == .other ? 404 : 200
+            }
+        case ("POST", "/v1/sessions/import"):
+            switch caller {
+            case .admin: return 200
+            case .clinician: return target == .other ? 403 : 200
+            default: return target == .other ? 404 : 200
+            }
+        case ("GET", "/fhir/r4/Patient/{id}"), ("GET", "/fhir/r4/Patient/{id}/$everything"):
+            return caller == .patient && target == .other ? 404 : 200
+        case ("GET", "/fhir/r4/$export"), ("GET", "/fhir/r4/Patient/$export"):
+            return caller == .patient ? 403 : 202
+        // The job is the admin's: another token's job is as if it did not exist.
+        case ("GET", "/fhir/r4/bulk/{job}"), ("GET", "/fhir/r4/bulk/{job}/{file}"):
+            return caller == .patient ? 403 : isAdmin ? 200 : 404
+        case ("DELETE", "/fhir/r4/bulk/{job}"):
+            return caller == .patient ? 403 : isAdmin ? 202 : 404
+        default:
             return nil
         }
+    }
+
+    /// The headers a case sends besides its token.
+    static func headers(_ method: String, _ template: String) -> [(String, String)] {
+        if method == "PATCH" { return [("Content-Type", "application/merge-patch+json")] }
+        if template.hasSuffix("/migraine-buddy") { return [("Content-Type", "text/csv")] }
+        if template.hasSuffix("/import") { return [("Content-Type", "application/x-ndjson")] }
+        if template.hasSuffix("$export") { return [("Prefer", "respond-async")] }
+        return []
     }
 
     /// The fixtures every case works on: two patients, two therapists, and a token per role
@@ -104,6 +149,22 @@ struct AccessMatrixTests {
 
         func client(_ caller: Caller) throws -> TestHTTPClient { try app.client(token: tokens[caller]) }
 
+        /// A FHIR export job of the admin's, just started.
+        func startJob() async throws -> String {
+            let response = try await admin.request("GET", "/fhir/r4/$export", headers: [("Prefer", "respond-async")])
+            let location = try #require(response.header("Content-Location"), "\(response.text)")
+            return String(location.split(separator: "/").last ?? "")
+        }
+
+        /// A FHIR export job of the admin's, complete.
+        func finishedJob() async throws -> String {
+            let job = try await startJob()
+            for _ in 0..<500 where try await admin.get("/fhir/r4/bulk/\(job)").status == 202 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return job
+        }
+
         /// The patient and therapist an own or other object belongs to.
         func owners(_ target: Target) -> (patient: Int, therapist: Int) {
             target == .other ? (patient2, therapist2) : (patient1, therapist1)
@@ -119,6 +180,21 @@ struct AccessMatrixTests {
             let session =
                 #"{"patientId": \#(patient), "therapistId": \#(therapist), "kind": "professional", "startedAt": "2026-11-01T08:00:00Z", "durationMinutes": 30, "techniques": ["scalp"]}"#
             switch (method, template) {
+            case ("POST", "/v1/patients/import"): return (template, #"{"displayName": "New"}"#)
+            case ("POST", "/v1/therapists/import"):
+                return (template, #"{"name": "New", "licenseNumber": "N-\#(UUID().uuidString)"}"#)
+            case ("POST", "/v1/episodes/import"): return (template, episode)
+            case ("POST", "/v1/sessions/import"): return (template, session)
+            case ("POST", "/v1/patients/{id}/import/migraine-buddy"):
+                let file = "#,Started,Lasted,Pain Level\r\n1,2026-03-01 08:30,01h 00m,5\r\n"
+                return ("/v1/patients/\(patient)/import/migraine-buddy", file)
+            case ("GET", "/fhir/r4/Patient/{id}"), ("GET", "/fhir/r4/Patient/{id}/$everything"):
+                return (template.replacingOccurrences(of: "{id}", with: String(patient)), nil)
+            case ("GET", "/fhir/r4/Practitioner/{id}"): return ("/fhir/r4/Practitioner/\(therapist)", nil)
+            case ("GET", "/fhir/r4/bulk/{job}"): return ("/fhir/r4/bulk/\(try await finishedJob())", nil)
+            case ("GET", "/fhir/r4/bulk/{job}/{file}"):
+                return ("/fhir/r4/bulk/\(try await finishedJob())/Patient.ndjson", nil)
+            case ("DELETE", "/fhir/r4/bulk/{job}"): return ("/fhir/r4/bulk/\(try await startJob())", nil)
             case ("POST", "/v1/patients"): return ("/v1/patients", #"{"displayName": "New"}"#)
             case ("POST", "/v1/therapists"):
                 return ("/v1/therapists", #"{"name": "New", "licenseNumber": "N-\#(UUID().uuidString)"}"#)
@@ -179,6 +255,9 @@ struct AccessMatrixTests {
         case "/v1/patients/{id}/report": [.own, .other]
         // Creates name an own or other patient (or therapist); lists filter by one, or not at all.
         case "/v1/episodes", "/v1/sessions": [.own, .other, .none]
+        case "/v1/episodes/import", "/v1/sessions/import", "/v1/patients/{id}/import/migraine-buddy",
+            "/fhir/r4/Patient/{id}", "/fhir/r4/Patient/{id}/$everything":
+            [.own, .other]
         default: [.none]
         }
     }
@@ -198,7 +277,7 @@ struct AccessMatrixTests {
                     }
                     let (path, body) = try await world.request(route.method, route.template, caller, target)
                     let client = try world.client(caller)
-                    let headers = route.method == "PATCH" ? [("Content-Type", "application/merge-patch+json")] : []
+                    let headers = Self.headers(route.method, route.template)
                     let response = try await client.request(route.method, path, headers: headers, body: body)
                     cases += 1
                     if response.status != expected {
@@ -218,9 +297,10 @@ struct AccessMatrixTests {
         // Every route declares its access; the router lists the declaration with the route.
         for route in world.app.application.routes {
             #expect(!route.access.description.isEmpty)
-            #expect(
-                route.template.hasPrefix("/v1") == (route.access.description != "public"),
-                "\(route.template): \(route.access)")
+            let behindToken =
+                route.template.hasPrefix("/v1")
+                || (route.template.hasPrefix("/fhir/r4/") && route.template != "/fhir/r4/metadata")
+            #expect(behindToken == (route.access.description != "public"), "\(route.template): \(route.access)")
         }
         await world.app.stop()
     }
