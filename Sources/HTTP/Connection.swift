@@ -154,8 +154,9 @@ final class Connection: @unchecked Sendable {
             flush()
             return
         }
-        encode(response, requestId: requestId, keepAlive: keepAlive, http10: http10,
-               omitBody: head.method == "HEAD")
+        encode(
+            response, requestId: requestId, keepAlive: keepAlive, http10: http10,
+            omitBody: head.method == "HEAD")
         afterWrite = keepAlive ? .keepOpen : .close
         flush()
     }
