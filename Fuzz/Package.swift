@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "JSONFuzzer", targets: ["JSONFuzzer"]),
         .executable(name: "QueryStringFuzzer", targets: ["QueryStringFuzzer"]),
         .executable(name: "RecordInputFuzzer", targets: ["RecordInputFuzzer"]),
+        .executable(name: "CSVFuzzer", targets: ["CSVFuzzer"]),
+        .executable(name: "MigraineBuddyFuzzer", targets: ["MigraineBuddyFuzzer"]),
     ],
     dependencies: [
         .package(name: "relieflog", path: "..")
@@ -32,6 +34,15 @@ let package = Package(
             swiftSettings: fuzzerSettings),
         .executableTarget(
             name: "RecordInputFuzzer",
+            dependencies: [
+                .product(name: "ReliefLog", package: "relieflog"), .product(name: "JSON", package: "relieflog"),
+            ],
+            swiftSettings: fuzzerSettings),
+        .executableTarget(
+            name: "CSVFuzzer", dependencies: [.product(name: "ReliefLog", package: "relieflog")],
+            swiftSettings: fuzzerSettings),
+        .executableTarget(
+            name: "MigraineBuddyFuzzer",
             dependencies: [
                 .product(name: "ReliefLog", package: "relieflog"), .product(name: "JSON", package: "relieflog"),
             ],

@@ -7,7 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-600}"
-targets=(HTTPParserFuzzer JSONFuzzer QueryStringFuzzer RecordInputFuzzer)
+targets=(HTTPParserFuzzer JSONFuzzer QueryStringFuzzer RecordInputFuzzer CSVFuzzer MigraineBuddyFuzzer)
 cd "$root/Fuzz"
 # One build for all targets.
 swift build -c release \

@@ -2,7 +2,8 @@
 # Fuzzes one parser of untrusted bytes with libFuzzer and AddressSanitizer.
 #
 #   scripts/fuzz.sh TARGET [SECONDS] [libFuzzer flags…]     (default 600 s)
-#   TARGET: HTTPParserFuzzer, JSONFuzzer, QueryStringFuzzer, RecordInputFuzzer
+#   TARGET: HTTPParserFuzzer, JSONFuzzer, QueryStringFuzzer, RecordInputFuzzer, CSVFuzzer,
+#           MigraineBuddyFuzzer
 #
 # Builds the Fuzz/ package, seeds Fuzz/corpus/TARGET/ from Fuzz/seeds/TARGET/, and runs the
 # fuzzer for SECONDS with the dictionary Fuzz/dictionaries/TARGET.dict. Crashing inputs land in

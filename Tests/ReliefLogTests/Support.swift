@@ -7,6 +7,10 @@ import TestSupport
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 let migrationsDirectory = repositoryRoot.appendingPathComponent("Migrations").path
+/// How many migrations the repository has (what a fresh database applies).
+let migrationCount =
+    (try? FileManager.default.contentsOfDirectory(atPath: migrationsDirectory))?
+    .filter { $0.hasSuffix(".sql") }.count ?? 0
 
 /// A running application on a loopback port over a SQLite file in a temporary directory.
 final class TestApp: Sendable {

@@ -139,13 +139,15 @@ struct ImportPlan<R: StoredRecord>: Sendable {
                     object.append("patientId", .number(.integer(own)))
                 }
             }
-            let fields: R.Fields
+            var fields: R.Fields
             do {
                 fields = try R.Fields(validating: object, now: now)
             } catch {
                 issues.add(line, error)
                 return
             }
+            // Who entered the rows, as for a single create: a patient token's import is the patient's.
+            fields.recordCreation(byPatient: scope.patient != nil)
             if let therapist = scope.clinicianTherapist, !R.clinicianMayWrite(therapist, fields) {
                 throw AccessDenied.other("A clinician token may only import its own therapist's sessions.")
             }
@@ -164,8 +166,8 @@ struct ImportPlan<R: StoredRecord>: Sendable {
         self.issues = issues
     }
 
-    /// One JSON object per line; blank lines are skipped. `id`, `createdAt` and `updatedAt`
-    /// (as an export writes them) are ignored.
+    /// One JSON object per line; blank lines are skipped. Server-managed members (`id`,
+    /// `createdAt`, `updatedAt`, a session's `recordedBy`, as an export writes them) are ignored.
     private static func readNDJSON(
         _ body: [UInt8], _ accept: (Int, JSONObject) throws -> Void, _ reject: (Int, String, String) -> Void
     ) throws {
@@ -190,7 +192,9 @@ struct ImportPlan<R: StoredRecord>: Sendable {
                 continue
             }
             var kept = JSONObject()
-            for (key, member) in object where !BulkRows.managedColumns.contains(key) { kept.append(key, member) }
+            for (key, member) in object where !R.Fields.recordDescription.isIgnoredOnImport(key) {
+                kept.append(key, member)
+            }
             try accept(line, kept)
         }
     }
@@ -216,7 +220,7 @@ struct ImportPlan<R: StoredRecord>: Sendable {
                         }
                         if let index = fields.firstIndex(where: { $0.name == name }) {
                             mapping.append(index)
-                        } else if BulkRows.managedColumns.contains(name) {
+                        } else if R.Fields.recordDescription.isIgnoredOnImport(name) {
                             mapping.append(nil)
                         } else {
                             reject(line, "/" + name, "is not a known column")

@@ -6,8 +6,14 @@ import JSON
 // so an imported row is validated by exactly the code that validates a POST.
 
 extension RecordDescription {
-    /// The CSV header: the fields, then the server-managed members.
-    var csvHeader: [String] { fields.map(\.name) + Array(BulkRows.managedColumns) }
+    /// The CSV header: the fields, the record's own managed fields (a session's `recordedBy`),
+    /// then `id`, `createdAt`, `updatedAt`.
+    var csvHeader: [String] { stored.map(\.name) + Array(BulkRows.managedColumns) }
+
+    /// Whether an import ignores this member: it is server-managed (written on export).
+    func isIgnoredOnImport(_ name: String) -> Bool {
+        BulkRows.managedColumns.contains(name) || managedNames.contains(name)
+    }
 }
 
 /// Row conversions shared by export and import.
@@ -17,7 +23,7 @@ enum BulkRows {
 
     /// The CSV cells of a record, in `csvHeader` order.
     static func csvCells<R: Record>(_ record: R) -> [String?] {
-        csvCells(record, fields: R.Fields.recordDescription.fields)
+        csvCells(record, fields: R.Fields.recordDescription.stored)
     }
 
     /// `csvCells(_:)` with the field list looked up once by the caller (an export's batch).

@@ -57,7 +57,8 @@ extension RecordRepository {
             statement.clearBindings()
         }
         try statement.bind(filter.bindings + [.integer(Int64(limit))])
-        let fields = R.Fields.recordDescription.fields
+        // Every column of the table, the managed fields (a session's `recordedBy`) included.
+        let fields = R.Fields.recordDescription.stored
         let kinds = fields.map(\.kind)
         let patientColumn = fields.firstIndex { $0.name == "patientId" }.map { Int32($0 + 1) }
         let isPatient = R.resource == .patient

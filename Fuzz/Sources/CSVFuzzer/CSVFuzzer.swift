@@ -1,0 +1,45 @@
+// libFuzzer entry point for the CSV reader and writer of bulk import and export (RFC 4180).
+//
+// What the reader accepts must survive the writer: every record written back and read again
+// gives the same cells (text, and null kept apart from the empty string). The formula guard
+// must give every text back exactly.
+@testable import ReliefLog
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: start, count: count))
+    var records: [[CSV.Cell]] = []
+    var lines: [Int] = []
+    do {
+        try CSV.read(bytes) { line, cells in
+            precondition(line >= 1 && line <= count + 1, "a line number beyond the input")
+            precondition(lines.last.map { $0 < line } ?? true, "line numbers must increase")
+            lines.append(line)
+            records.append(cells)
+        }
+    } catch is CSV.SyntaxError {
+        return 0
+    } catch {
+        preconditionFailure("the reader threw something other than a syntax error: \(error)")
+    }
+    var written: [UInt8] = []
+    for record in records {
+        CSV.appendRecord(record.map { $0.text.isEmpty && !$0.quoted ? nil : $0.text }, to: &written)
+    }
+    var again: [[CSV.Cell]] = []
+    do {
+        try CSV.read(written) { _, cells in again.append(cells) }
+    } catch {
+        preconditionFailure("the reader refused what the writer wrote: \(error)")
+    }
+    precondition(again.count == records.count, "writing and reading changed the number of records")
+    for (first, second) in zip(records, again) {
+        precondition(first.count == second.count, "a record changed its number of cells")
+        for (a, b) in zip(first, second) {
+            precondition(a.text == b.text, "a cell changed its text")
+            precondition(a.text.isEmpty ? a.quoted == b.quoted : true, "null and empty string mixed up")
+            precondition(CSV.unguarded(CSV.guarded(a.text)) == a.text, "the formula guard lost text")
+        }
+    }
+    return 0
+}
