@@ -16,6 +16,11 @@ let strictSettings: [SwiftSetting] =
         .enableUpcomingFeature("InternalImportsByDefault"),
     ] + (Context.environment["CI"] == nil ? [] : [.treatAllWarnings(as: .error)])
 
+// The fuzzing harnesses (Fuzz/) build everything with libFuzzer, whose `main` collides with the
+// migrations generator's; their builds set RELIEFLOG_FUZZ_BUILD and get a module without the
+// embedded migrations (no harness opens a database).
+let fuzzBuild = Context.environment["RELIEFLOG_FUZZ_BUILD"] != nil
+
 let package = Package(
     name: "relieflog",
     platforms: [.macOS(.v15)],
@@ -47,10 +52,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The dashboard's files are compiled in as Swift source (scripts/embed-dashboard.py).
-            exclude: ["Dashboard/Assets"],
+            exclude: ["Dashboard/Assets"] + (fuzzBuild ? [] : ["Storage/NoEmbeddedMigrations.swift"]),
             swiftSettings: strictSettings,
             // Migrations/*.sql compiled into the module: a copied binary carries its schema.
-            plugins: ["EmbedMigrations"]),
+            plugins: fuzzBuild ? [] : ["EmbedMigrations"]),
         .executableTarget(
             name: "ReliefLogCLI",
             dependencies: [

@@ -12,6 +12,8 @@
 #   SWIFT_BACKTRACE=enable=no Fuzz/.build/release/TARGET Fuzz/artifacts/TARGET/crash-…
 # With SECONDS=0 every seed and corpus file is run once, as a regression test.
 set -euo pipefail
+# The service module without its migrations generator, whose main collides with libFuzzer's.
+export RELIEFLOG_FUZZ_BUILD=1
 
 target="${1:?usage: scripts/fuzz.sh TARGET [SECONDS]}"
 seconds="${2:-600}"
