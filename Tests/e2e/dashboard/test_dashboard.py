@@ -2,7 +2,8 @@
 
 The server is the real binary on a fresh database, seeded through the API with a generated
 year of diary. The browser is Debian's `chromium` driven by `chromedriver` (Selenium), with no
-network beyond the loopback server. Screenshots go to docs/screenshots/.
+network beyond the loopback server. Screenshots go to .build/e2e-screenshots/ (to docs/screenshots/
+with UPDATE_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -32,7 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from relieflog_server import start_server  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[3]
-SCREENSHOTS = REPOSITORY / "docs/screenshots"
+# The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1); an ordinary run
+# writes them under .build, so testing leaves the work tree as it was.
+SCREENSHOTS = (
+    REPOSITORY / "docs/screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS")
+    else REPOSITORY / ".build/e2e-screenshots"
+)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
