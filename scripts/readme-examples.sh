@@ -2,7 +2,9 @@
 # Replays the README's "Try it" section against a fresh server on a free port and a fresh
 # database, the way a new user would type it, and compares each command's output with what the
 # README shows: status lines and bodies, with the parts that differ on every machine (timestamps,
-# tokens, ETags, request ids, cursors) set aside, and `...` standing for anything.
+# tokens, ETags, request ids, cursors, webhook secrets, event ids, the port) set aside, and `...`
+# standing for anything. The shell runs in a scratch directory that has the checkout's `Tests/`
+# (for the fixtures the README names) and the binary's directory on PATH (for `relieflog ...`).
 #
 # Usage: scripts/readme-examples.sh [RELIEFLOG_BINARY]   (default: .build/debug/relieflog)
 set -euo pipefail
@@ -21,8 +23,12 @@ def section(text):
     body = text[start:end if end >= 0 else None]
     return re.findall(r"```sh\n(.*?)```", body, re.S)
 
+HEREDOC = re.compile(r"(?<!<)<<(?!<)(-?)\s*(['\"]?)(\w+)\2")
+
 def commands(block):
-    """(command, expected output lines) pairs; a command may continue with trailing backslashes."""
+    """(command, expected output lines) pairs; a command may continue with trailing backslashes
+    or a trailing `|`, `&&` or `||`, and a here-document (`cat > f.csv <<'CSV'`) takes the
+    lines up to its delimiter with it."""
     result, lines, i = [], block.splitlines(), 0
     while i < len(lines):
         line = lines[i]
@@ -30,7 +36,23 @@ def commands(block):
             i += 1
             continue
         command = line[2:]
-        while command.endswith("\\") and i + 1 < len(lines):
+        while True:
+            current = command.splitlines()[-1]
+            heredoc = HEREDOC.search(current)
+            if heredoc:
+                # bash reads the document's lines itself, up to the delimiter (tabs stripped for <<-)
+                while i + 1 < len(lines):
+                    i += 1
+                    command = command + "\n" + lines[i]
+                    body = lines[i].lstrip("\t") if heredoc.group(1) else lines[i]
+                    if body == heredoc.group(3):
+                        break
+                continue_line = False
+            else:
+                code = re.sub(r"\s+#.*$", "", current).rstrip()
+                continue_line = current.endswith("\\") or code.endswith(("|", "&&"))
+            if not continue_line or i + 1 >= len(lines):
+                break
             i += 1
             command = command + "\n" + lines[i]  # bash joins a backslash-newline itself
         i += 1
@@ -43,14 +65,24 @@ def commands(block):
     return result
 
 VOLATILE = [
-    (re.compile(r'"(createdAt|updatedAt|at)":"[^"]*"'), r'"\1":"<time>"'),
+    (re.compile(r'"(createdAt|updatedAt|at|transactionTime|nextAttemptAt)":"[^"]*"'), r'"\1":"<time>"'),
     (re.compile(r"rlg_[0-9a-f]{16}(_[A-Za-z0-9_-]{43})?"), "<token>"),
     (re.compile(r'"[0-9a-f]{16}"'), '"<etag>"'),
     (re.compile(r'"requestId":"[^"]*"'), '"requestId":"<id>"'),
     (re.compile(r'"nextCursor":"[^"]*"'), '"nextCursor":"<cursor>"'),
+    (re.compile(r"whsec_[A-Za-z0-9+/]+=*"), "whsec_<secret>"),  # a webhook's signing secret
+    (re.compile(r"evt_[A-Za-z0-9_-]{22}"), "evt_<id>"),  # an event's random public id
+    (re.compile(r"^Date: .*"), "Date: <date>"),
+    # an export's file name carries today's date; a CSV row ends with its createdAt,updatedAt
+    (re.compile(r'(filename="[a-z]+-)\d{4}-\d\d-\d\d(\.[a-z]+")'), r"\1<date>\2"),
+    (re.compile(r",\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"), ",<time>,<time>"),
 ]
 
+PORT = None  # the replay's server port; the README shows 8080
+
 def normal(line):
+    if PORT is not None:
+        line = re.sub(rf"\b(localhost|127\.0\.0\.1):{PORT}\b", r"\1:8080", line)
     for pattern, replacement in VOLATILE:
         line = pattern.sub(replacement, line)
     return line.rstrip()
@@ -84,6 +116,11 @@ work = tempfile.mkdtemp(prefix="relieflog-readme-")
 with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
+PORT = port
+# The README's commands run in a checkout: the repository's files (test fixtures) are at hand,
+# and `relieflog` is the binary just built.
+os.symlink(os.path.join(os.getcwd(), "Tests"), os.path.join(work, "Tests"))
+environment = dict(os.environ, PATH=os.path.dirname(os.path.abspath(binary)) + os.pathsep + os.environ.get("PATH", ""))
 server = subprocess.Popen(
     [binary, "serve", "--port", str(port), "--db", os.path.join(work, "data/relieflog.sqlite")],
     cwd=work, stdout=subprocess.PIPE, stderr=open(os.path.join(work, "stderr.log"), "wb"), text=True)
@@ -103,7 +140,7 @@ try:
     last_token = tokens[0]
     shell = subprocess.Popen(
         ["bash", "--norc", "--noprofile"], cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, bufsize=1)
+        stderr=subprocess.STDOUT, text=True, bufsize=1, env=environment)
     shell.stdin.write("shopt -s expand_aliases\nexec 2>&1\n")
     for number, (command, expected) in enumerate(steps, 1):
         if re.match(r"swift run relieflog serve|relieflog serve", command):
