@@ -15,8 +15,10 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             precondition(line >= 1, "a row without a line")
             do {
                 _ = try Episode.Fields(validating: body, now: 1_795_000_000_000)
-            } catch {
+            } catch let error as ValidationError {
                 precondition(!error.failures.isEmpty, "a validation error without failures")
+            } catch {
+                preconditionFailure("validation threw something other than a validation error: \(error)")
             }
         },
         { line, field, message in

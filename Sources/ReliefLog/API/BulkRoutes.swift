@@ -157,7 +157,8 @@ enum BulkOperations<R: RecordResource> {
                     contentType: "application/x-ndjson", schema: OpenAPI.ref(R.schemaName),
                     headers: [
                         "Content-Disposition": "attachment; filename=\"\(R.collection)-YYYY-MM-DD.csv\" (or .ndjson)"
-                    ]
+                    ],
+                    moreContentTypes: ["text/csv"]
                 ),
                 .problem(
                     400, "A malformed or unknown query parameter (limit and cursor included: there are no pages)."),

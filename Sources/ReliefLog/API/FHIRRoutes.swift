@@ -56,14 +56,19 @@ struct FHIRRoutes {
         let kickOffParameters: [ParameterSpec] = [
             ParameterSpec(
                 name: "Prefer", location: .header, required: true, description: "Must be respond-async.",
-                schema: ["type": "string"]),
+                schema: ["type": "string", "pattern": "respond-async"]),
             .query(
                 "_since", "Only resources changed at or after this instant.", ["type": "string", "format": "date-time"]),
             .query(
                 "_type", "Comma-separated resource types: \(FHIRBulkExports.allTypes.joined(separator: ", ")).",
-                ["type": "string"]),
+                [
+                    "type": "string",
+                    "pattern": .string(
+                        "^(\(FHIRBulkExports.allTypes.joined(separator: "|")))(,(\(FHIRBulkExports.allTypes.joined(separator: "|"))))*$"),
+                ]),
             .query(
-                "_outputFormat", "application/fhir+ndjson (the default and only format).", ["type": "string"]),
+                "_outputFormat", "application/fhir+ndjson (the default and only format).",
+                ["type": "string", "enum": ["application/fhir+ndjson", "application/ndjson", "ndjson"]]),
         ]
         let kickOffResponses: [ResponseSpec] = [
             .empty(202, "Started; poll the Content-Location.", headers: ["Content-Location": "The job's status URL."]),

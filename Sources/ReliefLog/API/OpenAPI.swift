@@ -67,16 +67,23 @@ enum OpenAPI {
         }
         var responses = JSONObject()
         var documented = operation.responses
+        // Operations that answer errors in a format of their own (FHIR's OperationOutcome) say so
+        // for the errors every protected route can give, too.
+        let errorType = operation.renderError == nil ? "application/problem+json" : "application/fhir+json"
+        let errorSchema: JSONValue = operation.renderError == nil ? ref("Problem") : ["type": "object"]
+        func error(_ status: Int, _ description: String) -> ResponseSpec {
+            ResponseSpec(status: String(status), description: description, contentType: errorType, schema: errorSchema)
+        }
         if !roles.isEmpty {
             documented.append(
                 ResponseSpec(
                     status: "401", description: "No, or an invalid, expired or revoked bearer token.",
-                    contentType: "application/problem+json", schema: ref("Problem"),
+                    contentType: errorType, schema: errorSchema,
                     headers: ["WWW-Authenticate": "Bearer challenge (RFC 6750)."]))
             // Writes can be refused per object too: a clinician's session of another therapist.
             if Set(Role.allCases) != roles || operation.method != "GET" {
                 documented.append(
-                    .problem(
+                    error(
                         403,
                         "The token's role may not do this (roles: \(roles.sorted().map(\.rawValue).joined(separator: ", ")))."
                     ))
@@ -85,11 +92,11 @@ enum OpenAPI {
                 ResponseSpec(
                     status: "429",
                     description: "Rate limit exceeded (per token, per address, or after failed authentications).",
-                    contentType: "application/problem+json", schema: ref("Problem"),
+                    contentType: errorType, schema: errorSchema,
                     headers: ["Retry-After": "Seconds until a request may succeed."]))
             if operation.method != "GET" {
                 documented.append(
-                    .problem(
+                    error(
                         503,
                         "The database could not store the change (a full disk, an I/O error): nothing was saved; "
                             + "retry later. Type urn:relieflog:problem:storage-unavailable."))
@@ -115,8 +122,9 @@ enum OpenAPI {
         }
         if responses["default"] == nil {
             responses["default"] = [
-                "description": "An error, as RFC 9457 problem details.",
-                "content": ["application/problem+json": ["schema": ref("Problem")]],
+                "description": operation.renderError == nil
+                    ? "An error, as RFC 9457 problem details." : "An error, as a FHIR OperationOutcome.",
+                "content": [.init(stringLiteral: errorType): ["schema": errorSchema]],
             ]
         }
         object["responses"] = .object(responses)

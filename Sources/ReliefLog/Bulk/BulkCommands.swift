@@ -73,7 +73,13 @@ public enum BulkCommands {
         let body = [UInt8](data)
         let database = try openDatabase(configuration, logger: logger)
         defer { database.close() }
-        let transactions = Transactions(database: database, afterCommit: [])
+        // The rows' events go to the outbox in the import's own transaction, as over HTTP; a
+        // server running beside this command delivers them (it polls its queue).
+        let clock = configuration.clock
+        let transactions = Transactions(
+            database: database,
+            inTransaction: [{ changes, connection in try EventOutbox.record(changes, connection, now: clock()) }],
+            afterCommit: [])
         let now = configuration.clock()
         progress("validating \(body.count) bytes")
         if formatName == "migraine-buddy" {
