@@ -64,7 +64,8 @@ struct FHIRRoutes {
                 [
                     "type": "string",
                     "pattern": .string(
-                        "^(\(FHIRBulkExports.allTypes.joined(separator: "|")))(,(\(FHIRBulkExports.allTypes.joined(separator: "|"))))*$"),
+                        "^(\(FHIRBulkExports.allTypes.joined(separator: "|")))(,(\(FHIRBulkExports.allTypes.joined(separator: "|"))))*$"
+                    ),
                 ]),
             .query(
                 "_outputFormat", "application/fhir+ndjson (the default and only format).",
