@@ -24,7 +24,9 @@ enum CSV {
     }
 
     private static func append(cell bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        var needsQuotes = bytes.isEmpty
+        // A cell that begins with U+FEFF is quoted: unquoted at the start of a file, the reader
+        // would take it for a byte order mark and drop it.
+        var needsQuotes = bytes.isEmpty || bytes.starts(with: [0xEF, 0xBB, 0xBF])
         for byte in bytes where byte == comma || byte == quote || byte == lf || byte == cr {
             needsQuotes = true
             break

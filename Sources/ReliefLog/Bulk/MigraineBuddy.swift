@@ -325,7 +325,8 @@ enum MigraineBuddy {
             text = String(text[..<space]).trimmingCharacters(in: " ")
         }
         let lowered = inner.lowercased().replacingOccurrences(of: " ", with: "")
-        if lowered.hasSuffix("mg"), let dose = Double(lowered.dropLast(2)), dose > 0 {
+        // A dose needs a name before it, and a finite amount ("(10 mg)" alone or "infmg" is a name).
+        if lowered.hasSuffix("mg"), let dose = Double(lowered.dropLast(2)), dose > 0, dose.isFinite, !text.isEmpty {
             return (text, dose)
         }
         return (entry, nil)

@@ -89,6 +89,21 @@ struct CSVConformanceTests {
         }
     }
 
+    @Test("a first cell that begins with U+FEFF is written quoted, so it is not read as a byte order mark")
+    func leadingByteOrderMarkCharacter() throws {
+        var bytes: [UInt8] = []
+        CSV.appendRecord(["\u{FEFF}b", "c"], to: &bytes)
+        #expect(try Self.records(String(decoding: bytes, as: UTF8.self)) == [["\u{FEFF}b", "c"]])
+    }
+
+    @Test("a Migraine Buddy dose needs a name before it and a finite amount")
+    func migraineBuddyDoses() {
+        #expect(MigraineBuddy.nameAndDose("Sumatriptan (50 mg)") == ("Sumatriptan", 50))
+        #expect(MigraineBuddy.nameAndDose("Ibuprofen 400mg") == ("Ibuprofen", 400))
+        #expect(MigraineBuddy.nameAndDose("(10 mg)") == ("(10 mg)", nil))
+        #expect(MigraineBuddy.nameAndDose("Pill infmg") == ("Pill infmg", nil))
+    }
+
     @Test("cells that spreadsheets would run as formulas are written guarded and read back exactly")
     func formulas() {
         for text in ["=SUM(A1)", "+1", "-2", "@x", "\tx", "\rx", "'=x", "''+y", "'plain", "plain"] {
