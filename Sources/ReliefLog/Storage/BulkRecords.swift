@@ -8,25 +8,31 @@ extension RecordRepository {
     /// Up to `limit` records matching the query's filters (its paging ignored) with an id
     /// above `afterId`, by id ascending.
     func exportBatch(_ query: R.Query, after afterId: Int64, limit: Int) throws -> [R] {
+        let (sql, bindings) = Self.exportSQL(query, after: afterId, limit: limit)
+        return try connection.fetchAll(sql, bindings, R.table.decode)
+    }
+
+    /// One export batch's statement: the list's filters, ids above `afterId`, by id ascending.
+    private static func exportSQL(
+        _ query: R.Query, after afterId: Int64, limit: Int
+    ) -> (sql: String, bindings: [SQLiteValue]) {
         var filter = R.filter(query)
         filter.add("id > ?", .integer(afterId))
         let sql = "SELECT \(R.table.selectColumns) FROM \(R.table.name)\(filter.whereClause) ORDER BY id LIMIT ?"
-        return try connection.fetchAll(sql, filter.bindings + [.integer(Int64(limit))], R.table.decode)
+        return (sql, filter.bindings + [.integer(Int64(limit))])
     }
 
     /// Visits the records of `exportBatch` without collecting them.
     func forEachExported(
         _ query: R.Query, after afterId: Int64, limit: Int, _ body: (R) throws -> Void
     ) throws {
-        var filter = R.filter(query)
-        filter.add("id > ?", .integer(afterId))
-        let sql = "SELECT \(R.table.selectColumns) FROM \(R.table.name)\(filter.whereClause) ORDER BY id LIMIT ?"
+        let (sql, bindings) = Self.exportSQL(query, after: afterId, limit: limit)
         let statement = try connection.statement(sql)
         defer {
             statement.reset()
             statement.clearBindings()
         }
-        try statement.bind(filter.bindings + [.integer(Int64(limit))])
+        try statement.bind(bindings)
         while try statement.step() {
             try body(try R.table.decode(statement))
         }
@@ -48,15 +54,13 @@ extension RecordRepository {
         _ query: R.Query, after afterId: Int64, limit: Int, to out: inout [UInt8],
         row: (_ id: Int64, _ patient: Int64?) -> Void
     ) throws {
-        var filter = R.filter(query)
-        filter.add("id > ?", .integer(afterId))
-        let sql = "SELECT \(R.table.selectColumns) FROM \(R.table.name)\(filter.whereClause) ORDER BY id LIMIT ?"
+        let (sql, bindings) = Self.exportSQL(query, after: afterId, limit: limit)
         let statement = try connection.statement(sql)
         defer {
             statement.reset()
             statement.clearBindings()
         }
-        try statement.bind(filter.bindings + [.integer(Int64(limit))])
+        try statement.bind(bindings)
         // Every column of the table, the managed fields (a session's `recordedBy`) included.
         let fields = R.Fields.recordDescription.stored
         let kinds = fields.map(\.kind)
