@@ -346,20 +346,31 @@ enum MigraineBuddy {
     /// Milliseconds of `01h 00m`, `1d 02h 15m`, `45m`; `.some(nil)` for `Ongoing`; nil when
     /// unreadable.
     static func duration(_ text: String) -> Int64?? {
+        let maximumDuration: Int64 = 366 * 86_400_000
         if text.lowercased() == "ongoing" { return .some(nil) }
         let parts = text.split(separator: " ")
         guard !parts.isEmpty else { return nil }
         var total: Int64 = 0
         for part in parts {
             guard let unit = part.last, let value = Int64(part.dropLast()), value >= 0 else { return nil }
+            let unitMilliseconds: Int64
             switch unit {
-            case "d": total += value * 86_400_000
-            case "h": total += value * 3_600_000
-            case "m": total += value * 60_000
-            case "s": total += value * 1000
+            case "d": unitMilliseconds = 86_400_000
+            case "h": unitMilliseconds = 3_600_000
+            case "m": unitMilliseconds = 60_000
+            case "s": unitMilliseconds = 1000
             default: return nil
             }
+            // A file's numbers are untrusted: one that overflows is unreadable, not a crash.
+            let (milliseconds, overflow) = value.multipliedReportingOverflow(by: unitMilliseconds)
+            guard !overflow else { return nil }
+            let (sum, overflowSum) = total.addingReportingOverflow(milliseconds)
+            guard !overflowSum else { return nil }
+            total = sum
         }
+        // Longer than any diary entry could be (episodes last at most 14 days; validation says
+        // so): a year or more is a misreading, and the end time computed from it must not overflow.
+        guard total <= maximumDuration else { return nil }
         return .some(total)
     }
 }

@@ -96,6 +96,17 @@ struct CSVConformanceTests {
         #expect(try Self.records(String(decoding: bytes, as: UTF8.self)) == [["\u{FEFF}b", "c"]])
     }
 
+    @Test("a Migraine Buddy duration too long for 64 bits is unreadable, not a crash")
+    func migraineBuddyDurationOverflow() {
+        #expect(MigraineBuddy.duration("1d 02h 15m") == .some(94_500_000))
+        #expect(MigraineBuddy.duration("Ongoing") == .some(nil))
+        #expect(MigraineBuddy.duration("17265446786493142 31h") == nil)
+        #expect(MigraineBuddy.duration("9223372036854775807m") == nil)
+        #expect(MigraineBuddy.duration("106751991167d 106751991167d") == nil)
+        #expect(MigraineBuddy.duration("106751991166d") == nil)  // would overflow startedAt + it
+        #expect(MigraineBuddy.duration("15d") == .some(15 * 86_400_000))  // validation refuses it, by line
+    }
+
     @Test("a Migraine Buddy dose needs a name before it and a finite amount")
     func migraineBuddyDoses() {
         #expect(MigraineBuddy.nameAndDose("Sumatriptan (50 mg)") == ("Sumatriptan", 50))
