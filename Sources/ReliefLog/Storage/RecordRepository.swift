@@ -126,9 +126,9 @@ struct RecordTable<R: Record>: Sendable {
         let described = R.Fields.recordDescription.fields
         for reference in references {
             guard case .integer(let id) = described[reference.index].get(fields) else { continue }
-            let exists = try connection.scalar(
-                "SELECT EXISTS (SELECT 1 FROM \(reference.table) WHERE id = ?)", [.integer(id)])
-            guard exists == .integer(1) else { throw RecordsError.missingReference(field: reference.field) }
+            guard try connection.exists(reference.table, id: id) else {
+                throw RecordsError.missingReference(field: reference.field)
+            }
         }
     }
 }

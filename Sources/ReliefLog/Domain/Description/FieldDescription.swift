@@ -210,6 +210,9 @@ struct RecordDescription<Fields>: Sendable {
     let managedNames: Set<String>
     /// Each member's position in the contract, for reporting errors in that order.
     let order: [String: Int]
+    /// Every field with a column: the request-settable ones, then the managed ones. Kept, not
+    /// computed, since storage walks it for every row it reads or writes.
+    let stored: [FieldDescription<Fields>]
 
     init(_ resource: ResourceKind, _ fields: [FieldDescription<Fields>], managed: [FieldDescription<Fields>] = []) {
         self.resource = resource
@@ -218,10 +221,8 @@ struct RecordDescription<Fields>: Sendable {
         known = Set(fields.map(\.name))
         managedNames = Set(managed.map(\.name))
         order = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
+        stored = fields + managed
     }
-
-    /// Every field with a column: the request-settable ones, then the managed ones.
-    var stored: [FieldDescription<Fields>] { fields + managed }
 
     /// The managed members, appended to `object` (responses only).
     func appendManagedMembers(of value: Fields, to object: inout JSONObject) {
