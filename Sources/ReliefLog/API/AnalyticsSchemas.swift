@@ -97,8 +97,20 @@ extension Schemas {
             "sessionMinutes": count,
             "meanPainDrop": roundedOrNull,
             "meanStressDrop": roundedOrNull,
+            "warnings": warnings(
+                WindowWarning.summary.map(\.rawValue),
+                "Why the window's figures may say little (thresholds in docs/analytics-definitions.md); empty when none."
+            ),
             "note": note,
         ])
+
+    /// A list of warning codes, each at most once, in the order `codes` lists them.
+    static func warnings(_ codes: [String], _ description: String) -> JSONValue {
+        [
+            "type": "array", "uniqueItems": true, "description": .string(description),
+            "items": ["type": "string", "enum": .array(codes.map { .string($0) })],
+        ]
+    }
 
     static let trends = exact(
         "Buckets of one patient's window of local dates [from, to).",
@@ -133,6 +145,10 @@ extension Schemas {
                     "migraineDaysSlope": roundedOrNull,
                     "meanIntensitySlope": roundedOrNull,
                 ]),
+            "warnings": warnings(
+                WindowWarning.trends.map(\.rawValue),
+                "Why the buckets and slopes may say little (thresholds in docs/analytics-definitions.md); empty when none."
+            ),
             "note": note,
         ])
 

@@ -54,16 +54,19 @@ enum PatientAnalyticsRequest: Sendable, Hashable {
 
     /// The same request with concrete local dates.
     enum Resolved: Sendable, Hashable {
-        case summary(DayWindow)
-        case trends(TrendBucket, DayWindow)
+        /// `today` is the local date the request was resolved on (for the `future-days` warning).
+        case summary(DayWindow, today: LocalDay)
+        case trends(TrendBucket, DayWindow, today: LocalDay)
         case massageEffect(end: LocalDay, baselineDays: Int64, windowDays: Int64)
 
         /// What the result depends on besides the data: part of the ETag and of the
-        /// validity check of a cached result.
+        /// validity check of a cached result. Of "today", an explicit window depends only on
+        /// whether it reaches past it (`future-days`), so its cached result outlives the day.
         var canonical: String {
             switch self {
-            case .summary(let w): "summary from=\(w.from) to=\(w.to)"
-            case .trends(let b, let w): "trends bucket=\(b.rawValue) from=\(w.from) to=\(w.to)"
+            case .summary(let w, let today): "summary from=\(w.from) to=\(w.to) future=\(w.to > today + 1)"
+            case .trends(let b, let w, let today):
+                "trends bucket=\(b.rawValue) from=\(w.from) to=\(w.to) future=\(w.to > today + 1)"
             case .massageEffect(let end, let b, let w): "massage-effect end=\(end) baseline=\(b) window=\(w)"
             }
         }
@@ -75,7 +78,8 @@ enum PatientAnalyticsRequest: Sendable, Hashable {
         switch self {
         case .summary(let from, let to):
             return .summary(
-                try resolveWindow(from: from, to: to, zone: zone, defaults: DayWindow(from: today - 27, to: today + 1)))
+                try resolveWindow(from: from, to: to, zone: zone, defaults: DayWindow(from: today - 27, to: today + 1)),
+                today: today)
         case .trends(let bucket, let from, let to):
             let window = try resolveWindow(from: from, to: to, zone: zone, defaults: bucket.defaultWindow(today: today))
             guard bucket.count(window) <= AnalyticsLimits.maximumBuckets else {
@@ -85,7 +89,7 @@ enum PatientAnalyticsRequest: Sendable, Hashable {
                         "the window must not span more than \(AnalyticsLimits.maximumBuckets) \(bucket.rawValue) buckets"
                 )
             }
-            return .trends(bucket, window)
+            return .trends(bucket, window, today: today)
         case .massageEffect(let baselineDays, let windowDays, let to):
             return .massageEffect(
                 end: to?.day(in: zone) ?? today + 1, baselineDays: baselineDays, windowDays: windowDays)

@@ -85,7 +85,7 @@ final class AnalyticsService: Sendable {
     ) throws -> JSONValue {
         let day = Timestamp.millisecondsPerDay
         switch resolved {
-        case .summary(let window):
+        case .summary(let window, let today):
             // Episodes up to 16 days before the window may cover its dates (at most 14 days
             // long, plus the widest UTC offsets); a day of margin either side for the rest.
             let around = (from: (window.from - 1) * day, to: (window.to + 1) * day)
@@ -97,14 +97,16 @@ final class AnalyticsService: Sendable {
                 tagRange: exact, classRange: around.from..<around.to)
             return SummaryAnalysis.compute(
                 patientId: patientId, window: window, zone: zone, episodes: read.episodes, tags: read.tags,
-                sessions: try repository.sessions(patientId: patientId, from: around.from, to: around.to))
-        case .trends(let bucket, let window):
+                sessions: try repository.sessions(patientId: patientId, from: around.from, to: around.to),
+                context: try warningContext(patientId: patientId, zone: zone, today: today, repository))
+        case .trends(let bucket, let window, let today):
             return TrendsAnalysis.compute(
                 patientId: patientId, bucket: bucket, window: window, zone: zone,
                 episodes: try repository.episodes(
                     patientId: patientId, from: (window.from - 16) * day, to: (window.to + 1) * day),
                 sessions: try repository.sessions(
-                    patientId: patientId, from: (window.from - 1) * day, to: (window.to + 1) * day))
+                    patientId: patientId, from: (window.from - 1) * day, to: (window.to + 1) * day),
+                context: try warningContext(patientId: patientId, zone: zone, today: today, repository))
         case .massageEffect(let end, let baselineDays, let windowDays):
             guard let first = try repository.firstSessionAt(patientId: patientId) else {
                 return MassageEffectAnalysis.compute(
@@ -123,6 +125,15 @@ final class AnalyticsService: Sendable {
                 sessions: try repository.sessions(
                     patientId: patientId, from: (firstDay - 1) * day, to: (last + 1) * day, techniques: true))
         }
+    }
+
+    /// Today and the local date of the patient's first entry: a change to the latter is a
+    /// write to the patient's data, so it bumps the version the cached result is kept under.
+    private static func warningContext(
+        patientId: Int64, zone: Zone, today: LocalDay, _ repository: AnalyticsRepository
+    ) throws -> WindowWarning.Context {
+        WindowWarning.Context(
+            today: today, firstEntryDay: try repository.firstEntryAt(patientId: patientId).map { zone.day($0) })
     }
 
     // MARK: Clinic-wide

@@ -18,9 +18,11 @@ enum SummaryAnalysis {
     ///   - tags: trigger and symptom counts over the episodes starting in the window, and the
     ///     medication classes of those episodes with their starts.
     ///   - sessions: sessions around the window; those outside it are ignored.
+    ///   - context: today and the patient's first entry, for the warnings.
     static func compute(
         patientId: Int64, window: DayWindow, zone: Zone,
-        episodes rows: [EpisodeRow], tags: [EpisodeTag], sessions sessionRows: [SessionRow]
+        episodes rows: [EpisodeRow], tags: [EpisodeTag], sessions sessionRows: [SessionRow],
+        context: WindowWarning.Context
     ) -> JSONValue {
         var mapper = zone.mapper()
         let all = mapper.episodes(rows)
@@ -98,6 +100,9 @@ enum SummaryAnalysis {
         object.append("sessionMinutes", JSONValue(minutes))
         object.append("meanPainDrop", rounded(pain.value))
         object.append("meanStressDrop", rounded(stress.value))
+        let warnings = WindowWarning.derive(
+            WindowWarning.summary, window: window, buckets: 1, episodes: inWindow.count, context: context)
+        object.append("warnings", .array(warnings.map { .string($0.rawValue) }))
         object.append("note", .string(analyticsNote))
         return .object(object)
     }

@@ -69,7 +69,7 @@ enum TrendBucket: String, Sendable, CaseIterable {
 enum TrendsAnalysis {
     static func compute(
         patientId: Int64, bucket: TrendBucket, window: DayWindow, zone: Zone,
-        episodes rows: [EpisodeRow], sessions sessionRows: [SessionRow]
+        episodes rows: [EpisodeRow], sessions sessionRows: [SessionRow], context: WindowWarning.Context
     ) -> JSONValue {
         var mapper = zone.mapper()
         let episodes = mapper.episodes(rows)
@@ -151,6 +151,10 @@ enum TrendsAnalysis {
                 "migraineDaysSlope": rounded(leastSquaresSlope(migrainePoints)),
                 "meanIntensitySlope": rounded(leastSquaresSlope(intensityPoints)),
             ])
+        let warnings = WindowWarning.derive(
+            WindowWarning.trends, window: window, buckets: buckets.count,
+            episodes: totals.reduce(0) { $0 + $1.episodes }, context: context)
+        object.append("warnings", .array(warnings.map { .string($0.rawValue) }))
         object.append("note", .string(analyticsNote))
         return .object(object)
     }

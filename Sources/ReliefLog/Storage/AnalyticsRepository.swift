@@ -129,6 +129,16 @@ struct AnalyticsRepository {
         ) { $0.int64(0) }
     }
 
+    /// The start of the patient's earliest episode or session, whichever is first.
+    func firstEntryAt(patientId: Int64) throws -> Int64? {
+        let episode = try connection.fetchOne(
+            "SELECT started_at_ms FROM episodes WHERE patient_id = ? ORDER BY started_at_ms LIMIT 1",
+            [.integer(patientId)]
+        ) { $0.int64(0) }
+        let session = try firstSessionAt(patientId: patientId)
+        return [episode, session].compactMap { $0 }.min()
+    }
+
     // MARK: Clinic-wide
 
     func patientCount() throws -> Int {

@@ -44,7 +44,7 @@ struct AnalyticsBenchDatabaseTests {
         var run = OracleRun(api: api, label: "bench db")
         for patientId in [1, 2, 500, 1001] {
             let patient = try #require(data.patients.first { $0.id == patientId })
-            let diary = PatientDiary(patient: patient, data: data)
+            let diary = PatientDiary(patient: patient, data: data, now: now)
             let base = "/v1/patients/\(patientId)/analytics"
             let today = diary.today(now)
             try await run.check("\(base)/summary", diary.summary(diary.defaultSummaryWindow(now: now)))

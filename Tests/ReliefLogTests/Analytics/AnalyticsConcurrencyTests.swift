@@ -172,7 +172,7 @@ struct AnalyticsConcurrencyTests {
         try await run.check("/v1/analytics/techniques", clinic.techniques(window))
         try await run.check("/v1/analytics/therapists", clinic.therapists(window))
         for patient in data.patients {
-            let diary = PatientDiary(patient: patient, data: data)
+            let diary = PatientDiary(patient: patient, data: data, now: Self.now)
             let base = "/v1/patients/\(patient.id)/analytics"
             try await run.check("\(base)/summary", diary.summary(diary.defaultSummaryWindow(now: Self.now)))
             try await run.check(

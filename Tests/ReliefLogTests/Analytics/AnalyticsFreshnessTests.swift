@@ -68,7 +68,7 @@ struct AnalyticsFreshnessTests {
             let data = try await api.readAll()
             var expectations: [(String, Expected)] = []
             for patient in data.patients {
-                let diary = PatientDiary(patient: patient, data: data)
+                let diary = PatientDiary(patient: patient, data: data, now: now)
                 let base = "/v1/patients/\(patient.id)/analytics"
                 expectations.append(("\(base)/summary", diary.summary(diary.defaultSummaryWindow(now: now))))
                 for bucket in PatientDiary.Bucket.allCases {

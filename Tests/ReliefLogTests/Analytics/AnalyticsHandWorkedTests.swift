@@ -166,7 +166,7 @@ struct AnalyticsHandWorkedTests {
         try await withApp(now: Self.berlinNow) { api in
             let (patient, therapist) = try await seedBerlin(api)
             let data = try await api.readAll()
-            let diary = PatientDiary(patient: data.patients[0], data: data)
+            let diary = PatientDiary(patient: data.patients[0], data: data, now: Self.berlinNow)
             let clinic = ClinicOracle(data: data)
             let base = "/v1/patients/\(patient)/analytics"
             let window = diary.defaultSummaryWindow(now: Self.berlinNow)
@@ -404,7 +404,7 @@ struct AnalyticsHandWorkedTests {
                 _ = try await api.create("episodes", body)
             }
             let data = try await api.readAll()
-            let diary = PatientDiary(patient: data.patients[0], data: data)
+            let diary = PatientDiary(patient: data.patients[0], data: data, now: Self.chathamNow)
             let base = "/v1/patients/\(patient)/analytics/summary"
             func summary(
                 _ from: String, _ to: String, days: Int, episodes: Int, migraine: Int, mmd: Double,
@@ -519,7 +519,7 @@ struct AnalyticsHandWorkedTests {
                 ])
 
             let data = try await api.readAll()
-            let overuse = PatientDiary(patient: data.patients[0], data: data)
+            let overuse = PatientDiary(patient: data.patients[0], data: data, now: Self.boundaryNow)
             let window = CivilDay.parse("2026-06-01")!..<CivilDay.parse("2026-06-22")!
             let oracle = overuse.summary(window)
             var handRun = OracleComparison()
@@ -550,7 +550,7 @@ struct AnalyticsHandWorkedTests {
             try await expectBoth(api, path, hand: hand, oracle: oracle)
             try await expectBoth(api, path, hand: oracle, oracle: oracle)
 
-            let diary = PatientDiary(patient: data.patients[1], data: data)
+            let diary = PatientDiary(patient: data.patients[1], data: data, now: Self.boundaryNow)
             let effect: Expected = .object([
                 ("firstSessionAt", .instant(PropertyTimestamp.parse("2026-05-01T10:00:00Z")!)),
                 (
@@ -605,7 +605,7 @@ struct AnalyticsHandWorkedTests {
                 ])
             let path = "/v1/patients/\(patient)/analytics/trends?bucket=day&from=2026-06-01&to=2026-06-29"
             let data = try await api.readAll()
-            let expected = PatientDiary(patient: data.patients[0], data: data).trends(
+            let expected = PatientDiary(patient: data.patients[0], data: data, now: Self.boundaryNow).trends(
                 .day, CivilDay.parse("2026-06-01")!..<CivilDay.parse("2026-06-29")!)
             try await expectBoth(
                 api, path,
@@ -642,7 +642,7 @@ struct AnalyticsHandWorkedTests {
                     "episodes", ["patientId": patient, "startedAt": startedAt, "intensity": 6, "triggers": triggers])
             }
             let data = try await api.readAll()
-            let diary = PatientDiary(patient: data.patients[0], data: data)
+            let diary = PatientDiary(patient: data.patients[0], data: data, now: Self.santiagoNow)
             let base = "/v1/patients/\(patient)/analytics"
             func window(_ from: String, _ to: String) -> Range<DayNumber> {
                 CivilDay.parse(from)!..<CivilDay.parse(to)!

@@ -218,9 +218,12 @@ struct PatientDiary {
     let days: ZoneDays
     let episodes: [Episode]
     let sessions: [Session]
+    /// The server clock the responses are computed at (the warnings depend on "today").
+    let now: Int64
 
-    init(patient: OraclePatient, data: OracleData) {
+    init(patient: OraclePatient, data: OracleData, now: Int64) {
         self.patient = patient
+        self.now = now
         let days = ZoneDays(patient.timezone)
         self.days = days
         episodes = data.episodes.filter { $0.patientId == patient.id }.map {
@@ -252,6 +255,20 @@ struct PatientDiary {
             }
         }
         return covered.count
+    }
+
+    /// The window warnings as docs/analytics-definitions.md words them ("Warnings (summary,
+    /// trends)"): `short` is the first code's own test (a short window, or few buckets).
+    func warnings(_ window: Range<DayNumber>, short: (String, Bool), episodes count: Int) -> Expected {
+        // The first entry: the earliest local date on which an episode or a session starts.
+        let first = (episodes.map(\.startDay) + sessions.map(\.day)).min()
+        var codes: [String] = []
+        if short.1 { codes.append(short.0) }
+        if first == nil || window.lowerBound < first! { codes.append("before-first-entry") }
+        // A window [from, to) holds a date after today when its last date, to - 1, is after today.
+        if window.upperBound - 1 > today(now) { codes.append("future-days") }
+        if count < 4 { codes.append("few-episodes") }
+        return .array(codes.map { .string($0) })
     }
 
     /// The highest intensity of the episodes covering any local day in `range`.
@@ -325,6 +342,7 @@ struct PatientDiary {
         members.append(("sessionMinutes", .int(minutes)))
         members.append(("meanPainDrop", .mean(windowSessions.compactMap(\.painDrop))))
         members.append(("meanStressDrop", .mean(windowSessions.compactMap(\.stressDrop))))
+        members.append(("warnings", warnings(window, short: ("window-short", dayCount < 28), episodes: count)))
         members.append(("note", .string(Oracle.note)))
         return .object(members)
     }
@@ -370,10 +388,11 @@ struct PatientDiary {
     }
 
     func trends(_ bucket: Bucket, _ window: Range<DayNumber>) -> Expected {
+        let ranges = Self.buckets(bucket, window)
         var items: [Expected] = []
         var migrainePoints: [(x: Double, y: Double)] = []
         var intensityPoints: [(x: Double, y: Double)] = []
-        for (index, range) in Self.buckets(bucket, window).enumerated() {
+        for (index, range) in ranges.enumerated() {
             let started = episodes(startingIn: range)
             let inBucket = sessions(in: range).map(\.row)
             let migraine = migraineDays(range)
@@ -401,6 +420,11 @@ struct PatientDiary {
                     ("migraineDaysSlope", .number(Oracle.slope(migrainePoints))),
                     ("meanIntensitySlope", .number(Oracle.slope(intensityPoints))),
                 ])
+            ),
+            (
+                "warnings",
+                warnings(
+                    window, short: ("few-buckets", ranges.count < 4), episodes: episodes(startingIn: window).count)
             ),
             ("note", .string(Oracle.note)),
         ])
@@ -689,11 +713,18 @@ extension Expected {
         switch self {
         case .object(let members):
             for (key, value) in members { value.features("\(path)/\(key)", into: &counts) }
+            let isWindow = members.contains { $0.0 == "medicationOveruse" || $0.0 == "buckets" }
+            if isWindow, case .array(let codes)? = members.first(where: { $0.0 == "warnings" })?.1, codes.isEmpty {
+                counts["summary or trends without warning", default: 0] += 1
+            }
             if path.hasSuffix("followUp"), case .int(0)? = members.first(where: { $0.0 == "days" })?.1 {
                 counts["followUp of 0 days", default: 0] += 1
             }
         case .array(let elements):
             if path.hasSuffix("topTriggers"), elements.count == 10 { counts["topTriggers cut at 10", default: 0] += 1 }
+            if path.hasSuffix("warnings") {
+                for case .string(let code?) in elements { counts["warning \(code)", default: 0] += 1 }
+            }
             for (index, element) in elements.enumerated() { element.features("\(path)/\(index)", into: &counts) }
         case .ifPresent(let inner): inner.features(path, into: &counts)
         case .bool(let value):

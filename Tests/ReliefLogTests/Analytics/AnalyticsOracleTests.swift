@@ -239,7 +239,7 @@ struct AnalyticsOracleTests {
 
         var run = OracleRun(api: api, label: "seed \(String(seed, radix: 16))")
         for patient in data.patients {
-            let diary = PatientDiary(patient: patient, data: data)
+            let diary = PatientDiary(patient: patient, data: data, now: now)
             try await checkPatient(&run, diary, &generator, now: now)
         }
         try await checkClinic(&run, ClinicOracle(data: data), &generator, now: now)
@@ -248,6 +248,12 @@ struct AnalyticsOracleTests {
         )
         run.report()
         #expect(run.comparison.compared > 5_000, "the oracle compared too little: \(run.comparison.compared)")
+        // Every warning was predicted somewhere, and so was a response without one: the
+        // comparison of the warnings is not a comparison of empty lists.
+        let codes = ["window-short", "few-buckets", "before-first-entry", "future-days", "few-episodes"]
+        for key in codes.map({ "warning \($0)" }) + ["summary or trends without warning"] {
+            #expect(run.coverage[key, default: 0] > 0, "no generated case predicts \(key)")
+        }
     }
 
     private func checkPatient(

@@ -70,6 +70,7 @@ struct SummaryAnalyticsTests {
             // sessions: S1 and S2 (S3 is local 02-20): 2, 1 professional, 1 self, 65 min;
             //   pain drops 3 and 1 → 2.0; stress drop only S1: 3.0.
             let body = try await h.analytics("/v1/patients/\(p)/analytics/summary")
+            // Warnings: 28 days, the diary starts 02-15 (E3), 3 episodes.
             try expectJSON(
                 body,
                 """
@@ -86,7 +87,7 @@ struct SummaryAnalyticsTests {
                     {"class": "nsaid", "days": 1, "daysPer30": 1.07, "threshold": 15, "exceeded": false},
                     {"class": "triptan", "days": 2, "daysPer30": 2.14, "threshold": 10, "exceeded": false}],
                  "sessions": 2, "professionalSessions": 1, "selfSessions": 1, "sessionMinutes": 65,
-                 "meanPainDrop": 2.0, "meanStressDrop": 3.0, \(note)}
+                 "meanPainDrop": 2.0, "meanStressDrop": 3.0, "warnings": ["few-episodes"], \(note)}
                 """)
         }
     }
@@ -101,6 +102,7 @@ struct SummaryAnalyticsTests {
             // Overuse: triptan 1 day → 30 / 2 = 15.0 ≥ 10; nsaid 1 day → 15.0 ≥ 15: both exceeded.
             let body = try await h.analytics(
                 "/v1/patients/\(p)/analytics/summary?from=2026-03-08T03:30:00Z&to=2026-03-09")
+            // Warnings: 2 days, 2 episodes.
             try expectJSON(
                 body,
                 """
@@ -116,7 +118,7 @@ struct SummaryAnalyticsTests {
                     {"class": "nsaid", "days": 1, "daysPer30": 15.0, "threshold": 15, "exceeded": true},
                     {"class": "triptan", "days": 1, "daysPer30": 15.0, "threshold": 10, "exceeded": true}],
                  "sessions": 0, "professionalSessions": 0, "selfSessions": 0, "sessionMinutes": 0,
-                 "meanPainDrop": null, "meanStressDrop": null, \(note)}
+                 "meanPainDrop": null, "meanStressDrop": null, "warnings": ["window-short", "few-episodes"], \(note)}
                 """)
             // A timestamp with an offset (the + written as %2B) means its local date too:
             // 2026-03-09T00:30-04:00 is local 03-09 → the same window.
@@ -134,6 +136,7 @@ struct SummaryAnalyticsTests {
             // outside → episodes 0, means null, MMD 5 × 28 / 5 = 28.0, no overuse items
             // (E3's ergot is outside: only in-window episodes count for medication).
             let body = try await h.analytics("/v1/patients/\(p)/analytics/summary?from=2026-02-16&to=2026-02-21")
+            // Warnings: 5 days, no episode starting in it.
             try expectJSON(
                 body,
                 """
@@ -142,7 +145,7 @@ struct SummaryAnalyticsTests {
                  "meanDurationHours": null, "auraEpisodes": 0, "topTriggers": [], "topSymptoms": [],
                  "medicationDays": 0, "medicationOveruse": [],
                  "sessions": 1, "professionalSessions": 0, "selfSessions": 1, "sessionMinutes": 30,
-                 "meanPainDrop": 8.0, "meanStressDrop": null, \(note)}
+                 "meanPainDrop": 8.0, "meanStressDrop": null, "warnings": ["window-short", "few-episodes"], \(note)}
                 """)
             // Window [02-15, 02-16): E3 starts in it: 156 h long (02-15 20:00 → 02-22 08:00 EST),
             // ergot 1 day → 30 / 1 = 30.0 ≥ 10. A gepant (no threshold) is never exceeded.
@@ -150,6 +153,7 @@ struct SummaryAnalyticsTests {
                 p, "2026-02-15T09:00:00-05:00", intensity: 3,
                 extra: #", "medications": [{"name": "Rime", "class": "gepant"}]"#)
             let one = try await h.analytics("/v1/patients/\(p)/analytics/summary?from=2026-02-15&to=2026-02-16")
+            // Warnings: one day, 2 episodes.
             try expectJSON(
                 one,
                 """
@@ -162,7 +166,7 @@ struct SummaryAnalyticsTests {
                     {"class": "ergot", "days": 1, "daysPer30": 30.0, "threshold": 10, "exceeded": true},
                     {"class": "gepant", "days": 1, "daysPer30": 30.0, "threshold": null, "exceeded": false}],
                  "sessions": 0, "professionalSessions": 0, "selfSessions": 0, "sessionMinutes": 0,
-                 "meanPainDrop": null, "meanStressDrop": null, \(note)}
+                 "meanPainDrop": null, "meanStressDrop": null, "warnings": ["window-short", "few-episodes"], \(note)}
                 """)
         }
     }
@@ -173,6 +177,7 @@ struct SummaryAnalyticsTests {
             let p = try await h.patient("Australia/Sydney")
             // Today in Sydney: 2026-03-20 23:00 AEDT → window [02-21, 03-21).
             let body = try await h.analytics("/v1/patients/\(p)/analytics/summary")
+            // Warnings: nothing recorded at all.
             try expectJSON(
                 body,
                 """
@@ -181,7 +186,7 @@ struct SummaryAnalyticsTests {
                  "meanDurationHours": null, "auraEpisodes": 0, "topTriggers": [], "topSymptoms": [],
                  "medicationDays": 0, "medicationOveruse": [],
                  "sessions": 0, "professionalSessions": 0, "selfSessions": 0, "sessionMinutes": 0,
-                 "meanPainDrop": null, "meanStressDrop": null, \(note)}
+                 "meanPainDrop": null, "meanStressDrop": null, "warnings": ["before-first-entry", "few-episodes"], \(note)}
                 """)
         }
     }

@@ -33,6 +33,7 @@ struct TrendsAnalyticsTests {
             let body = try await h.analytics(
                 "/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-03-07&to=2026-03-10")
             // Slopes: migraine days 1, 1, 1 → 0.0; intensity at x = 0 (6) and x = 2 (4) → −1.0.
+            // Warnings: 3 buckets, 2 episodes; the diary starts on the window's first day.
             try expectJSON(
                 body,
                 """
@@ -40,7 +41,7 @@ struct TrendsAnalyticsTests {
                   \(Self.bucket("2026-03-07", "2026-03-08", episodes: 1, migraineDays: 1, intensity: "6.0", peak: "6")),
                   \(Self.bucket("2026-03-08", "2026-03-09", episodes: 0, migraineDays: 1, sessions: 1, minutes: 40, pain: "3.0", peak: "6")),
                   \(Self.bucket("2026-03-09", "2026-03-10", episodes: 1, migraineDays: 1, intensity: "4.0", peak: "6"))],
-                 "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -1.0}, \(note)}
+                 "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -1.0}, "warnings": ["few-buckets", "few-episodes"], \(note)}
                 """)
         }
     }
@@ -58,6 +59,7 @@ struct TrendsAnalyticsTests {
             let body = try await h.analytics(
                 "/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-10-31&to=2026-11-03")
             // Intensity: 7.0; (2 + 5 + 8) / 3 = 5.0; null → slope over (0, 7), (1, 5) = −2.0.
+            // Warnings: 3 buckets; 4 episodes are enough.
             try expectJSON(
                 body,
                 """
@@ -65,7 +67,7 @@ struct TrendsAnalyticsTests {
                   \(Self.bucket("2026-10-31", "2026-11-01", episodes: 1, migraineDays: 1, intensity: "7.0", peak: "7")),
                   \(Self.bucket("2026-11-01", "2026-11-02", episodes: 3, migraineDays: 1, intensity: "5.0", peak: "8")),
                   \(Self.bucket("2026-11-02", "2026-11-03", episodes: 0, migraineDays: 1, peak: "7"))],
-                 "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -2.0}, \(note)}
+                 "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -2.0}, "warnings": ["few-buckets"], \(note)}
                 """)
         }
     }
@@ -81,6 +83,7 @@ struct TrendsAnalyticsTests {
             let body = try await h.analytics(
                 "/v1/patients/\(p)/analytics/trends?bucket=day&from=2026-04-04&to=2026-04-07")
             // Migraine days 1, 1, 0: slope −0.5; intensity (0, 3), (1, 6): slope 3.0.
+            // Warnings: 3 buckets, 3 episodes.
             try expectJSON(
                 body,
                 """
@@ -88,7 +91,7 @@ struct TrendsAnalyticsTests {
                   \(Self.bucket("2026-04-04", "2026-04-05", episodes: 1, migraineDays: 1, intensity: "3.0", peak: "3")),
                   \(Self.bucket("2026-04-05", "2026-04-06", episodes: 2, migraineDays: 1, intensity: "6.0", peak: "7")),
                   \(Self.bucket("2026-04-06", "2026-04-07", episodes: 0, migraineDays: 0))],
-                 "trend": {"migraineDaysSlope": -0.5, "meanIntensitySlope": 3.0}, \(note)}
+                 "trend": {"migraineDaysSlope": -0.5, "meanIntensitySlope": 3.0}, "warnings": ["few-buckets", "few-episodes"], \(note)}
                 """)
         }
     }
@@ -107,6 +110,7 @@ struct TrendsAnalyticsTests {
             // Migraine days 1, 2, 1: mean 4/3, Σ(x − 1)(y − 4/3) = 1/3 − 1/3 = 0 → 0.0.
             // Intensity at x = 0 (4) and x = 2 (8): 2.0.
             let body = try await h.analytics("/v1/patients/\(p)/analytics/trends?from=2026-03-04&to=2026-03-18")
+            // Warnings: 3 buckets, 2 episodes starting in the window (03-03 is before it, and is the first entry).
             try expectJSON(
                 body,
                 """
@@ -114,7 +118,7 @@ struct TrendsAnalyticsTests {
                   \(Self.bucket("2026-03-04", "2026-03-09", episodes: 1, migraineDays: 1, intensity: "4.0", peak: "4")),
                   \(Self.bucket("2026-03-09", "2026-03-16", episodes: 0, migraineDays: 2, sessions: 2, minutes: 90, pain: "3.0", peak: "4")),
                   \(Self.bucket("2026-03-16", "2026-03-18", episodes: 1, migraineDays: 1, intensity: "8.0", peak: "8"))],
-                 "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": 2.0}, \(note)}
+                 "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": 2.0}, "warnings": ["few-buckets", "few-episodes"], \(note)}
                 """)
         }
     }
@@ -162,6 +166,7 @@ struct TrendsAnalyticsTests {
             let body = try await h.analytics(
                 "/v1/patients/\(p)/analytics/trends?bucket=month&from=2026-01-15&to=2026-03-02")
             // Migraine days 1, 1, 1 → 0.0; intensity (0, 6), (2, 2) → −2.0.
+            // Warnings: 3 buckets; the diary starts on 01-31, after from; 2 episodes.
             try expectJSON(
                 body,
                 """
@@ -169,7 +174,7 @@ struct TrendsAnalyticsTests {
                   \(Self.bucket("2026-01-15", "2026-02-01", episodes: 1, migraineDays: 1, intensity: "6.0", peak: "6")),
                   \(Self.bucket("2026-02-01", "2026-03-01", episodes: 0, migraineDays: 1, peak: "6")),
                   \(Self.bucket("2026-03-01", "2026-03-02", episodes: 1, migraineDays: 1, intensity: "2.0", peak: "2"))],
-                 "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -2.0}, \(note)}
+                 "trend": {"migraineDaysSlope": 0.0, "meanIntensitySlope": -2.0}, "warnings": ["few-buckets", "before-first-entry", "few-episodes"], \(note)}
                 """)
         }
     }
