@@ -391,6 +391,8 @@ struct Export: AsyncParsableCommand {
                 logLevel: options.logLevel ?? "warning"))
         let partial = out.map { $0 + ".part" }
         let handle: FileHandle
+        // Interrupted (SIGINT, SIGTERM), the command removes its partial file before it exits.
+        let interruption = partial.map { RemoveOnInterrupt(path: $0) }
         if let partial {
             guard FileManager.default.createFile(atPath: partial, contents: nil),
                 let file = FileHandle(forWritingAtPath: partial)
@@ -399,6 +401,7 @@ struct Export: AsyncParsableCommand {
         } else {
             handle = FileHandle.standardOutput
         }
+        defer { withExtendedLifetime(interruption) {} }
         let progress = ProgressLine()
         let rows: Int
         do {
@@ -407,9 +410,13 @@ struct Export: AsyncParsableCommand {
                 write: { bytes in try handle.write(contentsOf: Data(bytes)) },
                 progress: { rows in progress.update("exported \(rows) rows") })
             if let partial, let out {
+                try handle.synchronize()
                 try handle.close()
-                if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
-                try FileManager.default.moveItem(atPath: partial, toPath: out)
+                // rename(2) replaces an existing file in one step: `out` is always either the
+                // previous file or the new one, never missing or half-written.
+                guard rename(partial, out) == 0 else {
+                    throw StartupError("cannot rename \(partial) to \(out): \(String(cString: strerror(errno)))")
+                }
             }
         } catch {
             if let partial { try? FileManager.default.removeItem(atPath: partial) }
@@ -417,6 +424,36 @@ struct Export: AsyncParsableCommand {
             throw error
         }
         progress.finish("exported \(rows) rows")
+    }
+}
+
+/// Removes a partial output file when SIGINT or SIGTERM arrives, then exits with the shell's
+/// status for that signal (128 + its number). Without it the default action would end the
+/// process at once and leave the file behind. `_exit`: the export's own threads are still
+/// running, and nothing else needs flushing.
+///
+/// `@unchecked Sendable`: immutable after `init`; Dispatch sources are thread-safe, but the
+/// Linux overlay does not mark them `Sendable`.
+final class RemoveOnInterrupt: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(path: String) {
+        let queue = DispatchQueue(label: "relieflog.export-signals")
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler {
+                unlink(path)
+                FileHandle.standardError.write(Data("\nrelieflog: interrupted; removed \(path)\n".utf8))
+                _exit(128 + number)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
     }
 }
 
