@@ -154,6 +154,8 @@ struct ReportTests {
             #expect(response.status == 200)
             #expect(response.text.contains("No session recorded: no comparison."))
             #expect(response.text.contains("No medication recorded"))
+            // The summary's warnings reach the reader: nothing recorded, so nothing to go by.
+            #expect(response.text.contains("Data warnings: before-first-entry, few-episodes."))
         }
     }
 }
