@@ -225,6 +225,10 @@ extension Schemas {
                     "meanIntensity": roundedOrNull,
                     "meanPainDrop": roundedOrNull,
                 ]),
+            "warnings": warnings(
+                WindowWarning.overview.map(\.rawValue),
+                "Why the figures or their comparison with previous may say little (thresholds in docs/analytics-definitions.md); empty when none."
+            ),
             "note": note,
         ])
 
@@ -236,6 +240,9 @@ extension Schemas {
                 "to": date,
                 "days": ["type": "integer", "minimum": 1],
                 "items": ["type": "array", "items": item],
+                "warnings": warnings(
+                    WindowWarning.groups.map(\.rawValue),
+                    "Why the counts may say little (docs/analytics-definitions.md); empty when none."),
                 "note": note,
             ])
     }

@@ -144,14 +144,18 @@ final class AnalyticsService: Sendable {
 
     /// A clinic-wide result.
     func clinic(_ query: ClinicAnalyticsRequest, endpoint: ClinicEndpoint) async throws -> Result {
-        let window = try query.resolve(now: clock())
+        let now = clock()
+        let window = try query.resolve(now: now)
+        let today = Days.utc(now)
         let version = versions.global
-        let canonical = "from=\(window.from) to=\(window.to)"
+        // Of "today", the result depends only on whether the window reaches past it (`future-days`).
+        let canonical = "from=\(window.from) to=\(window.to) future=\(window.to > today + 1)"
         let key = "\(endpoint.rawValue) \(canonical)"
         if let entry = cache.get(key), entry.version == version { return Result(etag: entry.etag, body: entry.body) }
         let body = try await database.read { [self] connection -> [UInt8] in
             computed.add(1, ordering: .relaxed)
-            return JSON.serialize(try Self.compute(endpoint, window: window, AnalyticsRepository(connection)))
+            return JSON.serialize(
+                try Self.compute(endpoint, window: window, today: today, AnalyticsRepository(connection)))
         }
         let entry = AnalyticsCache.Entry(
             version: version, timezone: "UTC", resolved: canonical, etag: ContentTag.of(body), body: body)
@@ -160,22 +164,26 @@ final class AnalyticsService: Sendable {
     }
 
     private static func compute(
-        _ endpoint: ClinicEndpoint, window: DayWindow, _ repository: AnalyticsRepository
+        _ endpoint: ClinicEndpoint, window: DayWindow, today: LocalDay, _ repository: AnalyticsRepository
     ) throws -> JSONValue {
         let day = Timestamp.millisecondsPerDay
         let from = window.from * day
         let to = window.to * day
+        // Any write bumps the global version the result is cached under, the first entry included.
+        let context = WindowWarning.Context(today: today, firstEntryDay: try repository.firstEntryAt().map(Days.utc))
         switch endpoint {
         case .overview:
             return ClinicAnalysis.overview(
                 window: window, patients: try repository.patientCount(),
                 activeTherapists: try repository.activeTherapistCount(),
                 current: try repository.totals(from: from, to: to),
-                previous: try repository.totals(from: from - window.days * day, to: from))
+                previous: try repository.totals(from: from - window.days * day, to: from), context: context)
         case .techniques:
-            return ClinicAnalysis.techniques(window: window, groups: try repository.techniqueGroups(from: from, to: to))
+            return ClinicAnalysis.techniques(
+                window: window, groups: try repository.techniqueGroups(from: from, to: to), context: context)
         case .therapists:
-            return ClinicAnalysis.therapists(window: window, groups: try repository.therapistGroups(from: from, to: to))
+            return ClinicAnalysis.therapists(
+                window: window, groups: try repository.therapistGroups(from: from, to: to), context: context)
         }
     }
 }

@@ -31,7 +31,8 @@ enum ClinicAnalysis {
     }
 
     static func overview(
-        window: DayWindow, patients: Int, activeTherapists: Int, current: ClinicTotals, previous: ClinicTotals
+        window: DayWindow, patients: Int, activeTherapists: Int, current: ClinicTotals, previous: ClinicTotals,
+        context: WindowWarning.Context
     ) -> JSONValue {
         var object = JSONObject()
         self.window(window, into: &object)
@@ -42,6 +43,7 @@ enum ClinicAnalysis {
         self.window(DayWindow(from: window.from - window.days, to: window.from), into: &before)
         append(previous, into: &before)
         object.append("previous", .object(before))
+        warnings(WindowWarning.overview, window: window, episodes: current.episodes, context: context, into: &object)
         object.append("note", .string(analyticsNote))
         return .object(object)
     }
@@ -53,7 +55,16 @@ enum ClinicAnalysis {
         object.append("meanPainDrop", rounded(totals.painDrop.value))
     }
 
-    static func techniques(window: DayWindow, groups: [SessionGroup]) -> JSONValue {
+    private static func warnings(
+        _ candidates: [WindowWarning], window: DayWindow, episodes: Int, context: WindowWarning.Context,
+        into object: inout JSONObject
+    ) {
+        let warnings = WindowWarning.derive(
+            candidates, window: window, buckets: 1, episodes: episodes, context: context)
+        object.append("warnings", .array(warnings.map { .string($0.rawValue) }))
+    }
+
+    static func techniques(window: DayWindow, groups: [SessionGroup], context: WindowWarning.Context) -> JSONValue {
         let sorted = groups.sorted {
             $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.technique < $1.technique
         }
@@ -68,11 +79,12 @@ enum ClinicAnalysis {
                     append(group, into: &item)
                     return .object(item)
                 }))
+        warnings(WindowWarning.groups, window: window, episodes: 0, context: context, into: &object)
         object.append("note", .string(analyticsNote))
         return .object(object)
     }
 
-    static func therapists(window: DayWindow, groups: [SessionGroup]) -> JSONValue {
+    static func therapists(window: DayWindow, groups: [SessionGroup], context: WindowWarning.Context) -> JSONValue {
         let sorted = groups.sorted {
             $0.sessions != $1.sessions ? $0.sessions > $1.sessions : $0.therapistId < $1.therapistId
         }
@@ -88,6 +100,7 @@ enum ClinicAnalysis {
                     append(group, into: &item)
                     return .object(item)
                 }))
+        warnings(WindowWarning.groups, window: window, episodes: 0, context: context, into: &object)
         object.append("note", .string(analyticsNote))
         return .object(object)
     }

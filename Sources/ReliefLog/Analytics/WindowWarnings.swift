@@ -9,6 +9,9 @@ enum WindowWarning: String, CaseIterable, Sendable {
     /// The window starts before the local date of the patient's first episode or session (or the
     /// patient has none): those days count as free of migraine, though nothing may have been recorded.
     case beforeFirstEntry = "before-first-entry"
+    /// The clinic overview's `previous` window starts before the first episode or session of any
+    /// patient: its counts are low for want of records, which makes the window look like growth.
+    case previousBeforeFirstEntry = "previous-before-first-entry"
     /// The window holds dates after today: they count as free of migraine, because they have not happened.
     case futureDays = "future-days"
     /// Fewer than `minimumEpisodes` episodes start in the window: means, shares and intensity slopes
@@ -24,12 +27,17 @@ enum WindowWarning: String, CaseIterable, Sendable {
     static let summary: [WindowWarning] = [.windowShort, .beforeFirstEntry, .futureDays, .fewEpisodes]
     /// The codes trends can carry, in the order they are listed.
     static let trends: [WindowWarning] = [.fewBuckets, .beforeFirstEntry, .futureDays, .fewEpisodes]
+    /// The codes of the clinic overview (UTC dates; the first entry of any patient).
+    static let overview: [WindowWarning] = [.beforeFirstEntry, .previousBeforeFirstEntry, .futureDays, .fewEpisodes]
+    /// The codes of the clinic's techniques and therapists: counts, each item with its own n.
+    static let groups: [WindowWarning] = [.beforeFirstEntry, .futureDays]
 
     /// What the warnings are derived from, besides the window's own figures.
     struct Context: Sendable, Hashable {
         /// The patient-local date of "today".
         var today: LocalDay
-        /// The local date of the patient's earliest episode or session start; `nil` without any.
+        /// The local date of the patient's earliest episode or session start (clinic-wide: the
+        /// UTC date of any patient's); `nil` without any.
         var firstEntryDay: LocalDay?
     }
 
@@ -42,6 +50,7 @@ enum WindowWarning: String, CaseIterable, Sendable {
             case .windowShort: window.days < minimumDays
             case .fewBuckets: buckets < minimumBuckets
             case .beforeFirstEntry: context.firstEntryDay.map { window.from < $0 } ?? true
+            case .previousBeforeFirstEntry: context.firstEntryDay.map { window.from - window.days < $0 } ?? true
             case .futureDays: window.to > context.today + 1
             case .fewEpisodes: episodes < minimumEpisodes
             }

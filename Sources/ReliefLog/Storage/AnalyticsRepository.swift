@@ -141,6 +141,17 @@ struct AnalyticsRepository {
 
     // MARK: Clinic-wide
 
+    /// The start of the earliest episode or session of any patient.
+    func firstEntryAt() throws -> Int64? {
+        let episode = try connection.fetchOne(
+            "SELECT started_at_ms FROM episodes ORDER BY started_at_ms LIMIT 1", []
+        ) { $0.int64(0) }
+        let session = try connection.fetchOne(
+            "SELECT started_at_ms FROM sessions ORDER BY started_at_ms LIMIT 1", []
+        ) { $0.int64(0) }
+        return [episode, session].compactMap { $0 }.min()
+    }
+
     func patientCount() throws -> Int {
         try connection.fetchOne("SELECT count(*) FROM patients", []) { $0.int(0) } ?? 0
     }

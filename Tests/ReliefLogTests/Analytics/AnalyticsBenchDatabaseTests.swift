@@ -66,7 +66,7 @@ struct AnalyticsBenchDatabaseTests {
                 "\(base)/massage-effect?baselineDays=365&windowDays=365",
                 diary.massageEffect(baselineDays: 365, windowDays: 365, end: today + 1))
         }
-        let clinic = ClinicOracle(data: data)
+        let clinic = ClinicOracle(data: data, now: now)
         let today = ZoneDays.utc.day(now)
         for window in [ClinicOracle.defaultWindow(now: now), (today - 729)..<(today + 1)] {
             let query = "?from=\(CivilDay.format(window.lowerBound))&to=\(CivilDay.format(window.upperBound))"

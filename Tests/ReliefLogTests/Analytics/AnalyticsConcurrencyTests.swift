@@ -166,7 +166,7 @@ struct AnalyticsConcurrencyTests {
         let data = try await writer.readAll()
         #expect(data.episodes.count + data.sessions.count == writes.count)
         var run = OracleRun(api: writer, label: "after racing writes")
-        let clinic = ClinicOracle(data: data)
+        let clinic = ClinicOracle(data: data, now: Self.now)
         let window = ClinicOracle.defaultWindow(now: Self.now)
         try await run.check("/v1/analytics/overview", clinic.overview(window))
         try await run.check("/v1/analytics/techniques", clinic.techniques(window))

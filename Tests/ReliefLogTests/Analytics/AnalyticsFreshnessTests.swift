@@ -84,7 +84,7 @@ struct AnalyticsFreshnessTests {
                         diary.massageEffect(baselineDays: 28, windowDays: 28, end: diary.today(now) + 1)
                     ))
             }
-            let clinic = ClinicOracle(data: data)
+            let clinic = ClinicOracle(data: data, now: now)
             let window = ClinicOracle.defaultWindow(now: now)
             expectations += [
                 ("/v1/analytics/overview", clinic.overview(window)),

@@ -167,7 +167,7 @@ struct AnalyticsHandWorkedTests {
             let (patient, therapist) = try await seedBerlin(api)
             let data = try await api.readAll()
             let diary = PatientDiary(patient: data.patients[0], data: data, now: Self.berlinNow)
-            let clinic = ClinicOracle(data: data)
+            let clinic = ClinicOracle(data: data, now: Self.berlinNow)
             let base = "/v1/patients/\(patient)/analytics"
             let window = diary.defaultSummaryWindow(now: Self.berlinNow)
 

@@ -522,6 +522,24 @@ struct PatientDiary {
 /// The clinic-wide endpoints, over UTC days.
 struct ClinicOracle {
     let data: OracleData
+    /// The server clock (the warnings depend on "today").
+    let now: Int64
+
+    /// The warnings as docs/analytics-definitions.md words them for the clinic-wide endpoints:
+    /// the first entry is the earliest UTC date any episode or session starts on.
+    func warnings(_ window: Range<DayNumber>, overview: Bool) -> Expected {
+        let first = (data.episodes.map(\.startedAt) + data.sessions.map(\.startedAt)).map(ZoneDays.utc.day).min()
+        var codes: [String] = []
+        if first.map({ window.lowerBound < $0 }) ?? true { codes.append("before-first-entry") }
+        if overview, first.map({ window.lowerBound - window.count < $0 }) ?? true {
+            codes.append("previous-before-first-entry")
+        }
+        if window.upperBound - 1 > ZoneDays.utc.day(now) { codes.append("future-days") }
+        if overview, data.episodes.filter({ window.contains(ZoneDays.utc.day($0.startedAt)) }).count < 4 {
+            codes.append("few-episodes")
+        }
+        return .array(codes.map { .string($0) })
+    }
 
     static func queryDay(_ text: String) -> DayNumber {
         CivilDay.parse(text) ?? ZoneDays.utc.day(PropertyTimestamp.parse(text)!)
@@ -554,6 +572,7 @@ struct ClinicOracle {
                 ("activeTherapists", .int(data.therapists.filter(\.active).count)),
             ] + figures(window) + [
                 ("previous", .object(figures((window.lowerBound - days)..<window.lowerBound))),
+                ("warnings", warnings(window, overview: true)),
                 ("note", .string(Oracle.note)),
             ])
     }
@@ -569,7 +588,8 @@ struct ClinicOracle {
     private func header(_ window: Range<DayNumber>) -> [(String, Expected)] {
         [
             ("from", .ifPresent(.date(window.lowerBound))), ("to", .ifPresent(.date(window.upperBound))),
-            ("days", .ifPresent(.int(window.count))), ("note", .string(Oracle.note)),
+            ("days", .ifPresent(.int(window.count))), ("warnings", warnings(window, overview: false)),
+            ("note", .string(Oracle.note)),
         ]
     }
 

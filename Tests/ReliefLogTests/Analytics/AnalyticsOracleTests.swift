@@ -242,7 +242,7 @@ struct AnalyticsOracleTests {
             let diary = PatientDiary(patient: patient, data: data, now: now)
             try await checkPatient(&run, diary, &generator, now: now)
         }
-        try await checkClinic(&run, ClinicOracle(data: data), &generator, now: now)
+        try await checkClinic(&run, ClinicOracle(data: data, now: now), &generator, now: now)
         print(
             "[\(run.label)] \(data.patients.count) diaries, \(data.episodes.count) episodes, \(data.sessions.count) sessions, \(data.therapists.count) therapists"
         )
@@ -250,7 +250,10 @@ struct AnalyticsOracleTests {
         #expect(run.comparison.compared > 5_000, "the oracle compared too little: \(run.comparison.compared)")
         // Every warning was predicted somewhere, and so was a response without one: the
         // comparison of the warnings is not a comparison of empty lists.
-        let codes = ["window-short", "few-buckets", "before-first-entry", "future-days", "few-episodes"]
+        let codes = [
+            "window-short", "few-buckets", "before-first-entry", "previous-before-first-entry", "future-days",
+            "few-episodes",
+        ]
         for key in codes.map({ "warning \($0)" }) + ["summary or trends without warning"] {
             #expect(run.coverage[key, default: 0] > 0, "no generated case predicts \(key)")
         }
@@ -369,6 +372,10 @@ struct AnalyticsOracleTests {
             let to = from + generator.int(1...200)
             windows.append(("?from=\(CivilDay.format(from))&to=\(CivilDay.format(to))", from..<to))
         }
+        // A window just after the clinic's first record, whose previous window reaches before it.
+        let first = (clinic.data.episodes.map(\.startedAt) + clinic.data.sessions.map(\.startedAt)).min()!
+        let early = ZoneDays.utc.day(first) + generator.int(1...10)
+        windows.append(("?from=\(CivilDay.format(early))&to=\(CivilDay.format(early + 20))", early..<(early + 20)))
         let fromText = generator.timestamp(now - generator.ms(30 * DiaryGenerator.day...300 * DiaryGenerator.day))
         let toText = generator.timestamp(now)
         windows.append(

@@ -45,6 +45,7 @@ struct ClinicAnalyticsTests {
             // Previous: episodes 3, 5 → 2, 4.0; sessions 1, drop 5 → 5.0.
             // Patients 3 (all of them), active therapists 2.
             let body = try await h.analytics("/v1/analytics/overview")
+            // Warnings: 3 episodes in the window; the previous one starts with the first record (02-19).
             try expectJSON(
                 body,
                 """
@@ -52,13 +53,14 @@ struct ClinicAnalyticsTests {
                  "episodes": 3, "sessions": 4, "meanIntensity": 6.0, "meanPainDrop": 1.67,
                  "previous": {"from": "2026-02-19", "to": "2026-03-19", "days": 28, "episodes": 2, "sessions": 1,
                               "meanIntensity": 4.0, "meanPainDrop": 5.0},
-                 \(note)}
+                 "warnings": ["few-episodes"], \(note)}
                 """)
             // A window given by timestamps means their UTC dates: 04-01 23:00 −02:00 is 04-02 01:00Z,
             // 04-04 05:00 +09:00 is 04-03 20:00Z: [04-02, 04-03). S1 (drop 4) is in it; the
             // previous day 04-01 has one episode (6).
             let short = try await h.analytics(
                 "/v1/analytics/overview?from=2026-04-01T23:00:00-02:00&to=2026-04-04T05:00:00%2B09:00")
+            // Warnings: no episode in the window.
             try expectJSON(
                 short,
                 """
@@ -66,7 +68,7 @@ struct ClinicAnalyticsTests {
                  "episodes": 0, "sessions": 1, "meanIntensity": null, "meanPainDrop": 4.0,
                  "previous": {"from": "2026-04-01", "to": "2026-04-02", "days": 1, "episodes": 1, "sessions": 0,
                               "meanIntensity": 6.0, "meanPainDrop": null},
-                 \(note)}
+                 "warnings": ["few-episodes"], \(note)}
                 """)
         }
     }
@@ -78,6 +80,7 @@ struct ClinicAnalyticsTests {
             // scalp: S1, S2, S4 = 3 sessions of 2 patients; pain 4, 1, 0 → 1.67; stress 4, 2 → 3.0.
             // swedish: S1: 4.0, 4.0. trigger_point: S3: pain null, stress 0.0. Ties by name.
             let techniques = try await h.analytics("/v1/analytics/techniques")
+            // Warnings: the clinic's records start 02-19, the window ends with today.
             try expectJSON(
                 techniques,
                 """
@@ -85,7 +88,7 @@ struct ClinicAnalyticsTests {
                     {"technique": "scalp", "sessions": 3, "patients": 2, "meanPainDrop": 1.67, "meanStressDrop": 3.0},
                     {"technique": "swedish", "sessions": 1, "patients": 1, "meanPainDrop": 4.0, "meanStressDrop": 4.0},
                     {"technique": "trigger_point", "sessions": 1, "patients": 1, "meanPainDrop": null, "meanStressDrop": 0.0}],
-                 \(note)}
+                 "warnings": [], \(note)}
                 """)
             // Professional only: Dana S1, S2 (2 patients; pain 4, 1 → 2.5; stress 4.0); Eli S3.
             let therapists = try await h.analytics("/v1/analytics/therapists")
@@ -95,7 +98,7 @@ struct ClinicAnalyticsTests {
                 {"from": "2026-03-19", "to": "2026-04-16", "days": 28, "items": [
                     {"therapistId": \(t1), "name": "Dana", "sessions": 2, "patients": 2, "meanPainDrop": 2.5, "meanStressDrop": 4.0},
                     {"therapistId": \(t2), "name": "Eli", "sessions": 1, "patients": 1, "meanPainDrop": null, "meanStressDrop": 0.0}],
-                 \(note)}
+                 "warnings": [], \(note)}
                 """)
             // The name is the therapist's current one; equal counts go by id.
             let renamed = try await h.call("PATCH", "/v1/therapists/\(t1)", body: #"{"name": "Dana R."}"#)
@@ -107,7 +110,7 @@ struct ClinicAnalyticsTests {
                 {"from": "2026-04-03", "to": "2026-04-05", "days": 2, "items": [
                     {"therapistId": \(t1), "name": "Dana R.", "sessions": 1, "patients": 1, "meanPainDrop": 1.0, "meanStressDrop": null},
                     {"therapistId": \(t2), "name": "Eli", "sessions": 1, "patients": 1, "meanPainDrop": null, "meanStressDrop": 0.0}],
-                 \(note)}
+                 "warnings": [], \(note)}
                 """)
         }
     }

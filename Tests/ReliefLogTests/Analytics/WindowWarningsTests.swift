@@ -5,10 +5,10 @@ import Testing
 
 @testable import ReliefLog
 
-/// The `warnings` of the summary and trends (docs/analytics-definitions.md "Warnings (summary,
-/// trends)"): each threshold on both sides, computed without HTTP, then through the server,
+/// The `warnings` of the summary, trends and clinic-wide endpoints (docs/analytics-definitions.md
+/// "Warnings (summary, trends, clinic-wide)"): each threshold on both sides, computed without HTTP, then through the server,
 /// where the warnings must follow the data and the clock exactly as the figures do.
-@Suite("Analytics: summary and trends warnings")
+@Suite("Analytics: warnings of the summary, trends and clinic-wide windows")
 struct WindowWarningsTests {
     static func day(_ text: String) -> LocalDay { Days.parse(text)! }
 
@@ -65,7 +65,11 @@ struct WindowWarningsTests {
         let trends = Self.derive(
             WindowWarning.trends, from: "2026-02-27", to: "2026-03-23", buckets: 1, episodes: 0)
         #expect(trends == [.fewBuckets, .beforeFirstEntry, .futureDays, .fewEpisodes])
-        #expect(Set(WindowWarning.summary).union(WindowWarning.trends) == Set(WindowWarning.allCases))
+        let listed = [WindowWarning.summary, WindowWarning.trends, WindowWarning.overview, WindowWarning.groups]
+        #expect(Set(listed.joined()) == Set(WindowWarning.allCases))
+        let clinic = Self.derive(
+            WindowWarning.overview, from: "2026-03-02", to: "2026-03-23", buckets: 1, episodes: 0)
+        #expect(clinic == [.previousBeforeFirstEntry, .futureDays, .fewEpisodes])
         #expect(WindowWarning.fewEpisodes.rawValue == MassageEffectAnalysis.Warning.fewEpisodes.rawValue)
     }
 
@@ -136,6 +140,34 @@ struct WindowWarningsTests {
                 "/v1/patients/\(p)/analytics/trends?bucket=week&from=2026-02-01&to=2026-03-01")
             #expect(trends.objectValue?["buckets"]?.arrayValue?.count == 5)
             #expect(Self.codes(trends).isEmpty)
+        }
+    }
+
+    @Test("through the server: the clinic-wide endpoints judge the first record of any patient, in UTC dates")
+    func clinic() async throws {
+        try await AnalyticsHarness.run(now: "2026-03-20T12:00:00Z") { h in
+            let overview = "/v1/analytics/overview?from=2026-03-01&to=2026-03-22"
+            let techniques = "/v1/analytics/techniques?from=2026-03-01&to=2026-03-22"
+            // Nothing recorded yet: every window starts before the first record.
+            #expect(
+                Self.codes(try await h.analytics(overview))
+                    == ["before-first-entry", "previous-before-first-entry", "future-days", "few-episodes"])
+            #expect(Self.codes(try await h.analytics(techniques)) == ["before-first-entry", "future-days"])
+
+            // Records from 02-25 (UTC; 02-24 19:00 in New York, which does not matter here): the window
+            // [03-01, 03-22) starts after it, its previous one [02-08, 03-01) before it.
+            let p = try await h.patient("America/New_York")
+            try await h.session(p, "2026-02-25T00:00:00Z", minutes: 30, techniques: ["scalp"])
+            for day in ["2026-03-02", "2026-03-05", "2026-03-10", "2026-03-12", "2026-03-14", "2026-03-16"] {
+                try await h.episode(p, "\(day)T08:00:00Z", intensity: 5)
+            }
+            #expect(
+                Self.codes(try await h.analytics(overview)) == ["previous-before-first-entry", "future-days"])
+            #expect(Self.codes(try await h.analytics(techniques)) == ["future-days"])
+            // [03-09, 03-21) ends with today and holds 4 episodes; its previous window starts on the
+            // first record's date: nothing to say.
+            #expect(Self.codes(try await h.analytics("/v1/analytics/overview?from=2026-03-09&to=2026-03-21")).isEmpty)
+            #expect(Self.codes(try await h.analytics("/v1/analytics/therapists?from=2026-03-09&to=2026-03-21")).isEmpty)
         }
     }
 
