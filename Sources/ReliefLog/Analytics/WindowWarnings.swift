@@ -1,5 +1,6 @@
-/// Why a summary's or a trend's figures may say little (docs/analytics-definitions.md
-/// "Warnings"). The figures are still reported; a warning tells a reader how far to trust them.
+/// Why the figures of a summary, trends or a clinic-wide window may say little
+/// (docs/analytics-definitions.md "Warnings (summary, trends, clinic-wide)"). The figures are
+/// still reported; a warning tells a reader how far to trust them.
 /// Codes meaning the same as a massage-effect warning share its name (`few-episodes`).
 enum WindowWarning: String, CaseIterable, Sendable {
     /// A summary window of fewer than `minimumDays` days: MMD and days per 30 extrapolate it to a month.
