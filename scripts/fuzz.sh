@@ -35,14 +35,18 @@ mkdir -p "corpus/$target" "artifacts/$target"
 cp -n "seeds/$target"/* "corpus/$target/" 2>/dev/null || true
 dictionary=()
 [ -f "dictionaries/$target.dict" ] && dictionary=(-dict="dictionaries/$target.dict")
+# The JSON parser also starts from the JSONTestSuite corpus the conformance test reads (read
+# only: new inputs go to corpus/).
+extra=()
+[ "$target" = JSONFuzzer ] && extra=("$root/Tests/Fixtures/JSONTestSuite/test_parsing")
 
 # Swift's own crash backtracer fights with ASan's signal handlers.
 export SWIFT_BACKTRACE=enable=no
 status=0
 if [ "$seconds" = 0 ]; then
-    "$binary" -runs=0 "seeds/$target" "corpus/$target" "$@" || status=$?
+    "$binary" -runs=0 "seeds/$target" "corpus/$target" "${extra[@]}" "$@" || status=$?
 else
-    "$binary" "corpus/$target" "seeds/$target" \
+    "$binary" "corpus/$target" "seeds/$target" "${extra[@]}" \
         -artifact_prefix="artifacts/$target/" \
         -max_total_time="$seconds" \
         -timeout=10 -rss_limit_mb=2048 \

@@ -9,7 +9,7 @@ public enum JSON {
     /// leading '+', numbers like "1." or ".5", invalid UTF-8 (including
     /// overlongs and encoded surrogates), raw control characters in strings,
     /// invalid escapes, lone UTF-16 surrogates in `\u` escapes, duplicate
-    /// object keys, a byte order mark, data after the value, and nesting deeper
+    /// object keys (unless `duplicateMemberNames` is `.lastWins`), a byte order mark, data after the value, and nesting deeper
     /// than `maxDepth` arrays and objects.
     ///
     /// Numbers without fraction or exponent that fit `Int64` become
@@ -22,39 +22,57 @@ public enum JSON {
     /// array first. The function is inlinable so the generic shim specializes
     /// in the caller's module.
     ///
-    /// - Parameter maxDepth: the deepest nesting of arrays and objects
-    ///   accepted; `[[1]]` has depth 2, a scalar depth 0.
+    /// - Parameters:
+    ///   - maxDepth: the deepest nesting of arrays and objects accepted;
+    ///     `[[1]]` has depth 2, a scalar depth 0.
+    ///   - duplicateMemberNames: what an object naming a member twice means;
+    ///     `.reject` (the default, and what every request body gets) refuses it.
     @inlinable
     public static func parse(
-        _ bytes: some Collection<UInt8>, maxDepth: Int = 64
+        _ bytes: some Collection<UInt8>, maxDepth: Int = 64, duplicateMemberNames: DuplicateMemberNames = .reject
     ) throws(JSONParseError) -> JSONValue {
         let result =
             bytes.withContiguousStorageIfAvailable { buffer in
-                parseBuffer(buffer, maxDepth: maxDepth)
+                parseBuffer(buffer, maxDepth: maxDepth, duplicateMemberNames: duplicateMemberNames)
             }
             ?? Array(bytes).withUnsafeBufferPointer { buffer in
-                parseBuffer(buffer, maxDepth: maxDepth)
+                parseBuffer(buffer, maxDepth: maxDepth, duplicateMemberNames: duplicateMemberNames)
             }
         return try result.get()
     }
 
     /// Parses the UTF-8 contents of `string`; see the byte-collection overload.
-    public static func parse(_ string: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+    public static func parse(
+        _ string: String, maxDepth: Int = 64, duplicateMemberNames: DuplicateMemberNames = .reject
+    ) throws(JSONParseError) -> JSONValue {
         var string = string
         // Native strings are already contiguous UTF-8, so this does not copy.
         let result = string.withUTF8 { buffer in
-            parseBuffer(buffer, maxDepth: maxDepth)
+            parseBuffer(buffer, maxDepth: maxDepth, duplicateMemberNames: duplicateMemberNames)
         }
         return try result.get()
+    }
+
+    /// What the parser does with an object that names a member more than once.
+    ///
+    /// RFC 8259 §4 says names SHOULD be unique and leaves the meaning of a repeated name to
+    /// the implementation, so such a text is valid JSON that parsers read differently.
+    public enum DuplicateMemberNames: Sendable, Hashable {
+        /// Refuse the document, with the offset of the second name: a body whose meaning
+        /// depends on the parser is not accepted. The default.
+        case reject
+        /// Keep the last value, at the position of the first occurrence (what ECMAScript's
+        /// `JSON.parse` does): every valid JSON text is accepted.
+        case lastWins
     }
 
     /// The non-generic parser entry; `Result` carries the typed error through
     /// the standard library's `rethrows` closures.
     @usableFromInline
     static func parseBuffer(
-        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, duplicateMemberNames: DuplicateMemberNames = .reject
     ) -> Result<JSONValue, JSONParseError> {
-        var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
+        var parser = JSONParser(bytes: buffer, maxDepth: maxDepth, duplicateMemberNames: duplicateMemberNames)
         do throws(JSONParseError) {
             return .success(try parser.parseDocument())
         } catch {

@@ -102,6 +102,11 @@ public struct JSONObject: Sendable {
         }
     }
 
+    /// Replaces the value of the member at `position` (from `position(of:tag:)`), keeping its place.
+    mutating func replaceValue(at position: Int, with value: JSONValue) {
+        entries[position].value = value
+    }
+
     /// Where the member named `key` is; `tag` must be `JSONObject.tag(key)`.
     func position(of key: String, tag: UInt64) -> Int? {
         if let index { return index[KeyBytes(key)] }

@@ -7,14 +7,18 @@ struct JSONParser: ~Copyable {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let end: Int
     private let maxDepth: Int
+    private let duplicateMemberNames: JSON.DuplicateMemberNames
     private var position = 0
     private var depth = 0
     private var scratch: [UInt8] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(
+        bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, duplicateMemberNames: JSON.DuplicateMemberNames = .reject
+    ) {
         self.bytes = bytes
         self.end = bytes.count
         self.maxDepth = maxDepth
+        self.duplicateMemberNames = duplicateMemberNames
     }
 
     // MARK: Document
@@ -168,9 +172,11 @@ struct JSONParser: ~Copyable {
             let keyOffset = position
             let key = try parseString()
             // RFC 8259 §4: names SHOULD be unique; behaviour with duplicates is
-            // unpredictable across implementations, so reject them outright.
+            // unpredictable across implementations, so by default they are refused.
+            // The lookup is needed anyway; the option costs a branch only on a duplicate.
             let tag = JSONObject.tag(key)
-            if object.position(of: key, tag: tag) != nil {
+            let earlier = object.position(of: key, tag: tag)
+            if earlier != nil, duplicateMemberNames == .reject {
                 throw JSONParseError(offset: keyOffset, reason: "duplicate key \(quoted(key))")
             }
             skipWhitespace()
@@ -181,7 +187,11 @@ struct JSONParser: ~Copyable {
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            object.appendUnchecked(key, value, tag: tag)
+            if let earlier {
+                object.replaceValue(at: earlier, with: value)  // `.lastWins`
+            } else {
+                object.appendUnchecked(key, value, tag: tag)
+            }
             skipWhitespace()
             guard position < end else { throw error("unexpected end of input, expected ',' or '}'") }
             switch bytes[position] {

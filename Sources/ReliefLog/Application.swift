@@ -132,8 +132,13 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
             { _ in webhooks.wake() },
         ])
     RecordsRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
-    BulkRoutes(transactions: transactions, auditTrail: auditTrail, clock: configuration.clock).register(in: &api)
-    MigraineBuddyRoutes(transactions: transactions, clock: configuration.clock).register(in: &api)
+    BulkRoutes(
+        transactions: transactions, auditTrail: auditTrail, clock: configuration.clock,
+        importLimits: configuration.importLimits
+    ).register(in: &api)
+    MigraineBuddyRoutes(
+        transactions: transactions, clock: configuration.clock, importLimits: configuration.importLimits
+    ).register(in: &api)
     let fhirExports = FHIRBulkExports(
         transactions: transactions,
         directory: URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent()

@@ -120,6 +120,7 @@ struct ConfigurationTests {
         #expect(fromFile.webhooks.secretKeyFile == builtIn.webhooks.secretKeyFile)
         #expect(fromFile.webhooks.httpsProxy == builtIn.webhooks.httpsProxy)
         #expect(fromFile.corsOrigins == builtIn.corsOrigins)
+        #expect(fromFile.importLimits == builtIn.importLimits)
     }
 
     @Test("a migrations directory given instead of the built-in ones must exist and hold migrations")

@@ -2,7 +2,8 @@
 //
 // What the reader accepts must survive the writer: every record written back and read again
 // gives the same cells (text, and null kept apart from the empty string). The formula guard
-// must give every text back exactly.
+// must give every text back exactly. Read again under small import limits, the records read
+// before a limit stops the reader are the same and within the limits.
 @testable import ReliefLog
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -11,7 +12,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     var records: [[CSV.Cell]] = []
     var lines: [Int] = []
     do {
-        try CSV.read(bytes) { line, cells in
+        try CSV.read(bytes, limits: unlimited) { line, cells in
             precondition(line >= 1 && line <= count + 1, "a line number beyond the input")
             precondition(lines.last.map { $0 < line } ?? true, "line numbers must increase")
             lines.append(line)
@@ -22,13 +23,14 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     } catch {
         preconditionFailure("the reader threw something other than a syntax error: \(error)")
     }
+    checkLimits(bytes, records)
     var written: [UInt8] = []
     for record in records {
         CSV.appendRecord(record.map { $0.text.isEmpty && !$0.quoted ? nil : $0.text }, to: &written)
     }
     var again: [[CSV.Cell]] = []
     do {
-        try CSV.read(written) { _, cells in again.append(cells) }
+        try CSV.read(written, limits: unlimited) { _, cells in again.append(cells) }
     } catch {
         preconditionFailure("the reader refused what the writer wrote: \(error)")
     }
@@ -42,4 +44,43 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         }
     }
     return 0
+}
+
+/// No limit an input can reach: the round trip is about the grammar (a row of 101 empty cells is
+/// 100 bytes, past the default `maxColumns`).
+private let unlimited: ImportLimits = {
+    var limits = ImportLimits()
+    limits.maxColumns = .max
+    limits.maxFieldBytes = .max
+    limits.maxLineBytes = .max
+    return limits
+}()
+
+/// Small enough that inputs of a few hundred bytes pass each of them.
+private let smallLimits: ImportLimits = {
+    var limits = ImportLimits()
+    limits.maxColumns = 6
+    limits.maxFieldBytes = 40
+    limits.maxLineBytes = 120
+    return limits
+}()
+
+private func checkLimits(_ bytes: [UInt8], _ records: [[CSV.Cell]]) {
+    var limited: [[CSV.Cell]] = []
+    var stopped: ImportLimitExceeded? = nil
+    do {
+        try CSV.read(bytes, limits: smallLimits) { _, cells in limited.append(cells) }
+    } catch let error as ImportLimitExceeded {
+        stopped = error
+    } catch {
+        preconditionFailure("a limited read failed where the unlimited one did not: \(error)")
+    }
+    precondition(limited.count <= records.count, "a limited read gave more records")
+    precondition(stopped != nil || limited.count == records.count, "a limited read lost records without an error")
+    for (index, cells) in limited.enumerated() {
+        precondition(cells == records[index], "a limited read changed a record")
+        precondition(cells.count <= smallLimits.maxColumns, "a record over the column limit")
+        precondition(cells.allSatisfy { $0.text.utf8.count <= smallLimits.maxFieldBytes }, "a cell over the limit")
+    }
+    if let stopped { precondition(stopped.line >= 1 && stopped.maximum > 0, "a limit error without a line") }
 }

@@ -3,7 +3,8 @@
 // Every input is parsed with a small nesting limit. What is accepted must serialize, parse
 // back to the same value, and serialize to the same bytes again (the serializer's output is
 // canonical); what is refused must be refused with an error, never a crash, a hang or memory
-// growth past the input's size.
+// growth past the input's size. Parsed with `duplicateMemberNames: .lastWins`, the same holds,
+// and wherever strict parsing accepts, both read the same value.
 import JSON
 
 /// Deep enough for any document the service accepts, shallow enough to reach the limit.
@@ -12,7 +13,16 @@ private let maxDepth = 32
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let input = UnsafeBufferPointer(start: start, count: count)
+    let lenient = try? JSON.parse(input, maxDepth: maxDepth, duplicateMemberNames: .lastWins)
+    if let lenient {
+        // Last value wins, so the serialized form names each member once: strict parsing reads it.
+        guard let again = try? JSON.parse(JSON.serialize(lenient), maxDepth: maxDepth) else {
+            preconditionFailure("the serialized form of a .lastWins document has a repeated name")
+        }
+        precondition(sameValue(lenient, again), ".lastWins: parse → serialize → parse changed the value")
+    }
     guard let value = try? JSON.parse(input, maxDepth: maxDepth) else { return 0 }
+    precondition(lenient.map { sameValue(value, $0) } ?? false, "strict and .lastWins parsing disagree")
     let serialized = JSON.serialize(value)
     guard let again = try? JSON.parse(serialized, maxDepth: maxDepth) else {
         preconditionFailure("the serializer wrote JSON its own parser refuses")

@@ -8,6 +8,7 @@ struct BulkRoutes {
     let transactions: Transactions
     let auditTrail: AuditTrail
     let clock: @Sendable () -> Int64
+    var importLimits = ImportLimits()
 
     /// Path endings whose request bodies may be as large as `http.maxImportBytes`.
     static let importPathSuffixes = ["/import", "/import/migraine-buddy"]
@@ -20,7 +21,8 @@ struct BulkRoutes {
     }
 
     private func register<R: RecordResource>(_: R.Type, in api: inout APIBuilder) {
-        let handlers = BulkHandlers<R>(transactions: transactions, auditTrail: auditTrail, clock: clock)
+        let handlers = BulkHandlers<R>(
+            transactions: transactions, auditTrail: auditTrail, clock: clock, importLimits: importLimits)
         api.add(BulkOperations<R>.export, handler: handlers.export)
         api.add(BulkOperations<R>.import, handler: handlers.importRows)
     }
@@ -30,6 +32,7 @@ struct BulkHandlers<R: RecordResource>: Sendable {
     let transactions: Transactions
     let auditTrail: AuditTrail
     let clock: @Sendable () -> Int64
+    let importLimits: ImportLimits
 
     @Sendable func export(_ request: HTTPServerRequest, _ context: APIContext) async throws -> HTTPResponse {
         var parameters = try QueryParameters(request)
@@ -89,7 +92,7 @@ struct BulkHandlers<R: RecordResource>: Sendable {
             patient: caller.reachablePatient, clinicianTherapist: caller.role == .clinician ? caller.therapistId : nil)
         let idempotency = try IdempotentCreate(
             request, caller: caller, path: "\(R.collectionPath)/import?\(request.head.query ?? "")")
-        let plan = try ImportPlan<R>(request.body, format: format, scope: scope, now: clock())
+        let plan = try ImportPlan<R>(request.body, format: format, scope: scope, now: clock(), limits: importLimits)
         let summary = try await BulkImportRunner.run(
             plan, transactions: transactions, policy: policy, scope: scope, dryRun: dryRun, clock: clock,
             idempotency: idempotency, context: context)
@@ -187,7 +190,9 @@ enum BulkOperations<R: RecordResource> {
                 .json(200, "What was (or with dryRun, would be) written.", OpenAPI.ref("ImportResult")),
                 .problem(400, "A malformed query parameter or Idempotency-Key."),
                 .problem(404, "A patient token's row names another patient."),
-                .problem(413, "The body is larger than http.maxImportBytes."),
+                .problem(
+                    413,
+                    "The body is larger than http.maxImportBytes, or the file passes an import limit (docs/limits.md)."),
                 .problem(415, "The body is neither text/csv nor application/x-ndjson."),
                 .problem(
                     422,

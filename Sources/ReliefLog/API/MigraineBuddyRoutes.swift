@@ -6,6 +6,7 @@ import JSON
 struct MigraineBuddyRoutes {
     let transactions: Transactions
     let clock: @Sendable () -> Int64
+    var importLimits = ImportLimits()
 
     func register(in api: inout APIBuilder) {
         api.add(Self.importOperation) { request, context in try await importFile(request, context) }
@@ -40,7 +41,7 @@ struct MigraineBuddyRoutes {
         let scope = ImportScope(patient: patientId)
         let plan = try ImportPlan<Episode>(scope: scope, now: clock()) { accept, reject in
             findings = try MigraineBuddy.read(
-                request.body, patientId: patientId, zoneOffset: zone.offset, accept, reject)
+                request.body, patientId: patientId, zoneOffset: zone.offset, limits: importLimits, accept, reject)
         }
         let idempotency = try IdempotentCreate(
             request, caller: caller, path: "/v1/patients/\(patientId)/import/migraine-buddy?\(request.head.query ?? "")"
@@ -71,7 +72,9 @@ struct MigraineBuddyRoutes {
                 OpenAPI.ref("ImportResult")),
             .problem(400, "A malformed query parameter."),
             .problem(404, "No such patient (or another patient's, for a patient token)."),
-            .problem(413, "The body is larger than http.maxImportBytes."),
+            .problem(
+                413, "The body is larger than http.maxImportBytes, or the file passes an import limit (docs/limits.md)."
+            ),
             .problem(415, "The body is not text/csv."),
             .problem(
                 422, "Bad rows, nothing written: errors [{line, field, message}] (the first 100) and invalidRows."),

@@ -130,3 +130,16 @@ extension ImportRejected: ProblemConvertible {
             extensions: ["errors": .array(errors), "invalidRows": .number(.integer(Int64(invalidRows)))])
     }
 }
+
+extension ImportLimitExceeded: ProblemConvertible {
+    /// 413 naming the limit, its value and the line of the file where it was passed.
+    var problem: Problem {
+        Problem(
+            status: 413, type: "urn:relieflog:problem:import-too-large", title: "Import too large",
+            detail: "The file passes an import limit at line \(line): \(what) (\(limit)); nothing was written.",
+            extensions: [
+                "line": .number(.integer(Int64(line))), "limit": .string(limit),
+                "maximum": .number(.integer(Int64(maximum))),
+            ])
+    }
+}

@@ -9,9 +9,31 @@ struct QueryParameters {
     private var read: Set<String> = []
     private var errors: [Problem.FieldError] = []
 
+    /// Most parameters one query string may carry; no operation reads more than a dozen.
+    static let maxCount = 50
+    /// Most bytes of one parameter's name or value, percent-decoded; the longest legitimate
+    /// value is an `externalId` (255 bytes).
+    static let maxLength = 1024
+
     init(_ request: HTTPServerRequest) throws(Problem) {
         guard let items = request.queryItems else {
             throw Problem.badRequest("The query string is not valid percent-encoded UTF-8.")
+        }
+        // The request line bounds the query string already (http.maxRequestLineBytes, 414);
+        // these keep what a handler reads small and the error precise.
+        guard items.count <= Self.maxCount else {
+            throw Problem(
+                status: 400, type: "urn:relieflog:problem:invalid-query", title: "Invalid query parameters",
+                detail: "The query string has \(items.count) parameters; at most \(Self.maxCount) are allowed.")
+        }
+        for (position, (name, value)) in items.enumerated()
+        where name.utf8.count > Self.maxLength || value.utf8.count > Self.maxLength {
+            let field = name.utf8.count > Self.maxLength ? "/" + String(name.prefix(32)) + "…" : "/" + name
+            throw Problem(
+                status: 400, type: "urn:relieflog:problem:invalid-query", title: "Invalid query parameters",
+                detail:
+                    "Query parameter \(position + 1) is longer than \(Self.maxLength) bytes (name or value, decoded).",
+                errors: [Problem.FieldError(field: field, message: "is longer than \(Self.maxLength) bytes")])
         }
         var repeated: Set<String> = []
         for (name, value) in items {

@@ -81,6 +81,7 @@ public enum BulkCommands {
             inTransaction: [{ changes, connection in try EventOutbox.record(changes, connection, now: clock()) }],
             afterCommit: [])
         let now = configuration.clock()
+        let limits = configuration.importLimits
         progress("validating \(body.count) bytes")
         if formatName == "migraine-buddy" {
             guard let patient else { throw Failure("--format migraine-buddy needs --patient ID") }
@@ -89,7 +90,8 @@ public enum BulkCommands {
             let zone = Zone.named(found.timezone)
             var findings = MigraineBuddy.Findings()
             let plan = try ImportPlan<Episode>(scope: ImportScope(patient: patient), now: now) { accept, reject in
-                findings = try MigraineBuddy.read(body, patientId: patient, zoneOffset: zone.offset, accept, reject)
+                findings = try MigraineBuddy.read(
+                    body, patientId: patient, zoneOffset: zone.offset, limits: limits, accept, reject)
             }
             let policy = onConflict == "error" ? ConflictPolicy.skip : policy
             return try await run(
@@ -106,20 +108,24 @@ public enum BulkCommands {
             case "patients":
                 if patient != nil { throw Failure("--patient applies to episodes and sessions") }
                 return try await run(
-                    try ImportPlan<Patient>(body, format: format, scope: scope, now: now), transactions, configuration,
+                    try ImportPlan<Patient>(body, format: format, scope: scope, now: now, limits: limits), transactions,
+                    configuration,
                     policy: policy, patient: patient, dryRun: dryRun, route: route, progress: progress)
             case "therapists":
                 if patient != nil { throw Failure("--patient applies to episodes and sessions") }
                 return try await run(
-                    try ImportPlan<Therapist>(body, format: format, scope: scope, now: now), transactions,
+                    try ImportPlan<Therapist>(body, format: format, scope: scope, now: now, limits: limits),
+                    transactions,
                     configuration, policy: policy, patient: patient, dryRun: dryRun, route: route, progress: progress)
             case "episodes":
                 return try await run(
-                    try ImportPlan<Episode>(body, format: format, scope: scope, now: now), transactions, configuration,
+                    try ImportPlan<Episode>(body, format: format, scope: scope, now: now, limits: limits), transactions,
+                    configuration,
                     policy: policy, patient: patient, dryRun: dryRun, route: route, progress: progress)
             case "sessions":
                 return try await run(
-                    try ImportPlan<MassageSession>(body, format: format, scope: scope, now: now), transactions,
+                    try ImportPlan<MassageSession>(body, format: format, scope: scope, now: now, limits: limits),
+                    transactions,
                     configuration, policy: policy, patient: patient, dryRun: dryRun, route: route, progress: progress)
             default:
                 throw Failure("COLLECTION must be patients, therapists, episodes or sessions, got '\(collection)'")

@@ -111,11 +111,14 @@ struct ImportPlan<R: StoredRecord>: Sendable {
 
     /// Reads and validates `body`. Throws `RecordsError.notFound` when a patient scope meets a
     /// row of another patient, `AccessDenied` for a clinician's row of another therapist.
-    init(_ body: [UInt8], format: ImportFormat, scope: ImportScope, now: Int64) throws {
+    /// Throws `ImportLimitExceeded` for a file beyond `limits`.
+    init(
+        _ body: [UInt8], format: ImportFormat, scope: ImportScope, now: Int64, limits: ImportLimits = ImportLimits()
+    ) throws {
         try self.init(scope: scope, now: now) { accept, reject in
             switch format {
-            case .ndjson: try Self.readNDJSON(body, accept, reject)
-            case .csv: try Self.readCSV(body, accept, reject)
+            case .ndjson: try Self.readNDJSON(body, limits, accept, reject)
+            case .csv: try Self.readCSV(body, limits, accept, reject)
             }
         }
     }
@@ -169,10 +172,12 @@ struct ImportPlan<R: StoredRecord>: Sendable {
     /// One JSON object per line; blank lines are skipped. Server-managed members (`id`,
     /// `createdAt`, `updatedAt`, a session's `recordedBy`, as an export writes them) are ignored.
     private static func readNDJSON(
-        _ body: [UInt8], _ accept: (Int, JSONObject) throws -> Void, _ reject: (Int, String, String) -> Void
+        _ body: [UInt8], _ limits: ImportLimits, _ accept: (Int, JSONObject) throws -> Void,
+        _ reject: (Int, String, String) -> Void
     ) throws {
         var line = 0
         var start = 0
+        var rows = 0
         while start < body.count {
             line += 1
             let end = body[start...].firstIndex(of: 0x0A) ?? body.count
@@ -180,6 +185,13 @@ struct ImportPlan<R: StoredRecord>: Sendable {
             if stop > start, body[stop - 1] == 0x0D { stop -= 1 }
             defer { start = end + 1 }
             if body[start..<stop].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            rows += 1
+            if rows > limits.maxRows { throw limits.rowsExceeded(at: line) }
+            if stop - start > limits.maxLineBytes {
+                throw ImportLimitExceeded(
+                    limit: "import.maxLineBytes", maximum: limits.maxLineBytes, line: line,
+                    what: "a line has more than \(limits.maxLineBytes) bytes")
+            }
             let value: JSONValue
             do {
                 value = try JSON.parse(Array(body[start..<stop]))
@@ -202,13 +214,15 @@ struct ImportPlan<R: StoredRecord>: Sendable {
     /// A header row of field names (any order; `id`, `createdAt`, `updatedAt` ignored; an
     /// unknown or repeated column is an issue of line 1), then one row per record.
     private static func readCSV(
-        _ body: [UInt8], _ accept: (Int, JSONObject) throws -> Void, _ reject: (Int, String, String) -> Void
+        _ body: [UInt8], _ limits: ImportLimits, _ accept: (Int, JSONObject) throws -> Void,
+        _ reject: (Int, String, String) -> Void
     ) throws {
         let fields = R.Fields.recordDescription.fields
         var columns: [Int?]? = nil  // index into `fields`, nil for an ignored column
         var headerFailed = false
+        var rows = 0
         do {
-            try CSV.read(body) { line, cells in
+            try CSV.read(body, limits: limits) { line, cells in
                 guard let mapping = columns else {
                     var mapping: [Int?] = []
                     var seen: Set<String> = []
@@ -231,6 +245,8 @@ struct ImportPlan<R: StoredRecord>: Sendable {
                     columns = mapping
                     return
                 }
+                rows += 1
+                if rows > limits.maxRows { throw limits.rowsExceeded(at: line) }
                 if headerFailed { return }
                 guard cells.count == mapping.count else {
                     reject(line, "", "has \(cells.count) cells where the header has \(mapping.count)")

@@ -86,15 +86,19 @@ enum CSV {
     }
 
     /// Reads records one at a time from `bytes`, calling `record` with the 1-based line on
-    /// which each starts. Stops at the first syntax error (what follows it cannot be trusted).
+    /// which each starts. Stops at the first syntax error (what follows it cannot be trusted),
+    /// and throws `ImportLimitExceeded` at the first record with more cells than
+    /// `limits.maxColumns`, a cell longer than `limits.maxFieldBytes` or more bytes than
+    /// `limits.maxLineBytes` (rows are counted by the callers, who know the header).
     static func read(
-        _ bytes: [UInt8], _ record: (_ line: Int, _ cells: [Cell]) throws -> Void
+        _ bytes: [UInt8], limits: ImportLimits = ImportLimits(), _ record: (_ line: Int, _ cells: [Cell]) throws -> Void
     ) throws {
         var index = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
         var line = 1
         while index < bytes.count {
             let start = line
+            let startIndex = index
             var cells: [Cell] = []
             var field: [UInt8] = []
             var quoted = false
@@ -139,6 +143,22 @@ enum CSV {
                     throw SyntaxError(line: line, message: "is not valid UTF-8")
                 }
                 cells.append(Cell(text: text, quoted: quoted))
+                // Checked per cell, not per byte: the body is bounded already, these bound a row.
+                if field.count > limits.maxFieldBytes {
+                    throw ImportLimitExceeded(
+                        limit: "import.maxFieldBytes", maximum: limits.maxFieldBytes, line: start,
+                        what: "cell \(cells.count) has more than \(limits.maxFieldBytes) bytes")
+                }
+                if cells.count > limits.maxColumns {
+                    throw ImportLimitExceeded(
+                        limit: "import.maxColumns", maximum: limits.maxColumns, line: start,
+                        what: "a row has more than \(limits.maxColumns) cells")
+                }
+                if index - startIndex > limits.maxLineBytes {
+                    throw ImportLimitExceeded(
+                        limit: "import.maxLineBytes", maximum: limits.maxLineBytes, line: start,
+                        what: "a row has more than \(limits.maxLineBytes) bytes")
+                }
                 if index >= bytes.count {
                     endOfRecord = true
                 } else if bytes[index] == comma {

@@ -155,14 +155,16 @@ enum MigraineBuddy {
     /// Reads the attack table of `body`, handing each attack to `accept` as an episode create
     /// body of `patientId`, and what cannot be read to `reject`. `zoneOffset` gives the offset
     /// in milliseconds of the patient's time zone at an instant (for files without offsets).
+    /// Throws `ImportLimitExceeded` for a file beyond `limits` (rows are the attack table's).
     static func read(
-        _ body: [UInt8], patientId: Int64, zoneOffset: (Int64) -> Int64,
+        _ body: [UInt8], patientId: Int64, zoneOffset: (Int64) -> Int64, limits: ImportLimits = ImportLimits(),
         _ accept: (Int, JSONObject) throws -> Void, _ reject: (Int, String, String) -> Void
     ) throws -> Findings {
         var findings = Findings()
         var header: [String]? = nil
+        var rows = 0
         do {
-            try CSV.read(body) { line, cells in
+            try CSV.read(body, limits: limits) { line, cells in
                 let texts = cells.map { $0.text.trimmingCharacters(in: " ") }
                 guard let columns = header else {
                     if texts.first == "#", texts.contains("Started"), texts.contains("Lasted"),
@@ -172,6 +174,8 @@ enum MigraineBuddy {
                     }
                     return
                 }
+                rows += 1
+                if rows > limits.maxRows { throw limits.rowsExceeded(at: line) }
                 var row: [String: String] = [:]
                 var medicationCells: [(helpful: Bool, text: String)] = []
                 var reliefCells: [String] = []

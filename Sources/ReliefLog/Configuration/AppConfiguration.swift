@@ -47,6 +47,8 @@ public struct AppConfiguration: Sendable {
     /// Origins (`https://dashboard.example.org`) whose browser pages may call the API
     /// (`http.corsOrigins`); empty by default: no cross-origin access.
     public var corsOrigins: [String] = []
+    /// Rows, cells and line lengths one import file may have (`import`; docs/limits.md).
+    public var importLimits = ImportLimits()
 
     public init() {}
 
@@ -155,6 +157,14 @@ extension AppConfiguration {
             webhooks.secretKeyFile = try webhooksReader.string("secretKeyFile") ?? webhooks.secretKeyFile
             webhooks.httpsProxy = try webhooksReader.string("httpsProxy") ?? webhooks.httpsProxy
             try webhooksReader.rejectUnknownKeys()
+        }
+        if let importObject = try reader.object("import") {
+            var importReader = ConfigReader(object: importObject, source: source, prefix: "import.")
+            importLimits.maxRows = try importReader.int("maxRows") ?? importLimits.maxRows
+            importLimits.maxColumns = try importReader.int("maxColumns") ?? importLimits.maxColumns
+            importLimits.maxFieldBytes = try importReader.int("maxFieldBytes") ?? importLimits.maxFieldBytes
+            importLimits.maxLineBytes = try importReader.int("maxLineBytes") ?? importLimits.maxLineBytes
+            try importReader.rejectUnknownKeys()
         }
         if let httpObject = try reader.object("http") {
             var httpReader = ConfigReader(object: httpObject, source: source, prefix: "http.")
@@ -287,6 +297,12 @@ extension AppConfiguration {
             ("maxConnections", http.maxConnections), ("eventLoops", http.eventLoopCount),
         ] where value <= 0 {
             throw ConfigurationError("http.\(name) must be positive, got \(value)")
+        }
+        for (name, value) in [
+            ("maxRows", importLimits.maxRows), ("maxColumns", importLimits.maxColumns),
+            ("maxFieldBytes", importLimits.maxFieldBytes), ("maxLineBytes", importLimits.maxLineBytes),
+        ] where value <= 0 {
+            throw ConfigurationError("import.\(name) must be positive, got \(value)")
         }
     }
 }
