@@ -7,8 +7,9 @@ import Dispatch
 /// request order by construction, and a pipelining client cannot make the server buffer
 /// without bound (reading stops past `maxBufferedInput`).
 ///
-/// `@unchecked Sendable`: all state is confined to the owning loop's serial queue. The only
-/// use from another thread is the handler task, which hops back with `loop.queue.async`.
+/// `@unchecked Sendable`: all state is confined to the owning loop's serial queue. The handler
+/// task prefers that loop as its executor and touches the connection only through
+/// `loop.execute`, which runs on the loop's queue (at once when the task is already there).
 final class Connection: @unchecked Sendable {
     private enum AfterWrite {
         case keepOpen
@@ -126,9 +127,11 @@ final class Connection: @unchecked Sendable {
             clientAddress: ClientAddress.resolve(
                 peer: address, headers: head.headers, trustedProxies: shared.configuration.trustedProxies))
         let responder = shared.responder
-        Task {
+        // The task prefers this loop: it runs here once the current read event is handled, and
+        // ends here, so the response is encoded and sent from the thread that produced it.
+        Task(executorPreference: loop) {
             let response = await responder.respond(to: serverRequest)
-            self.loop.queue.async {
+            self.loop.execute {
                 self.complete(response, head: head, requestId: requestId, started: started)
             }
         }
@@ -241,7 +244,7 @@ final class Connection: @unchecked Sendable {
         pullingChunk = true
         // Producing the next piece is the handler's time, not the client's.
         clock.processingStarted()
-        Task {
+        Task(executorPreference: loop) {
             let piece: [UInt8]?
             let failed: Bool
             do {
@@ -251,7 +254,7 @@ final class Connection: @unchecked Sendable {
                 piece = nil
                 failed = true
             }
-            self.loop.queue.async { self.chunkArrived(piece, failed: failed) }
+            self.loop.execute { self.chunkArrived(piece, failed: failed) }
         }
     }
 

@@ -7,9 +7,25 @@ import Glibc
 /// A serial queue that owns a set of connections, their sockets' sources, a read buffer they
 /// share, and a periodic sweep that enforces their timeouts.
 ///
+/// It is also the `TaskExecutor` its connections' handler tasks prefer: a handler that does not
+/// suspend runs from start to response on this queue, and one that awaits work on another
+/// thread (the database writer, say) resumes here, so the response is written by the thread
+/// that produced it, without another hand-off.
+///
 /// `@unchecked Sendable`: every mutable property is read and written only on `queue`
 /// (callers from elsewhere hop onto it with `queue.async`), which serialises all access.
-final class EventLoop: @unchecked Sendable {
+final class EventLoop: TaskExecutor, @unchecked Sendable {
+    /// Marks a loop's queue with the loop's index, so code running there can find per-loop
+    /// resources (`HTTPServer.currentEventLoopIndex`).
+    static let markKey = DispatchSpecificKey<Mark>()
+
+    /// Identifies a loop across every server in the process (tests run several).
+    struct Mark {
+        let loop: ObjectIdentifier
+        let index: Int
+    }
+
+    let index: Int
     let queue: DispatchQueue
     let shared: ServerShared
     private let requestIdPrefix: String
@@ -23,14 +39,30 @@ final class EventLoop: @unchecked Sendable {
     private var cachedDate: [UInt8] = []
 
     init(index: Int, shared: ServerShared, requestIdPrefix: String) {
+        self.index = index
         self.queue = DispatchQueue(label: "relieflog.http.loop\(index)")
         self.shared = shared
         self.requestIdPrefix = requestIdPrefix
         self.readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        queue.setSpecific(key: Self.markKey, value: Mark(loop: ObjectIdentifier(self), index: index))
     }
 
     deinit {
         readBuffer.deallocate()
+    }
+
+    /// Runs a job of a task that prefers this loop, after what the queue is running now.
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+
+    /// Whether the caller is running on this loop's queue.
+    var isCurrent: Bool { DispatchQueue.getSpecific(key: Self.markKey)?.loop == ObjectIdentifier(self) }
+
+    /// Runs `body` now when already on this loop (a task that prefers it), otherwise queues it.
+    func execute(_ body: @escaping @Sendable () -> Void) {
+        if isCurrent { body() } else { queue.async(execute: body) }
     }
 
     func start() {

@@ -39,9 +39,13 @@ extension HTTPServerObserver {
 /// - `eventLoopCount` serial *event loop queues* (one per core by default) service the
 ///   accepted sockets. A connection lives on one loop for its whole life and all of its state
 ///   is touched only there, so it needs no locks.
-/// - Handlers run as Swift tasks on the global concurrent executor, never on a loop queue:
-///   a slow handler (SQLite, JSON) cannot delay another connection's I/O. The response hops
-///   back onto the connection's loop to be written.
+/// - Each request's handler runs as a Swift task that prefers its connection's loop as its
+///   executor (SE-0417 task executor preference): a handler that does not suspend runs from
+///   the parsed request to the written response on the loop's thread, with no hand-off between
+///   threads; one that awaits work elsewhere (the database writer) resumes on the loop to
+///   answer. Routes registered with `.concurrentPool` placement (long, CPU-heavy work) run on
+///   the global concurrent executor instead, so they cannot delay other connections' I/O.
+///   See `docs/architecture.md` for the measurements behind this.
 ///
 /// Dispatch *sources* (rather than `DispatchIO` channels) drive the sockets: a read source is
 /// a level-triggered readiness notification (epoll underneath), which lets the server read
@@ -94,6 +98,13 @@ public final class HTTPServer: Sendable {
         for loop in loops { loop.start() }
         source.resume()
         return port
+    }
+
+    /// The index (`0..<eventLoopCount`) of the event loop the caller is running on, or `nil`
+    /// off the loops. A handler running on its loop can use per-loop resources by this index
+    /// (the application keeps one read-only database connection per loop, for instance).
+    public static var currentEventLoopIndex: Int? {
+        DispatchQueue.getSpecific(key: EventLoop.markKey)?.index
     }
 
     /// The bound port once started.

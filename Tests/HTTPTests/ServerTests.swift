@@ -55,6 +55,18 @@ final class TestServer: Sendable {
             let items = request.queryItems ?? []
             return .json(.array(items.map { .string("\($0.name)=\($0.value)") }))
         }
+        // Where handlers run: each answers with the event loop it finds itself on, before and
+        // after a suspension that leaves the thread (a sleep, as a database write would).
+        for placement in [HandlerPlacement.eventLoop, .concurrentPool] {
+            let name = placement == .eventLoop ? "loop" : "pool"
+            routes.add("GET", "/where/\(name)", access: RouteAccess("public"), placement: placement) { _, _ in
+                let before = HTTPServer.currentEventLoopIndex
+                try await Task.sleep(for: .milliseconds(1))
+                let after = HTTPServer.currentEventLoopIndex
+                func describe(_ index: Int?) -> JSONValue { index.map { .number(.integer(Int64($0))) } ?? .null }
+                return .json(["before": describe(before), "after": describe(after)])
+            }
+        }
         let router = routes.build(logger: Logger(label: "test"))
         let box = RecordBox()
         server = HTTPServer(
@@ -104,6 +116,36 @@ struct ServerTests {
         #expect(first.header("Connection") == nil)
         #expect(second.status == 200)
         #expect(second.text == #"{"id":7}"#)
+        await server.stop()
+    }
+
+    @Test("runs a handler on the event loop that read its request, and resumes it there after a suspension")
+    func handlersRunOnTheirLoop() async throws {
+        let server = try TestServer { $0.eventLoopCount = 2 }
+        var seen: Set<Int64> = []
+        // Connections are spread over the loops in turn: a few of them meet both loops.
+        for _ in 0..<4 {
+            let client = try server.client()
+            for _ in 0..<3 {
+                let response = try await client.request("GET", "/where/loop")
+                let loop = try #require(["0", "1"].first { response.text == #"{"before":\#($0),"after":\#($0)}"# })
+                seen.insert(Int64(loop)!)
+            }
+        }
+        #expect(seen == [0, 1])
+        #expect(HTTPServer.currentEventLoopIndex == nil)
+        await server.stop()
+    }
+
+    @Test("runs a handler placed on the concurrent pool off every event loop")
+    func poolHandlersRunOffTheLoops() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        for _ in 0..<3 {
+            let response = try await client.request("GET", "/where/pool")
+            #expect(response.status == 200)
+            #expect(response.text == #"{"before":null,"after":null}"#)
+        }
         await server.stop()
     }
 
