@@ -7,9 +7,9 @@ import Dispatch
 /// request order by construction, and a pipelining client cannot make the server buffer
 /// without bound (reading stops past `maxBufferedInput`).
 ///
-/// `@unchecked Sendable`: all state is confined to the owning loop's serial queue. The handler
-/// task prefers that loop as its executor and touches the connection only through
-/// `loop.execute`, which runs on the loop's queue (at once when the task is already there).
+/// `@unchecked Sendable`: all state is confined to the owning loop's thread. The handler task
+/// prefers that loop as its executor and touches the connection only through `loop.execute`,
+/// which runs on the loop's thread (at once when the task is already there).
 final class Connection: @unchecked Sendable {
     private enum AfterWrite {
         case keepOpen
@@ -18,15 +18,16 @@ final class Connection: @unchecked Sendable {
 
     let fd: Int32
     let address: String
+    /// What this connection's epoll events carry, to find it.
+    let token: UInt64
     private unowned let loop: EventLoop
     private let shared: ServerShared
     private var parser: HTTPRequestParser
     private(set) var clock: ConnectionClock
-    private let readSource: any DispatchSourceRead
-    private var writeSource: (any DispatchSourceWrite)?
     private var writeSourceActive = false
     private var readSuspended = false
-    private var liveSources = 1
+    /// Whether the socket is in the loop's epoll interest set.
+    private var watched = false
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var afterWrite: AfterWrite?
@@ -39,25 +40,29 @@ final class Connection: @unchecked Sendable {
     private var pullingChunk = false
     private(set) var closed = false
 
-    init(fd: Int32, address: String, loop: EventLoop) {
+    init(fd: Int32, address: String, token: UInt64, loop: EventLoop) {
         self.fd = fd
         self.address = address
+        self.token = token
         self.loop = loop
         self.shared = loop.shared
         self.parser = HTTPRequestParser(limits: loop.shared.configuration.parserLimits)
         self.clock = ConnectionClock(limits: loop.shared.clockLimits, acceptedAt: monotonicNow())
-        self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
     }
 
     func start() {
-        readSource.setEventHandler { [unowned self] in self.readable() }
-        readSource.setCancelHandler { [self] in self.sourceCancelled() }
-        readSource.resume()
+        updateInterest()
+    }
+
+    /// Tells the loop what to watch the socket for: reading unless suspended, writing while a
+    /// response waits for room.
+    private func updateInterest() {
+        watched = loop.watch(self, reading: !readSuspended, writing: writeSourceActive, registered: watched)
     }
 
     // MARK: Reading
 
-    private func readable() {
+    func readable() {
         guard !closed else { return }
         switch Socket.read(fd, into: loop.readBuffer) {
         case .bytes(let count):
@@ -310,38 +315,37 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// The socket has room again for a response that did not fit.
+    func writable() {
+        guard !closed else { return }
+        flush()
+    }
+
     private func enableWriteSource() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-            source.setEventHandler { [unowned self] in self.flush() }
-            source.setCancelHandler { [self] in self.sourceCancelled() }
-            liveSources += 1
-            writeSource = source
-        }
         if !writeSourceActive {
             writeSourceActive = true
-            writeSource?.resume()
+            updateInterest()
         }
     }
 
     private func disableWriteSource() {
         if writeSourceActive {
             writeSourceActive = false
-            writeSource?.suspend()
+            updateInterest()
         }
     }
 
     private func suspendReading() {
         if !readSuspended {
             readSuspended = true
-            readSource.suspend()
+            updateInterest()
         }
     }
 
     private func resumeReading() {
         if readSuspended && !peerClosed {
             readSuspended = false
-            readSource.resume()
+            updateInterest()
         }
     }
 
@@ -369,26 +373,11 @@ final class Connection: @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        // A suspended source must be resumed before its cancellation can complete.
-        if readSuspended {
-            readSuspended = false
-            readSource.resume()
-        }
-        readSource.cancel()
-        if let writeSource {
-            if !writeSourceActive {
-                writeSourceActive = true
-                writeSource.resume()
-            }
-            writeSource.cancel()
-        }
+        // Out of the interest set before the number can be reused by a new connection.
+        readSuspended = true
+        writeSourceActive = false
+        updateInterest()
+        Socket.close(fd)
         loop.forget(self)
-    }
-
-    /// The descriptor is closed only once every source watching it is cancelled; closing it
-    /// earlier could let a new connection reuse the number under a live source.
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 { Socket.close(fd) }
     }
 }

@@ -32,26 +32,25 @@ extension HTTPServerObserver {
     public func connectionClosed() {}
 }
 
-/// An HTTP/1.1 server on non-blocking sockets driven by Dispatch.
+/// An HTTP/1.1 server on non-blocking sockets.
 ///
 /// ## Threading
-/// - One serial *accept queue* owns the listening socket and its read source.
-/// - `eventLoopCount` serial *event loop queues* (one per core by default) service the
-///   accepted sockets. A connection lives on one loop for its whole life and all of its state
-///   is touched only there, so it needs no locks.
+/// - One serial Dispatch *accept queue* owns the listening socket and its read source, and
+///   hands each accepted socket to an event loop in turn.
+/// - `eventLoopCount` *event loops* (one per core by default), each a thread of its own
+///   waiting on epoll, service the accepted sockets. A connection lives on one loop for its
+///   whole life and all of its state is touched only there, so it needs no locks.
 /// - Each request's handler runs as a Swift task that prefers its connection's loop as its
 ///   executor (SE-0417 task executor preference): a handler that does not suspend runs from
 ///   the parsed request to the written response on the loop's thread, with no hand-off between
 ///   threads; one that awaits work elsewhere (the database writer) resumes on the loop to
 ///   answer. Routes registered with `.concurrentPool` placement (long, CPU-heavy work) run on
 ///   the global concurrent executor instead, so they cannot delay other connections' I/O.
-///   See `docs/architecture.md` for the measurements behind this.
+///   See `docs/architecture.md` for the measurements behind this (and why the loops wait on
+///   epoll themselves rather than through Dispatch sources).
 ///
-/// Dispatch *sources* (rather than `DispatchIO` channels) drive the sockets: a read source is
-/// a level-triggered readiness notification (epoll underneath), which lets the server read
-/// into one reusable buffer per loop, parse in place and write a whole response with one
-/// `send`, whereas `DispatchIO` would allocate `DispatchData` per read and schedule its own
-/// completion blocks.
+/// The loops read into one reusable buffer per loop, parse in place and write a whole
+/// response with one `send`.
 public final class HTTPServer: Sendable {
     private let shared: ServerShared
     private let loops: [EventLoop]
@@ -104,7 +103,7 @@ public final class HTTPServer: Sendable {
     /// off the loops. A handler running on its loop can use per-loop resources by this index
     /// (the application keeps one read-only database connection per loop, for instance).
     public static var currentEventLoopIndex: Int? {
-        DispatchQueue.getSpecific(key: EventLoop.markKey)?.index
+        EventLoop.current?.index
     }
 
     /// The bound port once started.
