@@ -88,7 +88,10 @@ public final class HTTPServer: Sendable {
         source.setEventHandler {
             HTTPServer.acceptPending(listener: fd, loops: loops, shared: shared, source: pausable)
         }
-        source.setCancelHandler { Socket.close(fd) }
+        source.setCancelHandler {
+            Socket.close(fd)
+            shared.listenerClosed.store(true, ordering: .releasing)
+        }
         listener.withLock {
             $0.fd = fd
             $0.source = SendableSource(source)
@@ -123,6 +126,13 @@ public final class HTTPServer: Sendable {
             return source
         }
         source?.source.cancel()
+        // The listening socket closes in the source's cancel handler: wait for it, so that once
+        // shutdown has begun a new connection is refused, not accepted into the backlog and cut.
+        if source != nil {
+            while !shared.listenerClosed.load(ordering: .acquiring) {
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
         for loop in loops { loop.beginShutdown() }
         let deadline = ContinuousClock.now + shared.configuration.shutdownGracePeriod
         while shared.openConnections.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline {
@@ -188,6 +198,7 @@ final class ServerShared: Sendable {
     let openConnections = Atomic<Int>(0)
     let shuttingDown = Atomic<Bool>(false)
     let nextLoop = Atomic<Int>(0)
+    let listenerClosed = Atomic<Bool>(false)
     let clockLimits: ConnectionClock.Limits
     let defaultHeaderBytes: [UInt8]
 
