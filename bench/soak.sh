@@ -35,7 +35,7 @@ cat > "$WORK/config.json" <<'JSON'
 JSON
 # The access log stays on, as in production (one JSON line per request, to /dev/null here).
 RELIEFLOG_CONFIG=$WORK/config.json RELIEFLOG_LOG_LEVEL=warning \
-    "$BIN" serve --port "$PORT" --db "$DB" --migrations "$ROOT/Migrations" > /dev/null &
+    "$BIN" serve --port "$PORT" --db "$DB" --migrations "$ROOT/Migrations" > /dev/null 2>&1 &
 SERVER=$!
 for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break

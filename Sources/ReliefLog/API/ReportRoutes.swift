@@ -43,7 +43,7 @@ struct ReportRoutes {
                         "A malformed or unknown query parameter, or an empty or too long window (the field names it)."),
                     .problem(404, "No such patient."),
                 ]
-            // A year of calendar and tables is rendered on the handler's own thread.
+                // A year of calendar and tables is rendered on the handler's own thread.
             ).placed(.concurrentPool)
         ) { request, context in
             let patientId = try AnalyticsRoutes.reachablePatient(context)
