@@ -40,9 +40,11 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
         .target(name: "JSON", swiftSettings: strictSettings),
+        // epoll(7) and eventfd(2) for the HTTP event loops (headers the Glibc module lacks).
+        .target(name: "CEpoll"),
         .target(
             name: "HTTP",
-            dependencies: ["JSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CEpoll", "JSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(
             name: "ReliefLog",

@@ -7,8 +7,9 @@ import Dispatch
 /// request order by construction, and a pipelining client cannot make the server buffer
 /// without bound (reading stops past `maxBufferedInput`).
 ///
-/// `@unchecked Sendable`: all state is confined to the owning loop's serial queue. The only
-/// use from another thread is the handler task, which hops back with `loop.queue.async`.
+/// `@unchecked Sendable`: all state is confined to the owning loop's thread. The handler task
+/// prefers that loop as its executor and touches the connection only through `loop.execute`,
+/// which runs on the loop's thread (at once when the task is already there).
 final class Connection: @unchecked Sendable {
     private enum AfterWrite {
         case keepOpen
@@ -17,15 +18,16 @@ final class Connection: @unchecked Sendable {
 
     let fd: Int32
     let address: String
+    /// What this connection's epoll events carry, to find it.
+    let token: UInt64
     private unowned let loop: EventLoop
     private let shared: ServerShared
     private var parser: HTTPRequestParser
     private(set) var clock: ConnectionClock
-    private let readSource: any DispatchSourceRead
-    private var writeSource: (any DispatchSourceWrite)?
     private var writeSourceActive = false
     private var readSuspended = false
-    private var liveSources = 1
+    /// Whether the socket is in the loop's epoll interest set.
+    private var watched = false
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var afterWrite: AfterWrite?
@@ -38,25 +40,29 @@ final class Connection: @unchecked Sendable {
     private var pullingChunk = false
     private(set) var closed = false
 
-    init(fd: Int32, address: String, loop: EventLoop) {
+    init(fd: Int32, address: String, token: UInt64, loop: EventLoop) {
         self.fd = fd
         self.address = address
+        self.token = token
         self.loop = loop
         self.shared = loop.shared
         self.parser = HTTPRequestParser(limits: loop.shared.configuration.parserLimits)
         self.clock = ConnectionClock(limits: loop.shared.clockLimits, acceptedAt: monotonicNow())
-        self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
     }
 
     func start() {
-        readSource.setEventHandler { [unowned self] in self.readable() }
-        readSource.setCancelHandler { [self] in self.sourceCancelled() }
-        readSource.resume()
+        updateInterest()
+    }
+
+    /// Tells the loop what to watch the socket for: reading unless suspended, writing while a
+    /// response waits for room.
+    private func updateInterest() {
+        watched = loop.watch(self, reading: !readSuspended, writing: writeSourceActive, registered: watched)
     }
 
     // MARK: Reading
 
-    private func readable() {
+    func readable() {
         guard !closed else { return }
         switch Socket.read(fd, into: loop.readBuffer) {
         case .bytes(let count):
@@ -126,9 +132,11 @@ final class Connection: @unchecked Sendable {
             clientAddress: ClientAddress.resolve(
                 peer: address, headers: head.headers, trustedProxies: shared.configuration.trustedProxies))
         let responder = shared.responder
-        Task {
+        // The task prefers this loop: it runs here once the current read event is handled, and
+        // ends here, so the response is encoded and sent from the thread that produced it.
+        Task(executorPreference: loop) {
             let response = await responder.respond(to: serverRequest)
-            self.loop.queue.async {
+            self.loop.execute {
                 self.complete(response, head: head, requestId: requestId, started: started)
             }
         }
@@ -241,7 +249,7 @@ final class Connection: @unchecked Sendable {
         pullingChunk = true
         // Producing the next piece is the handler's time, not the client's.
         clock.processingStarted()
-        Task {
+        Task(executorPreference: loop) {
             let piece: [UInt8]?
             let failed: Bool
             do {
@@ -251,7 +259,7 @@ final class Connection: @unchecked Sendable {
                 piece = nil
                 failed = true
             }
-            self.loop.queue.async { self.chunkArrived(piece, failed: failed) }
+            self.loop.execute { self.chunkArrived(piece, failed: failed) }
         }
     }
 
@@ -307,38 +315,37 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// The socket has room again for a response that did not fit.
+    func writable() {
+        guard !closed else { return }
+        flush()
+    }
+
     private func enableWriteSource() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-            source.setEventHandler { [unowned self] in self.flush() }
-            source.setCancelHandler { [self] in self.sourceCancelled() }
-            liveSources += 1
-            writeSource = source
-        }
         if !writeSourceActive {
             writeSourceActive = true
-            writeSource?.resume()
+            updateInterest()
         }
     }
 
     private func disableWriteSource() {
         if writeSourceActive {
             writeSourceActive = false
-            writeSource?.suspend()
+            updateInterest()
         }
     }
 
     private func suspendReading() {
         if !readSuspended {
             readSuspended = true
-            readSource.suspend()
+            updateInterest()
         }
     }
 
     private func resumeReading() {
         if readSuspended && !peerClosed {
             readSuspended = false
-            readSource.resume()
+            updateInterest()
         }
     }
 
@@ -366,26 +373,11 @@ final class Connection: @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        // A suspended source must be resumed before its cancellation can complete.
-        if readSuspended {
-            readSuspended = false
-            readSource.resume()
-        }
-        readSource.cancel()
-        if let writeSource {
-            if !writeSourceActive {
-                writeSourceActive = true
-                writeSource.resume()
-            }
-            writeSource.cancel()
-        }
+        // Out of the interest set before the number can be reused by a new connection.
+        readSuspended = true
+        writeSourceActive = false
+        updateInterest()
+        Socket.close(fd)
         loop.forget(self)
-    }
-
-    /// The descriptor is closed only once every source watching it is cancelled; closing it
-    /// earlier could let a new connection reuse the number under a live source.
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 { Socket.close(fd) }
     }
 }

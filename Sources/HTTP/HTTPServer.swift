@@ -32,22 +32,25 @@ extension HTTPServerObserver {
     public func connectionClosed() {}
 }
 
-/// An HTTP/1.1 server on non-blocking sockets driven by Dispatch.
+/// An HTTP/1.1 server on non-blocking sockets.
 ///
 /// ## Threading
-/// - One serial *accept queue* owns the listening socket and its read source.
-/// - `eventLoopCount` serial *event loop queues* (one per core by default) service the
-///   accepted sockets. A connection lives on one loop for its whole life and all of its state
-///   is touched only there, so it needs no locks.
-/// - Handlers run as Swift tasks on the global concurrent executor, never on a loop queue:
-///   a slow handler (SQLite, JSON) cannot delay another connection's I/O. The response hops
-///   back onto the connection's loop to be written.
+/// - One serial Dispatch *accept queue* owns the listening socket and its read source, and
+///   hands each accepted socket to an event loop in turn.
+/// - `eventLoopCount` *event loops* (one per core by default), each a thread of its own
+///   waiting on epoll, service the accepted sockets. A connection lives on one loop for its
+///   whole life and all of its state is touched only there, so it needs no locks.
+/// - Each request's handler runs as a Swift task that prefers its connection's loop as its
+///   executor (SE-0417 task executor preference): a handler that does not suspend runs from
+///   the parsed request to the written response on the loop's thread, with no hand-off between
+///   threads; one that awaits work elsewhere (the database writer) resumes on the loop to
+///   answer. Routes registered with `.concurrentPool` placement (long, CPU-heavy work) run on
+///   the global concurrent executor instead, so they cannot delay other connections' I/O.
+///   See `docs/architecture.md` for the measurements behind this (and why the loops wait on
+///   epoll themselves rather than through Dispatch sources).
 ///
-/// Dispatch *sources* (rather than `DispatchIO` channels) drive the sockets: a read source is
-/// a level-triggered readiness notification (epoll underneath), which lets the server read
-/// into one reusable buffer per loop, parse in place and write a whole response with one
-/// `send`, whereas `DispatchIO` would allocate `DispatchData` per read and schedule its own
-/// completion blocks.
+/// The loops read into one reusable buffer per loop, parse in place and write a whole
+/// response with one `send`.
 public final class HTTPServer: Sendable {
     private let shared: ServerShared
     private let loops: [EventLoop]
@@ -85,7 +88,10 @@ public final class HTTPServer: Sendable {
         source.setEventHandler {
             HTTPServer.acceptPending(listener: fd, loops: loops, shared: shared, source: pausable)
         }
-        source.setCancelHandler { Socket.close(fd) }
+        source.setCancelHandler {
+            Socket.close(fd)
+            shared.listenerClosed.store(true, ordering: .releasing)
+        }
         listener.withLock {
             $0.fd = fd
             $0.source = SendableSource(source)
@@ -94,6 +100,13 @@ public final class HTTPServer: Sendable {
         for loop in loops { loop.start() }
         source.resume()
         return port
+    }
+
+    /// The index (`0..<eventLoopCount`) of the event loop the caller is running on, or `nil`
+    /// off the loops. A handler running on its loop can use per-loop resources by this index
+    /// (the application keeps one read-only database connection per loop, for instance).
+    public static var currentEventLoopIndex: Int? {
+        EventLoop.current?.index
     }
 
     /// The bound port once started.
@@ -113,6 +126,13 @@ public final class HTTPServer: Sendable {
             return source
         }
         source?.source.cancel()
+        // The listening socket closes in the source's cancel handler: wait for it, so that once
+        // shutdown has begun a new connection is refused, not accepted into the backlog and cut.
+        if source != nil {
+            while !shared.listenerClosed.load(ordering: .acquiring) {
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
         for loop in loops { loop.beginShutdown() }
         let deadline = ContinuousClock.now + shared.configuration.shutdownGracePeriod
         while shared.openConnections.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline {
@@ -178,6 +198,7 @@ final class ServerShared: Sendable {
     let openConnections = Atomic<Int>(0)
     let shuttingDown = Atomic<Bool>(false)
     let nextLoop = Atomic<Int>(0)
+    let listenerClosed = Atomic<Bool>(false)
     let clockLimits: ConnectionClock.Limits
     let defaultHeaderBytes: [UInt8]
 

@@ -47,6 +47,18 @@ public struct RouteParameters: Sendable {
 
 public typealias HTTPHandler = @Sendable (HTTPServerRequest, RequestContext) async throws -> HTTPResponse
 
+/// Where a route's handler runs.
+public enum HandlerPlacement: Sendable, Hashable {
+    /// On the event loop that read the request (the default): no thread hand-off for a handler
+    /// that does not suspend. For handlers whose synchronous parts are short: parsing a bounded
+    /// body, a point read, rendering one record.
+    case eventLoop
+    /// On Swift's global concurrent executor: for handlers that compute for long on the
+    /// calling thread (parsing a large upload, say), which would otherwise hold up every other
+    /// connection of their loop. The response still leaves from the connection's loop.
+    case concurrentPool
+}
+
 /// Who may call a route, as the application declares it when registering the route.
 ///
 /// The router does not interpret it (roles and credentials belong to the application, which
@@ -75,6 +87,7 @@ public struct RouterBuilder {
         let template: String
         let segments: [RouteSegment]
         let access: RouteAccess
+        let placement: HandlerPlacement
         let handler: HTTPHandler
     }
 
@@ -83,15 +96,21 @@ public struct RouterBuilder {
     public init() {}
 
     /// Registers `handler` for `method` on a path template such as "/v1/patients/{id}", declaring
-    /// who may call it. A template is literal segments and `{name}` parameters; registering the
-    /// same method and shape twice is a programming error and stops the process at start-up.
-    public mutating func add(_ method: String, _ template: String, access: RouteAccess, handler: @escaping HTTPHandler)
-    {
+    /// who may call it and where its handler runs. A template is literal segments and `{name}`
+    /// parameters; registering the same method and shape twice is a programming error and stops
+    /// the process at start-up.
+    public mutating func add(
+        _ method: String, _ template: String, access: RouteAccess, placement: HandlerPlacement = .eventLoop,
+        handler: @escaping HTTPHandler
+    ) {
         let segments = RouteSegment.parse(template)
         precondition(
             !entries.contains { $0.method == method && $0.segments.shapeEquals(segments) },
             "route \(method) \(template) registered twice")
-        entries.append(Entry(method: method, template: template, segments: segments, access: access, handler: handler))
+        entries.append(
+            Entry(
+                method: method, template: template, segments: segments, access: access, placement: placement,
+                handler: handler))
     }
 
     public func build(logger: Logger) -> Router {
@@ -140,13 +159,14 @@ public struct Router: HTTPResponder {
         // Only mutated while the router is built, before it is shared; read-only afterwards.
         var literals: [String: Node] = [:]
         var parameter: (name: String, node: Node)?
-        var handlers: [String: (template: String, handler: HTTPHandler)] = [:]
+        var handlers: [String: (template: String, placement: HandlerPlacement, handler: HTTPHandler)] = [:]
     }
 
     public struct RouteDescription: Sendable, Hashable {
         public let method: String
         public let template: String
         public let access: RouteAccess
+        public let placement: HandlerPlacement
     }
 
     private let root: Node
@@ -179,16 +199,18 @@ public struct Router: HTTPResponder {
                     }
                 }
             }
-            node.handlers[entry.method] = (entry.template, entry.handler)
+            node.handlers[entry.method] = (entry.template, entry.placement, entry.handler)
         }
         self.root = root
         self.logger = logger
-        self.routes = entries.map { RouteDescription(method: $0.method, template: $0.template, access: $0.access) }
+        self.routes = entries.map {
+            RouteDescription(method: $0.method, template: $0.template, access: $0.access, placement: $0.placement)
+        }
     }
 
     /// The outcome of matching a method and path.
     enum Match {
-        case found(template: String, handler: HTTPHandler, parameters: RouteParameters)
+        case found(template: String, placement: HandlerPlacement, handler: HTTPHandler, parameters: RouteParameters)
         case methodNotAllowed(template: String, allowed: [String])
         case notFound
     }
@@ -210,7 +232,8 @@ public struct Router: HTTPResponder {
             }
         }
         if let route = node.handlers[method] ?? (method == "HEAD" ? node.handlers["GET"] : nil) {
-            return .found(template: route.template, handler: route.handler, parameters: parameters)
+            return .found(
+                template: route.template, placement: route.placement, handler: route.handler, parameters: parameters)
         }
         guard let template = node.handlers.values.first?.template else { return .notFound }
         var allowed = Set(node.handlers.keys)
@@ -228,12 +251,19 @@ public struct Router: HTTPResponder {
             var response = Problem.methodNotAllowed(allowed: allowed).response
             response.route = template
             return response
-        case .found(let template, let handler, let parameters):
+        case .found(let template, let placement, let handler, let parameters):
             let context = RequestContext(
                 requestId: request.requestId, route: template, parameters: parameters, logger: logger)
             var response: HTTPResponse
             do {
-                response = try await handler(request, context)
+                switch placement {
+                case .eventLoop:
+                    response = try await handler(request, context)
+                case .concurrentPool:
+                    response = try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                        try await handler(request, context)
+                    }
+                }
             } catch let error as any ProblemConvertible {
                 let problem = error.problem
                 if problem.status >= 500, !(error is Problem) {

@@ -96,8 +96,18 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let openAPI = PublishedDocument()
     let auditTrail = AuditTrail(
         database: database, retentionDays: configuration.auditRetentionDays, clock: configuration.clock, logger: logger)
+    // One read-only connection per event loop, for the point reads a loop answers itself.
+    let pointReads: PointReads
+    do {
+        pointReads = try PointReads(
+            database: database, slots: max(1, configuration.http.eventLoopCount),
+            currentSlot: { HTTPServer.currentEventLoopIndex })
+    } catch {
+        database.close()
+        throw StartupError("cannot open the event loops' database connections: \(error)")
+    }
     let accessControl = AccessControl(
-        authenticator: Authenticator(database: database, clock: configuration.clock), auditTrail: auditTrail,
+        authenticator: Authenticator(reads: pointReads, clock: configuration.clock), auditTrail: auditTrail,
         limits: configuration.rateLimits, clock: configuration.clock, rateLimitClock: configuration.rateLimitClock)
     var api = APIBuilder(accessControl: accessControl)
     let sealer: SecretSealer
@@ -124,7 +134,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let authenticator = accessControl.authenticator
     let clock = configuration.clock
     let transactions = Transactions(
-        database: database,
+        database: database, pointReads: pointReads,
         inTransaction: [{ changes, connection in try EventOutbox.record(changes, connection, now: clock()) }],
         afterCommit: [
             { changes in versions.apply(changes) },

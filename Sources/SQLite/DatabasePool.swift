@@ -231,6 +231,15 @@ public final class DatabasePool: Sendable {
 
     /// Whether `close()` has been called.
     public var isClosed: Bool { core.writer.isClosed }
+
+    /// Keeps `reader` to be closed with the pool; `false` if the pool is already closed.
+    func registerConfinedReader(_ reader: ConfinedReader) -> Bool {
+        core.confinedReaders.withLock { readers in
+            guard readers != nil else { return false }
+            readers!.append(reader)
+            return true
+        }
+    }
 }
 
 // MARK: - Jobs
@@ -287,6 +296,8 @@ final class PoolCore: Sendable {
     let readersExited = DispatchGroup()
     let writerExited = DispatchGroup()
     let maxBatchSize: Int
+    /// Readers lent to serial contexts (`makeConfinedReader`); `nil` once the pool is closed.
+    let confinedReaders = Locked<[ConfinedReader]?>([])
 
     static let closedError = SQLiteError.closed("database pool")
 
@@ -352,6 +363,11 @@ final class PoolCore: Sendable {
     }
 
     func shutdown(wait: Bool) {
+        let confined = confinedReaders.withLock { readers -> [ConfinedReader] in
+            defer { readers = nil }
+            return readers ?? []
+        }
+        for reader in confined { reader.close() }
         readers.close()
         writer.close()
         if wait {

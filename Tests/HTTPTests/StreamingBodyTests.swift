@@ -43,8 +43,14 @@ private final class StreamingServer: Sendable {
                     return Array("piece\n".utf8)
                 })
         }
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        // A busy machine can leave a test's connection silent for longer than the production
+        // timeouts (see TestServer); these tests are not about timeouts.
+        configuration.idleTimeout = .seconds(300)
+        configuration.headerTimeout = .seconds(300)
+        configuration.bodyTimeout = .seconds(300)
         server = HTTPServer(
-            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+            configuration: configuration,
             responder: routes.build(logger: Logger(label: "test")), observer: nil, logger: Logger(label: "test"))
         port = try server.start()
     }

@@ -37,6 +37,34 @@ struct ApplicationTests {
         await app.stop()
     }
 
+    @Test("handlers that compute for long run on the shared pool; every other one on its event loop")
+    func handlerPlacement() async throws {
+        let app = try TestApp()
+        let pooled = Set(
+            app.application.routes.filter { $0.placement == .concurrentPool }.map { "\($0.method) \($0.template)" })
+        #expect(
+            pooled == [
+                "POST /v1/patients/import", "POST /v1/therapists/import", "POST /v1/episodes/import",
+                "POST /v1/sessions/import", "POST /v1/patients/{id}/import/migraine-buddy",
+                "GET /v1/patients/{id}/report", "GET /fhir/r4/Patient/{id}/$everything",
+            ])
+        // A point read is answered on the loop's own connection and still sees the latest write.
+        let client = try app.client()
+        let created = try await client.request(
+            "POST", "/v1/patients", body: #"{"displayName":"Ada","timezone":"Europe/Berlin"}"#)
+        #expect(created.status == 201)
+        let id = try #require(created.object["id"] as? Int)
+        for name in ["Bea", "Cleo", "Dora"] {
+            let changed = try await client.request(
+                "PATCH", "/v1/patients/\(id)", headers: [("Content-Type", "application/merge-patch+json")],
+                body: #"{"displayName":"\#(name)"}"#)
+            #expect(changed.status == 200)
+            let read = try await client.request("GET", "/v1/patients/\(id)")
+            #expect(read.object["displayName"] as? String == name)
+        }
+        await app.stop()
+    }
+
     @Test("metrics count requests by route template and status and report the database size")
     func metrics() async throws {
         let app = try TestApp()

@@ -86,6 +86,19 @@ struct Operation {
     /// How this operation's errors are written, when not as RFC 9457 problems (FHIR's
     /// `OperationOutcome`); applies to refusals of access too.
     var renderError: (@Sendable (Problem) -> HTTPResponse)? = nil
+    /// Where the handler runs: on the event loop that read the request (no thread hand-off),
+    /// or, for a handler that computes for long on its own thread (an upload parsed and
+    /// validated row by row, a report rendered), on the shared pool.
+    var placement: HandlerPlacement = .eventLoop
+}
+
+extension Operation {
+    /// The same operation, its handler run at `placement`.
+    func placed(_ placement: HandlerPlacement) -> Operation {
+        var operation = self
+        operation.placement = placement
+        return operation
+    }
 }
 
 /// A handler of the API: the request, and its context with the authenticated caller.
@@ -108,7 +121,8 @@ struct APIBuilder {
         let access = operation.access
         let control = accessControl
         let renderError = operation.renderError
-        router.add(operation.method, operation.path, access: access.declaration) { request, context in
+        router.add(operation.method, operation.path, access: access.declaration, placement: operation.placement) {
+            request, context in
             guard let renderError else {
                 return try await Self.admit(request, context, access, control, handler)
             }

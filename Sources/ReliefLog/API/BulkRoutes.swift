@@ -24,7 +24,8 @@ struct BulkRoutes {
         let handlers = BulkHandlers<R>(
             transactions: transactions, auditTrail: auditTrail, clock: clock, importLimits: importLimits)
         api.add(BulkOperations<R>.export, handler: handlers.export)
-        api.add(BulkOperations<R>.import, handler: handlers.importRows)
+        // An upload of up to the large-body limit is parsed and validated row by row.
+        api.add(BulkOperations<R>.import.placed(.concurrentPool), handler: handlers.importRows)
     }
 }
 

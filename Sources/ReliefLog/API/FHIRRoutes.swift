@@ -46,7 +46,9 @@ struct FHIRRoutes {
             .query("start", "Only records starting at or after this date or timestamp.", OpenAPI.dateOrTimestampSchema),
             .query("end", "Only records starting before this date or timestamp.", OpenAPI.dateOrTimestampSchema),
         ]
-        api.add(everythingOperation) { request, context in try await everything(request, context) }
+        api.add(everythingOperation.placed(.concurrentPool)) { request, context in
+            try await everything(request, context)
+        }
         registerBulkExport(in: &api)
     }
 

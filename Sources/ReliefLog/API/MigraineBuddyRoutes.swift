@@ -9,7 +9,9 @@ struct MigraineBuddyRoutes {
     var importLimits = ImportLimits()
 
     func register(in api: inout APIBuilder) {
-        api.add(Self.importOperation) { request, context in try await importFile(request, context) }
+        api.add(Self.importOperation.placed(.concurrentPool)) { request, context in
+            try await importFile(request, context)
+        }
         api.add(Self.mappingOperation) { _, _ in
             var response = HTTPResponse.json(MigraineBuddy.mappingJSON)
             response.headers.add("Cache-Control", "max-age=3600")

@@ -77,7 +77,9 @@ struct RecordHandlers<R: RecordResource>: Sendable {
 
     @Sendable func read(_ request: HTTPServerRequest, _ context: APIContext) async throws -> HTTPResponse {
         let id = try Self.id(context)
-        let record = try await transactions.read { connection in try RecordRepository<R>(connection).find(id: id) }
+        let record = try await transactions.pointRead { connection in
+            try RecordRepository<R>(connection).find(id: id)
+        }
         // Audited before the reach check, so a refused attempt names whose data it aimed at.
         context.audit(resource: id, patient: record?.ownerPatientId)
         guard let record, context.authenticated.reaches(record) else { throw RecordsError.notFound }

@@ -42,7 +42,9 @@ struct ReportRoutes {
                         400,
                         "A malformed or unknown query parameter, or an empty or too long window (the field names it)."),
                     .problem(404, "No such patient."),
-                ])
+                ]
+                // A year of calendar and tables is rendered on the handler's own thread.
+            ).placed(.concurrentPool)
         ) { request, context in
             let patientId = try AnalyticsRoutes.reachablePatient(context)
             var parameters = try QueryParameters(request)

@@ -28,14 +28,14 @@ final class Authenticator: Sendable {
         var fetchedAt: Int64
     }
 
-    private let database: DatabasePool
+    private let reads: PointReads
     private let clock: @Sendable () -> Int64
     private let cache = Mutex<[UInt64: Remembered]>([:])
     static let cacheLifetimeMilliseconds: Int64 = 30_000
     static let cacheCapacity = 10_000
 
-    init(database: DatabasePool, clock: @escaping @Sendable () -> Int64) {
-        self.database = database
+    init(reads: PointReads, clock: @escaping @Sendable () -> Int64) {
+        self.reads = reads
         self.clock = clock
     }
 
@@ -49,7 +49,7 @@ final class Authenticator: Sendable {
             stored = remembered.token
         } else {
             do {
-                stored = try await database.read { connection in
+                stored = try await reads.read { connection in
                     try TokenRepository(connection).find(lookup: token.lookup)
                 }
             } catch {

@@ -12,11 +12,16 @@ final class Transactions: Sendable {
     typealias AfterCommitHook = @Sendable ([RecordChange]) -> Void
 
     let database: DatabasePool
+    let pointReads: PointReads
     private let inTransaction: [InTransactionHook]
     private let afterCommit: [AfterCommitHook]
 
-    init(database: DatabasePool, inTransaction: [InTransactionHook] = [], afterCommit: [AfterCommitHook]) {
+    init(
+        database: DatabasePool, pointReads: PointReads? = nil, inTransaction: [InTransactionHook] = [],
+        afterCommit: [AfterCommitHook]
+    ) {
         self.database = database
+        self.pointReads = pointReads ?? PointReads(database: database)
         self.inTransaction = inTransaction
         self.afterCommit = afterCommit
     }
@@ -41,8 +46,14 @@ final class Transactions: Sendable {
         return value
     }
 
-    /// A read on a reader connection.
+    /// A read on a reader connection of the pool: for reads that may take long.
     func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await database.read(body)
+    }
+
+    /// A read of a few rows by key, on the calling event loop's own connection when it has one
+    /// (see `PointReads`).
+    func pointRead<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await pointReads.read(body)
     }
 }

@@ -100,6 +100,27 @@ struct AuditLogStorageTests {
         #expect(try fixture.remainingAges().allSatisfy { $0 <= retention })
     }
 
+    @Test("a flush larger than one transaction's bound writes every entry, ids in the order of the requests")
+    func flushInSlices() async throws {
+        let fixture = try Fixture()
+        let count = AuditTrail.rowsPerTransaction * 2 + 500
+        for index in 0..<count {
+            fixture.trail.record(
+                AuditEntry(
+                    at: Int64(index), method: "GET", route: "/v1/x", patientId: Int64(index % 7), status: 200))
+        }
+        await fixture.trail.flush()
+        let rows = try fixture.pool.readSync { connection in
+            try connection.query("SELECT id, at_ms FROM audit_log ORDER BY id").map { ($0.int64(0), $0.int64(1)) }
+        }
+        #expect(rows.count == count)
+        #expect(rows.map(\.0) == (1...count).map(Int64.init))
+        #expect(rows.map(\.1) == (0..<count).map(Int64.init))
+        // Nothing left to write.
+        await fixture.trail.flush()
+        #expect(try fixture.pool.readSync { try $0.scalar("SELECT count(*) FROM audit_log") } == .integer(Int64(count)))
+    }
+
     @Test("a batch written sorted by patient keeps its ids in the order of the requests")
     func batchOrder() async throws {
         let fixture = try Fixture()
