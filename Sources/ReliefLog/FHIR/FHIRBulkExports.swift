@@ -28,7 +28,7 @@ final class FHIRBulkExports: Sendable {
         var cancelled = false
     }
 
-    private let progress = Mutex<[Int64: Progress]>([:])
+    private let progress = Locked<[Int64: Progress]>([:])
 
     init(transactions: Transactions, directory: URL, clock: @escaping @Sendable () -> Int64, logger: Logger) {
         self.transactions = transactions
