@@ -59,7 +59,7 @@ final class AuditNote: Sendable {
         var written = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func set(resource: Int64?, patient: Int64?) {
         state.withLock {

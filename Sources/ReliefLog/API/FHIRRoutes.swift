@@ -353,9 +353,9 @@ struct FHIRRoutes {
 
 /// A file read in pieces for a streamed response; closed at its end.
 final class FileChunks: Sendable {
-    private let handle: Mutex<FileHandle?>
+    private let handle: Locked<FileHandle?>
 
-    init(_ handle: FileHandle) { self.handle = Mutex(handle) }
+    init(_ handle: FileHandle) { self.handle = Locked(handle) }
 
     func next() throws -> [UInt8]? {
         try handle.withLock { handle in

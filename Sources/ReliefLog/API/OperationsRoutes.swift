@@ -94,7 +94,7 @@ struct OperationsRoutes {
 /// The OpenAPI document, serialised once after every route is registered (the document
 /// describes the routes, so it can only be published once they all exist).
 final class PublishedDocument: Sendable {
-    private let storage = Mutex<[UInt8]>([])
+    private let storage = Locked<[UInt8]>([])
 
     func publish(_ document: JSONValue) {
         let bytes = Array(JSON.prettyString(document).utf8)

@@ -33,8 +33,8 @@ final class AuditTrail: Sendable {
     private let clock: @Sendable () -> Int64
     private let retentionMilliseconds: Int64?
     private let logger: Logger
-    private let pending = Mutex<[AuditEntry]>([])
-    private let flusher = Mutex<Task<Void, Never>?>(nil)
+    private let pending = Locked<[AuditEntry]>([])
+    private let flusher = Locked<Task<Void, Never>?>(nil)
     /// Past this many unwritten entries (the database refusing writes for a long time), new
     /// ones are dropped with a warning rather than exhausting memory.
     static let maxPending = 100_000

@@ -30,7 +30,7 @@ final class Authenticator: Sendable {
 
     private let reads: PointReads
     private let clock: @Sendable () -> Int64
-    private let cache = Mutex<[UInt64: Remembered]>([:])
+    private let cache = Locked<[UInt64: Remembered]>([:])
     static let cacheLifetimeMilliseconds: Int64 = 30_000
     static let cacheCapacity = 10_000
 

@@ -22,7 +22,7 @@ final class AnalyticsCache: Sendable {
         var old: [String: Entry] = [:]
     }
 
-    private let generations = Mutex(Generations())
+    private let generations = Locked(Generations())
     let capacity: Int
 
     init(capacity: Int = 4096) {

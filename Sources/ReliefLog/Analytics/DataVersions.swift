@@ -22,7 +22,7 @@ final class DataVersions: Sendable {
         var patients: [Int64: UInt64] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

@@ -70,7 +70,7 @@ final class Zone: Sendable {
         var offsetMs: Int64
     }
 
-    private let recent = Mutex<Span?>(nil)
+    private let recent = Locked<Span?>(nil)
 
     init(_ timeZone: TimeZone) {
         self.identifier = timeZone.identifier
@@ -121,7 +121,7 @@ final class Zone: Sendable {
 
     // MARK: Shared instances
 
-    private static let cache = Mutex<[String: Zone]>([:])
+    private static let cache = Locked<[String: Zone]>([:])
 
     /// The zone named `identifier`, cached for the life of the process; UTC for a name
     /// Foundation does not know (validation refuses those when a patient is written).

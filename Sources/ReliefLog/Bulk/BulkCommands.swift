@@ -187,7 +187,7 @@ public enum BulkCommands {
 
 /// What an export's `onFinish` reported, for the caller that awaits it.
 private final class PatientsTouched: Sendable {
-    private let state = Mutex<(Int, [Int64])>((0, []))
+    private let state = Locked<(Int, [Int64])>((0, []))
     func set(_ rows: Int, _ patients: [Int64]) { state.withLock { $0 = (rows, patients) } }
     var value: (Int, [Int64]) { state.withLock { $0 } }
     func rowsSoFar<R>(_ export: RecordExport<R>) -> Int { export.rowsWritten }

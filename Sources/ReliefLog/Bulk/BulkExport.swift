@@ -38,7 +38,7 @@ final class RecordExport<R: StoredRecord>: Sendable {
     private let query: R.Query
     private let format: ExportFormat
     private let read: @Sendable (@escaping @Sendable (Connection) throws -> Piece) async throws -> Piece
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let onFinish: @Sendable (_ rows: Int, _ patients: [Int64]) -> Void
 
     struct Piece: Sendable {

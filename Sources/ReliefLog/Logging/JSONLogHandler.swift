@@ -12,7 +12,7 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     private let label: String
-    private static let lock = Mutex(())
+    private static let lock = Locked(())
 
     public init(label: String, level: Logger.Level) {
         self.label = label

@@ -15,11 +15,13 @@ final class Locked<Value: Sendable>: Sendable {
         mutex = Mutex(value)
     }
 
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
-        mutex.withLock { value in
+    func withLock<Result: Sendable, Failure: Error>(
+        _ body: (inout sending Value) throws(Failure) -> sending Result
+    ) throws(Failure) -> sending Result {
+        try mutex.withLock { (value: inout sending Value) throws(Failure) -> sending Result in
             edge.wrappingAdd(1, ordering: .acquiringAndReleasing)
             defer { edge.wrappingAdd(1, ordering: .releasing) }
-            return body(&value)
+            return try body(&value)
         }
     }
 }

@@ -33,7 +33,7 @@ final class WebhookDispatcher: Sendable {
         var loop: Task<Void, Never>?
         var lastPrune: Int64?
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Webhooks delivered to at once; beyond this, due webhooks wait for a free slot.
     static let maxConcurrentWebhooks = 32
@@ -298,7 +298,7 @@ final class WakeSignal: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
         var generation = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

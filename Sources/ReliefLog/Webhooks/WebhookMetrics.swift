@@ -26,7 +26,7 @@ final class WebhookMetrics: Sendable {
         var lag = Histogram(WebhookMetrics.lagBuckets)
     }
 
-    private let storage = Mutex(Storage())
+    private let storage = Locked(Storage())
 
     /// One attempt's outcome: `delivered`, `retrying` (failed, another attempt is scheduled) or
     /// `failed` (no further automatic attempt).
