@@ -1,4 +1,5 @@
 import Dispatch
+import Locking
 import Synchronization
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ import Glibc
 /// writes what is pending (the server calls it on shutdown).
 public final class AccessLog: HTTPServerObserver {
     private let fd: Int32
-    private let buffer = Mutex<[UInt8]>([])
+    private let buffer = Locked<[UInt8]>([])
     private let timer: SendableSource<any DispatchSourceTimer>
     private static let flushThreshold = 32 * 1024
 
@@ -107,7 +108,7 @@ public enum LogEscaping {
 
 /// UTC wall-clock time as RFC 3339 with milliseconds, the seconds part formatted once per second.
 public enum WallClock {
-    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+    private static let cache = Locked<(second: Int, text: String)>((-1, ""))
 
     public static func iso8601Now() -> String {
         var spec = timespec()

@@ -1,4 +1,5 @@
 import Dispatch
+import Locking
 import Synchronization
 
 #if canImport(Glibc)
@@ -111,7 +112,7 @@ public final class HTTPClient: Sendable {
         var since: ContinuousClock.Instant
     }
 
-    private let idle = Mutex<[String: [Idle]]>([:])
+    private let idle = Locked<[String: [Idle]]>([:])
     private let maxIdlePerHost: Int
     private let idleTimeout: Duration
     private let maxResponseBytes = 1 << 20

@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 
 /// Request counters, a latency histogram and the open-connection gauge, rendered in the
@@ -28,7 +29,7 @@ public final class HTTPMetrics: HTTPServerObserver {
         var latency: [String: Histogram] = [:]
     }
 
-    private let storage = Mutex(Storage())
+    private let storage = Locked(Storage())
     private let openConnections = Atomic<Int>(0)
     private let acceptedConnections = Atomic<Int>(0)
 

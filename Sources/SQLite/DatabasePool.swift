@@ -33,6 +33,7 @@
 import CSQLite
 import Dispatch
 import Foundation
+import Locking
 
 /// A WAL database shared by the whole process: one writer connection on its own
 /// thread, `readerCount` reader connections each on its own thread, and group

@@ -1,4 +1,5 @@
 import Dispatch
+import Locking
 import Synchronization
 
 /// A first-in first-out queue with amortised O(1) operations.
@@ -23,31 +24,6 @@ struct FIFO<Element> {
             incoming.removeAll(keepingCapacity: true)
         }
         return outgoing.popLast()
-    }
-}
-
-/// A `Synchronization.Mutex` whose happens-before edges ThreadSanitizer can see.
-///
-/// On Linux a contended `Mutex` is handed from one thread to the next inside the
-/// kernel (a priority-inheriting futex), where ThreadSanitizer cannot observe it,
-/// so it reports false data races on the protected value. Every critical section
-/// therefore also performs an acquire-release operation on one atomic, which
-/// ThreadSanitizer does understand. Outside the sanitizer this costs two uncontended
-/// atomic increments per critical section.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    private let edge = Atomic<Int>(0)
-
-    init(_ value: Value) {
-        mutex = Mutex(value)
-    }
-
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
-        mutex.withLock { value in
-            edge.wrappingAdd(1, ordering: .acquiringAndReleasing)
-            defer { edge.wrappingAdd(1, ordering: .releasing) }
-            return body(&value)
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import JSON
+import Locking
 import Synchronization
 
 /// `/fhir/r4`: the records as FHIR R4 resources (the contract's "FHIR R4"), with the same

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import JSON
+import Locking
 import SQLite
 import Synchronization
 

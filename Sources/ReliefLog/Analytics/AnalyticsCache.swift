@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 
 /// Recent analytics responses, keyed by endpoint, patient and raw query string.

@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 
 /// In-memory version numbers of the data the analytics read, so that a cached analytics

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Synchronization
 
 /// A calendar date as a count of days since 1970-01-01 (proleptic Gregorian), whatever the

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Locking
 public import Logging
 import SQLite
 import Synchronization

@@ -1,4 +1,5 @@
 import JSON
+import Locking
 import SQLite
 import Synchronization
 

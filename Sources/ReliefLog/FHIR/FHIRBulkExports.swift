@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Locking
 import Logging
 import SQLite
 import Synchronization

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Locking
 import Logging
 import SQLite
 import Synchronization

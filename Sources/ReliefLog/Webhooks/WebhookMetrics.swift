@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 
 /// Delivery counters and histograms for `/metrics`. Labels are fixed words (the outcome), never

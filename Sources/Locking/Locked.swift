@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 
 /// A `Mutex` that ThreadSanitizer can follow.
 ///
@@ -6,16 +6,18 @@ import Synchronization
 /// futex), where ThreadSanitizer cannot see it, so it reports false races on the protected
 /// value. Each critical section here also does an acquire-release operation on one atomic,
 /// which ThreadSanitizer understands; outside the sanitizer that is two uncontended atomic
-/// increments. (The SQLite module has the same type for its job queues.)
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    private let edge = Atomic<Int>(0)
+/// increments. Every lock of the SQLite, HTTP and service modules is one of these.
+public final class Locked<Value: Sendable>: Sendable {
+    @usableFromInline let mutex: Mutex<Value>
+    @usableFromInline let edge = Atomic<Int>(0)
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         mutex = Mutex(value)
     }
 
-    func withLock<Result: Sendable, Failure: Error>(
+    /// Runs `body` with exclusive access to the value.
+    @inlinable
+    public func withLock<Result: Sendable, Failure: Error>(
         _ body: (inout sending Value) throws(Failure) -> sending Result
     ) throws(Failure) -> sending Result {
         try mutex.withLock { (value: inout sending Value) throws(Failure) -> sending Result in
