@@ -38,20 +38,20 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // A Mutex that ThreadSanitizer can follow, for every module's locks.
-        .target(name: "Locking", swiftSettings: strictSettings),
-        .target(name: "SQLite", dependencies: ["CSQLite", "Locking"], swiftSettings: strictSettings),
+        // Locks ThreadSanitizer can follow and thread names, for every module's threads.
+        .target(name: "ThreadSupport", swiftSettings: strictSettings),
+        .target(name: "SQLite", dependencies: ["CSQLite", "ThreadSupport"], swiftSettings: strictSettings),
         .target(name: "JSON", swiftSettings: strictSettings),
         // epoll(7) and eventfd(2) for the HTTP event loops (headers the Glibc module lacks).
         .target(name: "CEpoll"),
         .target(
             name: "HTTP",
-            dependencies: ["CEpoll", "JSON", "Locking", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CEpoll", "JSON", "ThreadSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(
             name: "ReliefLog",
             dependencies: [
-                "SQLite", "HTTP", "JSON", "Locking",
+                "SQLite", "HTTP", "JSON", "ThreadSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

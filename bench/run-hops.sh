@@ -19,25 +19,9 @@ export ONLY=${ONLY:-nginx,hummingbird,relieflog}
 "$ROOT/bench/run-records.sh"
 
 BIN=$(cd "$ROOT" && swift build -c release --show-bin-path)/relieflog
-WORK=$(mktemp -d)
-SERVER=""
-cleanup() {
-    [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-DB=$WORK/poll.sqlite
-RELIEFLOG_LOG_LEVEL=warning "$BIN" migrate --db "$DB" --migrations "$ROOT/Migrations" >/dev/null
-sqlite3 "$DB" < "$ROOT/bench/seed.sql"
-TOKEN=$(RELIEFLOG_LOG_LEVEL=warning "$BIN" token create --role admin --label poll --db "$DB" --migrations "$ROOT/Migrations")
-cat > "$WORK/config.json" <<'JSON'
-{"rateLimits": {"perTokenPerSecond": 1000000000, "perTokenBurst": 1000000000,
-                "perAddressPerSecond": 1000000000, "perAddressBurst": 1000000000}}
-JSON
-RELIEFLOG_CONFIG=$WORK/config.json RELIEFLOG_LOG_LEVEL=warning \
-    "$BIN" serve --port "$PORT" --db "$DB" --migrations "$ROOT/Migrations" > /dev/null 2>&1 &
-SERVER=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+# shellcheck source=bench/seeded-server.sh
+source "$ROOT/bench/seeded-server.sh"
+start_seeded_server "$BIN" "$PORT"
 POLL="/v1/patients/1/analytics/summary?from=2025-01-01&to=2025-03-31"
 ETAG=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$POLL" \
     | tr -d '\r' | awk 'tolower($1)=="etag:"{print $2}')

@@ -5,7 +5,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
-import Locking
+import ThreadSupport
 #endif
 
 /// A thread of its own that owns a set of connections: it waits for their sockets with
@@ -304,15 +304,6 @@ extension EventLoop {
         guard let pointer = pthread_getspecific(currentLoopKey) else { return nil }
         return Unmanaged<EventLoop>.fromOpaque(pointer).takeUnretainedValue()
     }
-}
-
-/// Names the current thread for debuggers and `top -H` (at most 15 characters).
-private func nameCurrentThread(_ name: String) {
-    // Foundation's Thread.name setter does not reliably reach the kernel on Linux.
-    let descriptor = open("/proc/thread-self/comm", O_WRONLY)
-    guard descriptor >= 0 else { return }
-    _ = name.withCString { Glibc.write(descriptor, $0, strlen($0)) }
-    _ = Glibc.close(descriptor)
 }
 
 enum HTTPDate {

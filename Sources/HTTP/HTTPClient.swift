@@ -1,6 +1,6 @@
 import Dispatch
-import Locking
 import Synchronization
+import ThreadSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
-import Locking
 import Synchronization
+import ThreadSupport
 
 /// Request counters, a latency histogram and the open-connection gauge, rendered in the
 /// Prometheus text exposition format (version 0.0.4).

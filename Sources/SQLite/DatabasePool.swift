@@ -33,7 +33,7 @@
 import CSQLite
 import Dispatch
 import Foundation
-import Locking
+import ThreadSupport
 
 /// A WAL database shared by the whole process: one writer connection on its own
 /// thread, `readerCount` reader connections each on its own thread, and group
@@ -580,20 +580,6 @@ private final class SyncCall<T>: @unchecked Sendable {
         done.wait()
         return try result.take()!.get()
     }
-}
-
-/// Names the current thread for debuggers, crash reports and `top -H`.
-private func nameCurrentThread(_ name: String) {
-    #if os(Linux)
-    // Foundation's Thread.name setter does not reliably reach the kernel on Linux
-    // (and pthread_setname_np is not visible to Swift there); this is what it does.
-    let descriptor = open("/proc/thread-self/comm", O_WRONLY)
-    guard descriptor >= 0 else { return }
-    _ = name.withCString { write(descriptor, $0, strlen($0)) }
-    _ = close(descriptor)
-    #else
-    Thread.current.name = name
-    #endif
 }
 
 /// fsyncs a file or directory so a finished backup survives power loss.

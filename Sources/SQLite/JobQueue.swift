@@ -1,6 +1,6 @@
 import Dispatch
-import Locking
 import Synchronization
+import ThreadSupport
 
 /// A first-in first-out queue with amortised O(1) operations.
 struct FIFO<Element> {

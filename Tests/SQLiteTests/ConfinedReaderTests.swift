@@ -60,7 +60,8 @@ struct ConfinedReaderTests {
             try await pool.write { db in try db.run("INSERT INTO t(v) VALUES (?)", [.integer(Int64(value))]) }
         }
         // A statement stepped once and abandoned mid-way would keep a snapshot.
-        _ = try reader.read { db in try db.queryOne("SELECT v FROM t") }
+        let stepped = try reader.read { db in try db.statement("SELECT v FROM t").step() }
+        #expect(stepped)
         let busy = try pool.withWriterConnection { db in
             try db.queryOne("PRAGMA wal_checkpoint(TRUNCATE)")?.int64(0)
         }

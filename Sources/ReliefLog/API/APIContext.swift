@@ -1,8 +1,8 @@
 import HTTP
-import Locking
 import Logging
 import SQLite
 import Synchronization
+import ThreadSupport
 
 /// What an API handler receives besides the request: the route's context, the authenticated
 /// caller, and the request's audit note.

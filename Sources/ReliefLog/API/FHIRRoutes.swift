@@ -1,8 +1,8 @@
 import Foundation
 import HTTP
 import JSON
-import Locking
 import Synchronization
+import ThreadSupport
 
 /// `/fhir/r4`: the records as FHIR R4 resources (the contract's "FHIR R4"), with the same
 /// tokens and roles as `/v1`; errors are `OperationOutcome`s.

@@ -1,9 +1,9 @@
 import Foundation
 import HTTP
 import JSON
-import Locking
 import SQLite
 import Synchronization
+import ThreadSupport
 
 /// `/healthz`, `/readyz`, `/openapi.json` and `/metrics`: no credentials, no patient data.
 struct OperationsRoutes {

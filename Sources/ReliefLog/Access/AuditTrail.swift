@@ -1,7 +1,7 @@
-import Locking
 import Logging
 import SQLite
 import Synchronization
+import ThreadSupport
 
 /// One line of the audit log: who (token, role) did what (method, route template, resource,
 /// patient) with what outcome (status), and when. Ids only: never names, notes or tokens.

@@ -1,7 +1,7 @@
 import HTTP
-import Locking
 import SQLite
 import Synchronization
+import ThreadSupport
 
 /// Why a request was not authenticated.
 enum AuthenticationFailure: Error, Sendable, Equatable {

@@ -1,5 +1,5 @@
-import Locking
 import Synchronization
+import ThreadSupport
 
 /// Recent analytics responses, keyed by endpoint, patient and raw query string.
 ///

@@ -1,5 +1,5 @@
-import Locking
 import Synchronization
+import ThreadSupport
 
 /// In-memory version numbers of the data the analytics read, so that a cached analytics
 /// result can be reused (and a poll answered 304) without touching the database.

@@ -1,6 +1,6 @@
 import Foundation
-import Locking
 import Synchronization
+import ThreadSupport
 
 /// A calendar date as a count of days since 1970-01-01 (proleptic Gregorian), whatever the
 /// time zone: the analytics count calendar days, never 24-hour blocks, so once an instant is

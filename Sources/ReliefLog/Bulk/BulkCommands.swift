@@ -1,9 +1,9 @@
 import Foundation
 import JSON
-import Locking
 public import Logging
 import SQLite
 import Synchronization
+import ThreadSupport
 
 /// `relieflog export` and `relieflog import` (the contract's "Command line"): the same rules as
 /// the HTTP endpoints, on the database directly. `--patient` acts as that patient's token would.

@@ -1,7 +1,7 @@
 import JSON
-import Locking
 import SQLite
 import Synchronization
+import ThreadSupport
 
 // Bulk export (the contract's "Bulk data: export and import"): every row a list's filters
 // match, by id ascending, as NDJSON (each line exactly as `GET` renders the record) or CSV

@@ -1,9 +1,9 @@
 import Foundation
 import JSON
-import Locking
 import Logging
 import SQLite
 import Synchronization
+import ThreadSupport
 
 /// FHIR Bulk Data `$export` jobs (HL7 Bulk Data Access, kick-off / status / files / delete).
 ///

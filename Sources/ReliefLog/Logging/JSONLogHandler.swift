@@ -1,8 +1,8 @@
 import Foundation
 import JSON
-import Locking
 public import Logging
 import Synchronization
+import ThreadSupport
 
 /// A swift-log handler writing one JSON object per line to standard error, in the same shape
 /// as the access log, so one tool can read everything the service prints.

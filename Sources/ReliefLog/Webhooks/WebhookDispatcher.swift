@@ -1,9 +1,9 @@
 import Foundation
 import HTTP
-import Locking
 import Logging
 import SQLite
 import Synchronization
+import ThreadSupport
 
 /// Delivers the outbox to webhooks: at least once, in commit order per webhook, with retries on
 /// the configured schedule.

@@ -1,5 +1,5 @@
-import Locking
 import Synchronization
+import ThreadSupport
 
 /// Delivery counters and histograms for `/metrics`. Labels are fixed words (the outcome), never
 /// webhook URLs, event contents or patient ids.
