@@ -6,7 +6,9 @@
 #   bench/ab-builds.sh BIN_A MIGRATIONS_A BIN_B MIGRATIONS_B [ROUNDS] [SECONDS]
 #   env: LUA (wrk script; default GET /v1/episodes/{random id}), CONFIG_A / CONFIG_B (server
 #        config files; default: rate limits high enough never to refuse), PERF=1 (record a
-#        perf profile of each server's last round into $TMPDIR/ab-{a,b}.perf.data)
+#        perf profile of each server's last round into $TMPDIR/ab-{a,b}.perf.data),
+#        SQL_A / SQL_B (SQL run on that side's seeded file before it starts, to try a schema
+#        change such as one index fewer without a migration)
 #
 # A build from before access control has no tokens: give it MIGRATIONS without 0003 and it is
 # sent the same header, which it ignores.
@@ -39,6 +41,8 @@ start() {
     if [[ -e $(ls "$migrations"/0003_* 2>/dev/null | head -n1) ]]; then
         token=$(RELIEFLOG_CONFIG=$config RELIEFLOG_LOG_LEVEL=warning "$bin" token create --role admin --label ab --db "$db" --migrations "$migrations")
     fi
+    local sql_var=SQL_$side
+    [[ -n ${!sql_var:-} ]] && sqlite3 "$db" "${!sql_var}"
     sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
     RELIEFLOG_CONFIG=$config RELIEFLOG_LOG_LEVEL=info RELIEFLOG_ACCESS_LOG=${ACCESS_LOG:-true} \
         "$bin" serve --host 127.0.0.1 --port 0 --db "$db" --migrations "$migrations" >"$WORK/$side.log" 2>&1 &

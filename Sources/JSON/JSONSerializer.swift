@@ -135,7 +135,7 @@ enum JSONSerializer {
         }
     }
 
-    private static func writeString(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout ByteSink) {
+    static func writeString(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout ByteSink) {
         out.append(UInt8(ascii: "\""))
         guard let p = utf8.baseAddress else {
             out.append(UInt8(ascii: "\""))

@@ -56,6 +56,7 @@ public final class Connection {
     /// settings listed on the type. Throws if the file cannot be opened, is not a
     /// database, or WAL cannot be enabled.
     public init(path: String, mode: Mode = .readWrite, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        _ = Self.processConfiguration
         self.path = path
         self.mode = mode
         var pointer: OpaquePointer?
@@ -80,6 +81,13 @@ public final class Connection {
                 sql: error.sql)
         }
     }
+
+    /// SQLite's process-wide settings, applied once before the first connection opens (a
+    /// static is initialised exactly once, on first use). Memory statistics off: they put one
+    /// global mutex around every SQLite allocation, contended by all connections' threads.
+    private static let processConfiguration: Void = {
+        _ = csqlite_disable_memory_statistics()
+    }()
 
     private func configure(_ db: OpaquePointer, busyTimeoutMilliseconds: Int32) throws {
         sqlite3_extended_result_codes(db, 1)

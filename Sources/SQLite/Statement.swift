@@ -206,6 +206,14 @@ public final class Statement {
     /// Column `i` as bytes, `nil` for NULL; a zero-length blob is `[]`.
     public func blob(_ i: Int32) -> [UInt8]? { columnBlob(currentHandle, i) }
 
+    /// Calls `body` with column `i`'s text as SQLite holds it (UTF-8, not validated), `nil` for
+    /// NULL, without copying it into a `String`. The bytes are valid only inside `body`.
+    public func withText<R>(_ i: Int32, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
+        let handle = currentHandle
+        guard let pointer = sqlite3_column_text(handle, i) else { return try body(nil) }
+        return try body(UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, i))))
+    }
+
     /// Whether column `i` is NULL.
     public func isNull(_ i: Int32) -> Bool { sqlite3_column_type(currentHandle, i) == SQLITE_NULL }
 

@@ -175,8 +175,13 @@ struct QueryParameters {
     /// `page` with its cursor bound to these filters (see `filterSignature`).
     func bound<Item>(_ page: Page<Item>) -> Page<Item> {
         var page = page
-        page.nextCursor = page.nextCursor.map { $0 + "." + filterSignature }
+        page.nextCursor = bound(cursor: page.nextCursor)
         return page
+    }
+
+    /// A next page's cursor bound to these filters (see `filterSignature`).
+    func bound(cursor: String?) -> String? {
+        cursor.map { $0 + "." + filterSignature }
     }
 
     /// Throws 400 listing every problem, unknown parameters included.

@@ -69,21 +69,34 @@ struct RecordHandlers<R: RecordResource>: Sendable {
         context.audit(patient: R.patientFilter(of: query))
         let scopedQuery = query
         let filters = parameters
+        // The page written straight from its rows: `{"items": [...], "nextCursor": ...}`.
         let body = try await transactions.read { connection in
-            JSON.serialize(filters.bound(try RecordRepository<R>(connection).list(scopedQuery)).json(\.json))
+            var writer = JSONTextWriter(capacity: 16 * 1024)
+            writer.beginObject()
+            writer.key("items")
+            writer.beginArray()
+            let next = try RecordRepository<R>(connection).listJSON(scopedQuery, into: &writer)
+            writer.endArray()
+            writer.key("nextCursor")
+            if let next = filters.bound(cursor: next) { writer.string(next) } else { writer.null() }
+            writer.endObject()
+            return writer.finish()
         }
         return Responses.json(body)
     }
 
     @Sendable func read(_ request: HTTPServerRequest, _ context: APIContext) async throws -> HTTPResponse {
         let id = try Self.id(context)
-        let record = try await transactions.pointRead { connection in
-            try RecordRepository<R>(connection).find(id: id)
+        // Rendered straight from the row: the record itself is not needed, only its body.
+        let found = try await transactions.pointRead { connection in
+            try RecordRepository<R>(connection).findJSON(id: id)
         }
         // Audited before the reach check, so a refused attempt names whose data it aimed at.
-        context.audit(resource: id, patient: record?.ownerPatientId)
-        guard let record, context.authenticated.reaches(record) else { throw RecordsError.notFound }
-        let body = JSON.serialize(record.json)
+        context.audit(resource: id, patient: found?.owner)
+        guard let found, found.owner.map(context.authenticated.reaches(patient:)) ?? true else {
+            throw RecordsError.notFound
+        }
+        let body = found.body
         let etag = ETag.of(body)
         if ETag.ifNoneMatchMatches(request, current: etag) { return Responses.notModified(etag: etag) }
         return Responses.json(body, etag: etag)

@@ -26,6 +26,15 @@ extension RecordRepository {
     func forEachExported(
         _ query: R.Query, after afterId: Int64, limit: Int, _ body: (R) throws -> Void
     ) throws {
+        try forEachExportedRow(query, after: afterId, limit: limit) { statement in
+            try body(try R.table.decode(statement))
+        }
+    }
+
+    /// Visits the rows of `exportBatch` (a statement over `selectColumns`, on its current row).
+    func forEachExportedRow(
+        _ query: R.Query, after afterId: Int64, limit: Int, _ body: (Statement) throws -> Void
+    ) throws {
         let (sql, bindings) = Self.exportSQL(query, after: afterId, limit: limit)
         let statement = try connection.statement(sql)
         defer {
@@ -34,7 +43,7 @@ extension RecordRepository {
         }
         try statement.bind(bindings)
         while try statement.step() {
-            try body(try R.table.decode(statement))
+            try body(statement)
         }
     }
 

@@ -48,6 +48,10 @@ struct RecordTable<R: Record>: Sendable {
     let deleteSQL: String
     /// The fields that name another record, with the table that must hold it.
     private let references: [(index: Int, field: String, table: String)]
+    /// How each stored field's column is rendered as JSON (`writeJSON`), in column order.
+    let renderings: [ColumnRendering]
+    /// The column of `patientId`, for the tables whose records belong to a patient by it.
+    let ownerColumn: Int32?
 
     init() {
         let description = R.Fields.recordDescription
@@ -63,6 +67,8 @@ struct RecordTable<R: Record>: Sendable {
             "UPDATE \(name) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")), updated_at_ms = max(?, updated_at_ms + 1) WHERE id = ? RETURNING created_at_ms, updated_at_ms"
         findSQL = "SELECT \(selectColumns) FROM \(name) WHERE id = ?"
         deleteSQL = "DELETE FROM \(name) WHERE id = ?"
+        renderings = description.stored.map(ColumnRendering.init)
+        ownerColumn = description.stored.firstIndex { $0.name == "patientId" }.map { Int32($0 + 1) }
         references = description.fields.enumerated().compactMap { index, field in
             guard case .reference(let target) = field.kind else { return nil }
             return (index, field.name, target.table)
