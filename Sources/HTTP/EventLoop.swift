@@ -116,6 +116,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
                 inbox.sleeping = idle
                 return (inbox.stopping && idle, idle)
             }
+            shared.configuration.eventLoopTurnEnded?(index)
             if stopping { break }
             let now = monotonicNow()
             let timeout = sleep ? Int32(clamping: (nextSweep &- min(now, nextSweep)) / 1_000_000 + 1) : 0

@@ -39,6 +39,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client (canonical text,
     /// see `ClientAddress.canonical`); empty, the default, believes no such header.
     public var trustedProxies: Set<String>
+    /// Called on an event loop's thread, with the loop's index, at the end of each turn of its
+    /// work (before it waits for its sockets again): where per-loop resources that handlers
+    /// used during the turn are put back, such as a database snapshot shared by its reads.
+    public var eventLoopTurnEnded: (@Sendable (_ loopIndex: Int) -> Void)?
 
     public init(
         host: String = "127.0.0.1",

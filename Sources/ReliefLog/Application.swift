@@ -181,6 +181,8 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         ? router : CORSResponder(origins: Set(configuration.corsOrigins), next: router)
     var http = configuration.http
     http.parserLimits.largeBodyPathSuffixes += BulkRoutes.importPathSuffixes
+    // A loop's point reads share one snapshot per turn (`ConfinedReader`), ended here.
+    http.eventLoopTurnEnded = { [pointReads] index in pointReads.endTurn(slot: index) }
     let server = HTTPServer(
         configuration: http, responder: responder, observer: ObserverGroup(observers), logger: logger)
     return Application(

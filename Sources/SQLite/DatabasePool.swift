@@ -33,6 +33,7 @@
 import CSQLite
 import Dispatch
 import Foundation
+import Synchronization
 import ThreadSupport
 
 /// A WAL database shared by the whole process: one writer connection on its own
@@ -234,6 +235,9 @@ public final class DatabasePool: Sendable {
     public var isClosed: Bool { core.writer.isClosed }
 
     /// Keeps `reader` to be closed with the pool; `false` if the pool is already closed.
+    /// What confined readers compare their snapshots with (`PoolCore.writes`).
+    var writeCounter: PoolCore { core }
+
     func registerConfinedReader(_ reader: ConfinedReader) -> Bool {
         core.confinedReaders.withLock { readers in
             guard readers != nil else { return false }
@@ -299,6 +303,15 @@ final class PoolCore: Sendable {
     let maxBatchSize: Int
     /// Readers lent to serial contexts (`makeConfinedReader`); `nil` once the pool is closed.
     let confinedReaders = Locked<[ConfinedReader]?>([])
+    /// Counts the writer's transactions that may have changed the database, bumped after each
+    /// one ends and before its callers are resumed: a confined reader holding a snapshot
+    /// compares it to know the snapshot is still the latest (`ConfinedReader`).
+    let writes = Atomic<UInt64>(0)
+
+    /// Marks that the writer may have changed the database; before any caller learns of it.
+    func noteWrite() {
+        writes.wrappingAdd(1, ordering: .releasing)
+    }
 
     static let closedError = SQLiteError.closed("database pool")
 
@@ -509,6 +522,7 @@ final class PoolCore: Sendable {
             }
             return []
         }
+        noteWrite()
         for outcome in outcomes {
             outcome.complete(nil)
         }
@@ -521,6 +535,8 @@ final class PoolCore: Sendable {
     /// undoing the earlier bodies too. Tells them (a failed body gets its own error), and
     /// returns the bodies not run yet, to be run in a new transaction.
     private func abandoned(_ outcomes: [WriteOutcome], rest: ArraySlice<BatchedWrite>) -> [BatchedWrite] {
+        // A body that ended the transaction itself may have committed part of the batch.
+        noteWrite()
         let lost = SQLiteError(
             code: SQLITE_ABORT,
             message: "the batched write transaction ended before COMMIT (rolled back by SQLite "
@@ -544,7 +560,7 @@ final class PoolCore: Sendable {
             let call = SyncCall(body)
             let accepted =
                 onWriter
-                ? writer.submit(.exclusive { call.run($0) })
+                ? writer.submit(.exclusive { call.run($0, beforeAnswering: self.noteWrite) })
                 : readers.submit { call.run($0) }
             guard accepted else { throw PoolCore.closedError }
             return try call.wait()
@@ -568,11 +584,12 @@ private final class SyncCall<T>: @unchecked Sendable {
         self.body = body
     }
 
-    func run(_ connection: Connection) {
+    func run(_ connection: Connection, beforeAnswering: () -> Void = {}) {
         do {
             let body = self.body.take()!
             result = Result { try body(connection) }
         }
+        beforeAnswering()
         done.signal()
     }
 

@@ -157,6 +157,30 @@ struct ServerTests {
         await server.stop()
     }
 
+    @Test("tells the application when each loop ends a turn, on that loop's own thread")
+    func turnEndedOnTheLoop() async throws {
+        let turns = Mutex<[Int: Int]>([:])
+        let offLoop = Atomic<Int>(0)
+        let server = try TestServer { configuration in
+            configuration.eventLoopCount = 2
+            configuration.eventLoopTurnEnded = { index in
+                if HTTPServer.currentEventLoopIndex != index { offLoop.add(1, ordering: .relaxed) }
+                turns.withLock { $0[index, default: 0] += 1 }
+            }
+        }
+        // Connections go to the loops in turn, so both serve some of these.
+        for _ in 0..<4 {
+            #expect(try await server.client().request("GET", "/hello").status == 200)
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while turns.withLock({ $0.count }) < 2 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(Set(turns.withLock { $0.keys }) == [0, 1])
+        #expect(offLoop.load(ordering: .relaxed) == 0)
+        await server.stop()
+    }
+
     @Test("runs a handler placed on the concurrent pool off every event loop")
     func poolHandlersRunOffTheLoops() async throws {
         let server = try TestServer()

@@ -50,8 +50,8 @@ struct ConfinedReaderTests {
         #expect(results.withLock { $0 } == Array(repeating: .text("x"), count: 200))
     }
 
-    @Test("leaves no read transaction open between reads, so a checkpoint can reset the WAL")
-    func noSnapshotPinned() async throws {
+    @Test("keeps one snapshot for the reads of a turn, and endSnapshot lets a checkpoint reset the WAL")
+    func snapshotEndsWithTheTurn() async throws {
         let directory = try TemporaryDirectory()
         let pool = try makePool(directory)
         defer { pool.close() }
@@ -59,13 +59,41 @@ struct ConfinedReaderTests {
         for value in 0..<50 {
             try await pool.write { db in try db.run("INSERT INTO t(v) VALUES (?)", [.integer(Int64(value))]) }
         }
-        // A statement stepped once and abandoned mid-way would keep a snapshot.
+        // A statement stepped once and abandoned mid-way: reset after the read, snapshot kept.
         let stepped = try reader.read { db in try db.statement("SELECT v FROM t").step() }
         #expect(stepped)
+        // Frames written after the snapshot began cannot be checkpointed while it is held...
+        try await pool.write { db in try db.run("INSERT INTO t(v) VALUES (50)") }
+        let passive = try pool.withWriterConnection { db in try db.queryOne("PRAGMA wal_checkpoint(PASSIVE)") }
+        let (frames, copied) = (passive?.int64(1) ?? 0, passive?.int64(2) ?? 0)
+        #expect(frames > 0 && copied < frames, "frames \(frames), checkpointed \(copied)")
+        // ...and once the turn ends nothing pins the WAL.
+        reader.endSnapshot()
         let busy = try pool.withWriterConnection { db in
             try db.queryOne("PRAGMA wal_checkpoint(TRUNCATE)")?.int64(0)
         }
         #expect(busy == 0)
+        reader.endSnapshot()  // a second call with nothing open does nothing
+        #expect(try reader.read { db in try db.scalar("SELECT count(*) FROM t") } == .integer(51))
+    }
+
+    @Test("another process's write is seen from the next turn; a failed read ends the snapshot at once")
+    func otherWritersFromTheNextTurn() async throws {
+        let directory = try TemporaryDirectory()
+        let pool = try makePool(directory)
+        defer { pool.close() }
+        let reader = try pool.makeConfinedReader()
+        let outsider = try Connection(path: directory.path("diary.sqlite"))
+        defer { outsider.close() }
+        let count = { try reader.read { db in try db.scalar("SELECT count(*) FROM t") } }
+        #expect(try count() == .integer(0))
+        try outsider.run("INSERT INTO t(v) VALUES ('outside')")
+        #expect(try count() == .integer(0), "the snapshot of this turn")
+        reader.endSnapshot()
+        #expect(try count() == .integer(1))
+        try outsider.run("INSERT INTO t(v) VALUES ('outside again')")
+        #expect(throws: SQLiteError.self) { try reader.read { db in try db.scalar("SELECT * FROM missing") } }
+        #expect(try count() == .integer(2))
     }
 
     @Test("is closed with its pool: later reads throw")

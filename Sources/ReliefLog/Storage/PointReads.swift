@@ -28,6 +28,12 @@ final class PointReads: Sendable {
         self.currentSlot = { nil }
     }
 
+    /// Ends the snapshot the reads of slot `slot` shared during its owner's turn (see
+    /// `ConfinedReader`); called by that slot's owner, on its thread.
+    func endTurn(slot: Int) {
+        if readers.indices.contains(slot) { readers[slot].endSnapshot() }
+    }
+
     /// Runs `body` on the caller's own connection if it has one, else on a pool reader.
     func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         if let slot = currentSlot(), readers.indices.contains(slot) {
