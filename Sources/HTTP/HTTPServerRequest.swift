@@ -30,10 +30,14 @@ public struct HTTPServerRequest: Sendable {
     public var queryItems: [(name: String, value: String)]? {
         guard let query = head.query, !query.isEmpty else { return [] }
         var items: [(name: String, value: String)] = []
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = PercentDecoding.decode(parts[0], plusAsSpace: true),
-                let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "", plusAsSpace: true)
+        // Split on the bytes: splitting the String would walk it by grapheme clusters, and the
+        // separators are ASCII, so a byte split cannot cut a character apart.
+        for pair in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            let name = Substring(pair[..<(equals ?? pair.endIndex)])
+            let value = equals.map { Substring(pair[pair.index(after: $0)...]) } ?? ""
+            guard let name = PercentDecoding.decode(name, plusAsSpace: true),
+                let value = PercentDecoding.decode(value, plusAsSpace: true)
             else { return nil }
             items.append((name, value))
         }
