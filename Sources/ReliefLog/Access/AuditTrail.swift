@@ -83,6 +83,11 @@ final class AuditTrail: Sendable {
     /// Writes the buffered entries now, `rowsPerTransaction` at a time, each slice committed
     /// before the next is queued (so writes of requests interleave with them); on failure the
     /// unwritten entries stay buffered, in order.
+    ///
+    /// The whole flush is sorted by patient before it is sliced: each transaction then holds
+    /// the rows of a few patients, and rewrites a few pages of the patient index, not one page
+    /// per patient in every transaction. Ids still follow the requests' order: the first
+    /// transaction sets aside one id per entry of the flush, and each row takes its own.
     func flush() async {
         // Swapped out, not copied: the buffer can hold a whole interval of every request.
         let batch = pending.withLock { pending -> [AuditEntry] in
@@ -90,14 +95,26 @@ final class AuditTrail: Sendable {
             swap(&batch, &pending)
             return batch
         }
-        var start = batch.startIndex
-        while start < batch.endIndex {
-            let end = min(start + Self.rowsPerTransaction, batch.endIndex)
-            let slice = Array(batch[start..<end])
+        guard !batch.isEmpty else { return }
+        let sorted = batch.indices.sorted { left, right in
+            let a = batch[left].patientId ?? -1, b = batch[right].patientId ?? -1
+            return a != b ? a < b : left < right
+        }
+        var firstId: Int64?
+        var start = sorted.startIndex
+        while start < sorted.endIndex {
+            let end = min(start + Self.rowsPerTransaction, sorted.endIndex)
+            let rows = sorted[start..<end].map { (index: $0, entry: batch[$0]) }
             do {
-                try await database.write { connection in try AuditRepository(connection).insertBatch(slice) }
+                firstId = try await database.write { [firstId] connection in
+                    let audit = AuditRepository(connection)
+                    let first = try firstId ?? audit.reserveIds(batch.count)
+                    try audit.insert(rows, firstId: first)
+                    return first
+                }
             } catch {
-                let unwritten = batch[start...]
+                // In the requests' order again; their set-aside ids stay unused.
+                let unwritten = sorted[start...].sorted().map { batch[$0] }
                 pending.withLock { $0.insert(contentsOf: unwritten.prefix(AuditTrail.maxPending - $0.count), at: 0) }
                 logger.warning(
                     "audit entries not written; will retry",

@@ -72,23 +72,40 @@ struct AuditRepository {
         }
     }
 
-    /// Writes a batch of buffered entries. Ids are given in the order the requests finished,
-    /// after the largest id ever used: `sqlite_sequence` remembers it when the newest rows are
-    /// gone (pruned, or deleted by hand), so an id is never given twice. Rows go in sorted by patient, so consecutive
-    /// inserts into the patient index land on the same pages instead of a random page per row
-    /// (the index's share of a row's insert fell by about a quarter; bench/README.md).
+    /// Writes a batch of buffered entries, ids in the order the requests finished (see
+    /// `reserveIds` and `insert(_:firstId:)`).
     func insertBatch(_ entries: [AuditEntry]) throws {
+        let first = try reserveIds(entries.count)
+        try insert(entries.indices.map { (index: $0, entry: entries[$0]) }, firstId: first)
+    }
+
+    /// Sets aside `count` ids past the largest ever used and returns the first: the next ids
+    /// SQLite picks (a change's row) come after them, even before they are written. So a flush
+    /// can write its rows over several transactions, each holding any of them. `sqlite_sequence`
+    /// remembers the largest id when the newest rows are gone (pruned, or deleted by hand), so
+    /// an id is never given twice; ids set aside but never written are simply not used.
+    func reserveIds(_ count: Int) throws -> Int64 {
         let last =
             try connection.queryOne(
                 """
                 SELECT max(ifnull((SELECT max(id) FROM audit_log), 0),
                            ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0))
                 """)?.int64(0) ?? 0
-        let order = entries.indices.sorted { left, right in
-            let a = entries[left].patientId ?? -1, b = entries[right].patientId ?? -1
-            return a != b ? a < b : left < right
+        let reservedTo = last + Int64(count)
+        try connection.run("UPDATE sqlite_sequence SET seq = ? WHERE name = 'audit_log'", [.integer(reservedTo)])
+        if connection.changes == 0 {
+            try connection.run(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('audit_log', ?)", [.integer(reservedTo)])
         }
-        try insert(order.lazy.map { (id: last + 1 + Int64($0), entry: entries[$0]) })
+        return last + 1
+    }
+
+    /// Writes entries whose ids were set aside by `reserveIds` (`firstId` + each one's index
+    /// in its flush), in the order given. A flush sorts its rows by patient before it splits
+    /// them into transactions, so consecutive inserts into the patient index land on the same
+    /// pages instead of one page per patient per transaction (bench/README.md).
+    func insert(_ rows: [(index: Int, entry: AuditEntry)], firstId: Int64) throws {
+        try insert(rows.lazy.map { (id: firstId + Int64($0.index), entry: $0.entry) })
     }
 
     /// The smallest id at or past which rows are not older than `cutoff`, taking `at_ms` as

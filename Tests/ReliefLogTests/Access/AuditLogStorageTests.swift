@@ -121,6 +121,38 @@ struct AuditLogStorageTests {
         #expect(try fixture.pool.readSync { try $0.scalar("SELECT count(*) FROM audit_log") } == .integer(Int64(count)))
     }
 
+    @Test("ids set aside for a flush are never given to a change written between its transactions")
+    func reservedIdsStayReserved() async throws {
+        let fixture = try Fixture()
+        let reads = (0..<6).map {
+            AuditEntry(at: 10 + Int64($0), method: "GET", route: "/v1/x", patientId: Int64(3 - $0 % 3), status: 200)
+        }
+        // First transaction of a flush: six ids set aside, two rows written.
+        let first = try fixture.pool.writeSync { connection in
+            let audit = AuditRepository(connection)
+            let first = try audit.reserveIds(reads.count)
+            try audit.insert([(index: 0, entry: reads[0]), (index: 1, entry: reads[1])], firstId: first)
+            return first
+        }
+        // A change commits in between: SQLite picks an id past the reserved ones (without the
+        // reservation it would take 3, which the flush's third row needs).
+        try fixture.pool.writeSync { connection in
+            try AuditRepository(connection).insert(
+                AuditEntry(at: 20, method: "POST", route: "/v1/episodes", patientId: 1, status: 201))
+        }
+        // The rest of the flush, in a later transaction.
+        try fixture.pool.writeSync { connection in
+            try AuditRepository(connection).insert(
+                [2, 3, 4, 5].map { (index: $0, entry: reads[$0]) }, firstId: first)
+        }
+        let rows = try fixture.pool.readSync { connection in
+            try connection.query("SELECT id, at_ms FROM audit_log ORDER BY id").map { ($0.int64(0), $0.int64(1)) }
+        }
+        #expect(first == 1)
+        #expect(rows.map(\.0) == Array(1...7).map(Int64.init))
+        #expect(rows.map(\.1) == (10...15).map(Int64.init) + [20])
+    }
+
     @Test("a batch written sorted by patient keeps its ids in the order of the requests")
     func batchOrder() async throws {
         let fixture = try Fixture()
