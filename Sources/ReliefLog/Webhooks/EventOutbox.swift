@@ -1,4 +1,3 @@
-import JSON
 import SQLite
 
 /// The transactional outbox: turns the record changes of one write transaction into event
@@ -17,8 +16,8 @@ enum EventOutbox {
             var object: String?
             var patientId: Int64? = change.resource == .patient ? change.id : nil
             if change.action != .deleted, let record = try find(change.resource, change.id, connection) {
-                object = String(decoding: JSON.serialize(record.json), as: UTF8.self)
-                patientId = record.patient
+                object = String(decoding: record.body, as: UTF8.self)
+                patientId = record.owner
             } else if change.resource == .episode || change.resource == .session {
                 patientId = change.patients.first
             }
@@ -31,15 +30,15 @@ enum EventOutbox {
         }
     }
 
+    /// The record as its response body (rendered from its row) and its owning patient.
     private static func find(
         _ kind: ResourceKind, _ id: Int64, _ connection: Connection
-    ) throws -> (json: JSONValue, patient: Int64?)? {
+    ) throws -> (body: [UInt8], owner: Int64?)? {
         switch kind {
-        case .patient: try RecordRepository<Patient>(connection).find(id: id).map { ($0.json, $0.ownerPatientId) }
-        case .therapist: try RecordRepository<Therapist>(connection).find(id: id).map { ($0.json, $0.ownerPatientId) }
-        case .episode: try RecordRepository<Episode>(connection).find(id: id).map { ($0.json, $0.ownerPatientId) }
-        case .session:
-            try RecordRepository<MassageSession>(connection).find(id: id).map { ($0.json, $0.ownerPatientId) }
+        case .patient: try RecordRepository<Patient>(connection).findJSON(id: id)
+        case .therapist: try RecordRepository<Therapist>(connection).findJSON(id: id)
+        case .episode: try RecordRepository<Episode>(connection).findJSON(id: id)
+        case .session: try RecordRepository<MassageSession>(connection).findJSON(id: id)
         }
     }
 }
