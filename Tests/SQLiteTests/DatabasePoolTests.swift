@@ -45,6 +45,38 @@ struct DatabasePoolTests {
         #expect(try pool.readSync { try $0.scalar("SELECT count(*) FROM t") } == .integer(1))
     }
 
+    @Test("a write's savepoint journal of several hundred KiB stays in memory: no file writes before the commit")
+    func statementJournalInMemory() async throws {
+        let directory = try TemporaryDirectory()
+        let pool = try makePool(directory)
+        defer { pool.close() }
+        // 400 rows of 2,000 bytes: about 200 pages, committed and checkpointed into the file.
+        try pool.writeSync { db in
+            try db.run(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) INSERT INTO t(v) SELECT zeroblob(2000) FROM n"
+            )
+        }
+        _ = try pool.withWriterConnection { db in try db.queryOne("PRAGMA wal_checkpoint(TRUNCATE)") }
+        // Inside one write's savepoint, change every page: the savepoint journal gets the
+        // original of each, about 800 KiB, past SQLite's default 64 KiB spill threshold. Only
+        // the writer thread's own write calls are counted (/proc/thread-self/io), so other
+        // tests running at the same time do not disturb the count.
+        let writes = try await pool.write { db -> (before: Int, after: Int) in
+            let before = try Self.threadWriteCalls()
+            try db.run("UPDATE t SET v = zeroblob(1999)")
+            return (before, try Self.threadWriteCalls())
+        }
+        #expect(writes.after == writes.before, "write calls during the statement: \(writes.after - writes.before)")
+        #expect(try pool.readSync { try $0.scalar("SELECT sum(length(v)) FROM t") } == .integer(400 * 1999))
+    }
+
+    /// Write system calls made by the calling thread so far.
+    private static func threadWriteCalls() throws -> Int {
+        let text = try String(contentsOfFile: "/proc/thread-self/io", encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("syscw:") })
+        return try #require(Int(line.dropFirst("syscw:".count).trimmingCharacters(in: .whitespaces)))
+    }
+
     @Test("reader connections are read-only and see the pragmas")
     func readerSettings() async throws {
         let directory = try TemporaryDirectory()
