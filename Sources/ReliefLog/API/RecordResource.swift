@@ -188,7 +188,11 @@ extension ParameterSpec {
 extension Caller {
     /// Whether this caller may see `record` (a patient token sees its own patient's only).
     func reaches<R: RecordResource>(_ record: R) -> Bool {
-        guard let owner = record.ownerPatientId else { return true }
-        return reaches(patient: owner)
+        reaches(owner: record.ownerPatientId)
+    }
+
+    /// Whether this caller may see a record owned by `owner` (nil: nobody's, such as a therapist).
+    func reaches(owner: Int64?) -> Bool {
+        owner.map(reaches(patient:)) ?? true
     }
 }

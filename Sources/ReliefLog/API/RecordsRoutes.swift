@@ -93,9 +93,7 @@ struct RecordHandlers<R: RecordResource>: Sendable {
         }
         // Audited before the reach check, so a refused attempt names whose data it aimed at.
         context.audit(resource: id, patient: found?.owner)
-        guard let found, found.owner.map(context.authenticated.reaches(patient:)) ?? true else {
-            throw RecordsError.notFound
-        }
+        guard let found, context.authenticated.reaches(owner: found.owner) else { throw RecordsError.notFound }
         let body = found.body
         let etag = ETag.of(body)
         if ETag.ifNoneMatchMatches(request, current: etag) { return Responses.notModified(etag: etag) }

@@ -19,8 +19,8 @@ enum WindowWarning: String, CaseIterable, Sendable {
     /// rest on a handful.
     case fewEpisodes = "few-episodes"
 
-    /// A month: the unit monthly migraine days are expressed in.
-    static let minimumDays: Int64 = 28
+    /// A month, as for massage-effect's baseline and follow-up.
+    static let minimumDays = MassageEffectAnalysis.Warning.minimumDays
     static let minimumBuckets = 4
     static let minimumEpisodes = MassageEffectAnalysis.Warning.minimumEpisodes
 

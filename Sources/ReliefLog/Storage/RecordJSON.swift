@@ -80,26 +80,19 @@ extension RecordTable {
         into writer: inout JSONTextWriter
     ) throws(RecordsError) {
         writer.key(column.name)
+        // Lists are never NULL in a valid row (decoding refuses one); every other form may be.
         switch column.form {
         case .list:
             let strings = try statement.strings(index, table: name, id: id)
             writer.beginArray()
             for string in strings { writer.string(string) }
             writer.endArray()
-            return
         case .medications:
             let medications = try StoredMedications.decode(statement.text(index), id: id)
             writer.value(.array(medications.map(\.json)))
-            return
-        default:
-            break
-        }
-        if statement.isNull(index) {
+        case _ where statement.isNull(index):
             guard column.nullable else { throw invalid(statement, index, id: id) }
             writer.null()
-            return
-        }
-        switch column.form {
         case .text:
             statement.withText(index) { bytes in
                 if let bytes { writer.string(utf8: bytes) } else { writer.null() }
@@ -115,8 +108,6 @@ extension RecordTable {
             writer.string(Timestamp.format(statement.int64(index)))
         case .boolean:
             writer.bool(statement.int64(index) != 0)
-        case .list, .medications:
-            break
         }
     }
 
