@@ -46,12 +46,17 @@ struct RecordHandlers<R: RecordResource>: Sendable {
         let outcome = try await transactions.write { connection, changes -> IdempotentCreate.Outcome in
             let now = clock()
             if let replay = try idempotency?.replay(connection, now: now) { return replay }
-            let record = try RecordRepository<R>(connection).insert(fields, now: now)
-            changes.append(Self.change(.created, record.id, patients: [record.ownerPatientId]))
+            let records = RecordRepository<R>(connection)
+            let record = try records.insert(fields, now: now)
+            // Rendered once, from the row just written, as GET renders it: for the response, the
+            // change event and a replay.
+            let body = try records.findJSON(id: record.id)?.body ?? JSON.serialize(record.json)
+            var change = Self.change(.created, record.id, patients: [record.ownerPatientId])
+            change.rendered = body
+            changes.append(change)
             try context.auditChange(
                 connection, status: 201, resource: record.id, patient: record.ownerPatientId, at: now)
-            let outcome = IdempotentCreate.Outcome(
-                status: 201, body: JSON.serialize(record.json), id: record.id, replayed: false)
+            let outcome = IdempotentCreate.Outcome(status: 201, body: body, id: record.id, replayed: false)
             try idempotency?.remember(outcome, connection, now: now)
             return outcome
         }

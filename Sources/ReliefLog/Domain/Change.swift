@@ -21,4 +21,8 @@ struct RecordChange: Sendable, Hashable {
     /// The patients whose data changed: the record's patient, before and after for a change
     /// that moved it; empty for therapists.
     var patients: [Int64]
+    /// The created record's body as `GET` renders it, when the create already rendered it for its
+    /// response: the change event takes it instead of reading the row back. Its owner is
+    /// `patients.first`.
+    var rendered: [UInt8]? = nil
 }

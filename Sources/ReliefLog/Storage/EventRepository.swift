@@ -107,12 +107,8 @@ struct EventRepository {
     /// 16 random bytes in base64url: 22 characters.
     private static func randomId() -> String {
         var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for _ in 0..<2 {
-            let value = generator.next() as UInt64
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
-        }
+        let value = generator.next() as UInt128
+        let bytes = (0..<16).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
         return Base64URL.encode(bytes)
     }
 }

@@ -15,7 +15,8 @@ enum EventOutbox {
             let type = "\(change.resource.rawValue).\(change.action.rawValue)"
             var object: String?
             var patientId: Int64? = change.resource == .patient ? change.id : nil
-            if change.action != .deleted, let record = try find(change.resource, change.id, connection) {
+            let known = change.rendered.map { (body: $0, owner: change.patients.first) }
+            if change.action != .deleted, let record = try known ?? find(change.resource, change.id, connection) {
                 object = String(decoding: record.body, as: UTF8.self)
                 patientId = record.owner
             } else if change.resource == .episode || change.resource == .session {

@@ -24,7 +24,7 @@ enum EventType {
 
     /// `<resource>.*` for a type, the pattern that matches every action on its resource.
     static func resourcePattern(of type: String) -> String {
-        (type.split(separator: ".").first.map(String.init) ?? type) + ".*"
+        (type.firstIndex(of: ".").map { String(type[..<$0]) } ?? type) + ".*"
     }
 }
 

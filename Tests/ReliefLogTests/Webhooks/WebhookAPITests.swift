@@ -130,6 +130,13 @@ struct WebhookAPITests {
         let object = try #require((first["data"] as? [String: Any])?["object"] as? [String: Any])
         #expect(object["intensity"] as? Int == 5)
         #expect(object["createdAt"] as? String != nil)
+        // The event holds the record as GET shows it.
+        let firstId = try #require(object["id"] as? Int)
+        let read = try await client.request("GET", "/v1/episodes/\(firstId)")
+        let canonical = { (value: [String: Any]) in
+            try JSONSerialization.data(withJSONObject: value, options: .sortedKeys)
+        }
+        #expect(try canonical(read.object) == canonical(object))
         await app.stop()
     }
 
