@@ -8,10 +8,12 @@ Requests are scheduled at a fixed rate, independent of how fast answers come (la
 measured from each request's scheduled time, so a stall shows up in full instead of slowing
 the load down). The mix: 60 % GET /v1/episodes/{random id}, 25 % a dashboard poll of a
 patient's summary answered 304 (If-None-Match), 10 % POST /v1/episodes, 5 % GET of a
-patient's episode list. The server's resident memory (VmRSS) is sampled every 10 s. Writes
-a Markdown report: per minute, requests, errors, p50 / p99 / max latency and RSS; then the
-RSS trend (least-squares slope over the samples after the first five minutes, in MiB per
-hour) and the whole run's percentiles. Standard library only.
+patient's episode list. The server's resident memory is sampled every 10 s: VmRSS and its
+parts, RssAnon (the heap and stacks), RssFile (mapped files: the binary and its libraries) and
+RssShmem (shared memory: SQLite's WAL index, the -shm file). Writes a Markdown report: per
+minute, requests, errors, p50 / p99 / max latency and RSS; then the trend of RSS and of each
+part (least-squares slope over the samples after the first five minutes, in MiB per hour) and
+the whole run's percentiles. Standard library only.
 """
 
 import argparse
@@ -27,12 +29,32 @@ from urllib.parse import urlparse
 MIX = [("get", 60), ("poll", 25), ("post", 10), ("list", 5)]
 
 
-def rss_kib(pid):
+MEMORY_FIELDS = ("VmRSS", "RssAnon", "RssFile", "RssShmem")
+
+
+def memory_kib(pid):
+    """VmRSS and its parts, in KiB."""
+    values = dict.fromkeys(MEMORY_FIELDS, 0)
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            name = line.split(":", 1)[0]
+            if name in values:
+                values[name] = int(line.split()[1])
+    return values
+
+
+def trend(samples, field):
+    """Least-squares slope of one memory field after minute 5, in MiB per hour."""
+    steady = [(at, memory[field]) for at, memory in samples if at >= 300] or [
+        (at, memory[field]) for at, memory in samples
+    ]
+    if len(steady) < 2:
+        return 0.0
+    mean_t = statistics.fmean(at for at, _ in steady)
+    mean_r = statistics.fmean(kib for _, kib in steady)
+    numerator = sum((at - mean_t) * (kib - mean_r) for at, kib in steady)
+    denominator = sum((at - mean_t) ** 2 for at, _ in steady) or 1
+    return numerator / denominator * 3600 / 1024
 
 
 class Worker(threading.Thread):
@@ -160,7 +182,7 @@ def main():
         worker.start()
     samples = []
     while time.monotonic() < run.end:
-        samples.append((time.monotonic() - run.start, rss_kib(args.pid)))
+        samples.append((time.monotonic() - run.start, memory_kib(args.pid)))
         time.sleep(10)
     for worker in workers:
         worker.join(timeout=60)
@@ -170,8 +192,8 @@ def main():
         + ", ".join(f"{weight} % {kind}" for kind, weight in MIX)
         + ".",
         "",
-        "| minute | requests | errors | p50 ms | p99 ms | max ms | RSS MiB (end of minute) |",
-        "|---|---|---|---|---|---|---|",
+        "| minute | requests | errors | p50 ms | p99 ms | max ms | RSS MiB (end of minute) | anon | file | shmem |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     everything = []
     errors = 0
@@ -180,28 +202,24 @@ def main():
         latencies = bucket["latencies"]
         everything += latencies
         errors += bucket["errors"]
-        rss = [kib for at, kib in samples if at < (minute + 1) * 60]
+        memory = [sample for at, sample in samples if at < (minute + 1) * 60]
+        last = memory[-1] if memory else dict.fromkeys(MEMORY_FIELDS, 0)
         lines.append(
             f"| {minute + 1} | {len(latencies)} | {bucket['errors']} | {percentile(latencies, 0.5) * 1000:.2f} | "
             f"{percentile(latencies, 0.99) * 1000:.2f} | {max(latencies) * 1000:.1f} | "
-            f"{(rss[-1] if rss else 0) / 1024:.1f} |"
+            + " | ".join(f"{last[field] / 1024:.1f}" for field in MEMORY_FIELDS)
+            + " |"
         )
-    steady = [(at, kib) for at, kib in samples if at >= 300] or samples
-    slope = 0.0
-    if len(steady) >= 2:
-        mean_t = statistics.fmean(at for at, _ in steady)
-        mean_r = statistics.fmean(kib for _, kib in steady)
-        numerator = sum((at - mean_t) * (kib - mean_r) for at, kib in steady)
-        denominator = sum((at - mean_t) ** 2 for at, _ in steady) or 1
-        slope = numerator / denominator * 3600 / 1024
-    rss_values = [kib / 1024 for _, kib in samples]
+    rss_values = [memory["VmRSS"] / 1024 for _, memory in samples]
     lines += [
         "",
         f"Whole run: {len(everything)} requests ({len(everything) / args.seconds:.0f}/s), {errors} errors; "
         f"p50 {percentile(everything, 0.5) * 1000:.2f} ms, p99 {percentile(everything, 0.99) * 1000:.2f} ms, "
         f"p99.9 {percentile(everything, 0.999) * 1000:.2f} ms.",
         f"RSS, {len(samples)} samples every 10 s: min {min(rss_values):.1f}, max {max(rss_values):.1f} MiB; "
-        f"trend after minute 5: {slope:+.2f} MiB per hour.",
+        f"trend after minute 5: {trend(samples, 'VmRSS'):+.2f} MiB per hour "
+        f"(anon {trend(samples, 'RssAnon'):+.2f}, file {trend(samples, 'RssFile'):+.2f}, "
+        f"shmem {trend(samples, 'RssShmem'):+.2f}).",
     ]
     report = "\n".join(lines) + "\n"
     if args.out == "-":
