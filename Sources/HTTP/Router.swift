@@ -157,9 +157,19 @@ extension [RouteSegment] {
 public struct Router: HTTPResponder {
     private final class Node: @unchecked Sendable {
         // Only mutated while the router is built, before it is shared; read-only afterwards.
-        var literals: [String: Node] = [:]
+        // A node has a handful of children: comparing a segment's bytes with each costs less
+        // than making it a String and hashing it, on every request.
+        var literals: [(text: [UInt8], node: Node)] = []
         var parameter: (name: String, node: Node)?
         var handlers: [String: (template: String, placement: HandlerPlacement, handler: HTTPHandler)] = [:]
+
+        func literal(_ segment: UnsafeBufferPointer<UInt8>) -> Node? {
+            literals.first { $0.text.count == segment.count && $0.text.elementsEqual(segment) }?.node
+        }
+
+        func literal(_ text: String) -> Node? {
+            literals.first { $0.text.elementsEqual(text.utf8) }?.node
+        }
     }
 
     public struct RouteDescription: Sendable, Hashable {
@@ -181,11 +191,11 @@ public struct Router: HTTPResponder {
             for segment in entry.segments {
                 switch segment {
                 case .literal(let text):
-                    if let next = node.literals[text] {
+                    if let next = node.literal(text) {
                         node = next
                     } else {
                         let next = Node()
-                        node.literals[text] = next
+                        node.literals.append((Array(text.utf8), next))
                         node = next
                     }
                 case .parameter(let name):
@@ -219,8 +229,8 @@ public struct Router: HTTPResponder {
         var node = root
         var parameters = RouteParameters()
         for rawSegment in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
-            let raw = Substring(rawSegment)
-            if let next = node.literals[String(raw)] {
+            var raw = Substring(rawSegment)
+            if let next = raw.withUTF8({ node.literal($0) }) {
                 node = next
             } else if let (name, next) = node.parameter, !raw.isEmpty,
                 let value = PercentDecoding.decode(raw, plusAsSpace: false)

@@ -4,9 +4,9 @@ import HTTP
 /// `finish()` answers 400 listing every malformed, out-of-range, repeated or unknown
 /// parameter at once (`field` is `/` + the parameter name).
 struct QueryParameters {
-    private var values: [String: String] = [:]
-    private var order: [String] = []
-    private var read: Set<String> = []
+    /// The parameters in the order given, each once. A query string has a few: a linear search
+    /// costs less than hashing every name (this runs on every list page and analytics poll).
+    private var parameters: [(name: String, value: String, read: Bool)] = []
     private var errors: [Problem.FieldError] = []
 
     /// Most parameters one query string may carry; no operation reads more than a dozen.
@@ -35,13 +35,15 @@ struct QueryParameters {
                     "Query parameter \(position + 1) is longer than \(Self.maxLength) bytes (name or value, decoded).",
                 errors: [Problem.FieldError(field: field, message: "is longer than \(Self.maxLength) bytes")])
         }
-        var repeated: Set<String> = []
+        var repeated: [String] = []
         for (name, value) in items {
-            if values[name] != nil {
-                if repeated.insert(name).inserted { fail(name, "must be given at most once") }
+            if parameters.contains(where: { $0.name == name }) {
+                if !repeated.contains(name) {
+                    repeated.append(name)
+                    fail(name, "must be given at most once")
+                }
             } else {
-                values[name] = value
-                order.append(name)
+                parameters.append((name, value, false))
             }
         }
     }
@@ -54,8 +56,9 @@ struct QueryParameters {
     mutating func string(_ name: String) -> String? {
         // Only given parameters need marking as read (the rest are reported as unknown); a
         // request without a query string, such as a dashboard's poll, allocates nothing here.
-        guard let value = values[name] else { return nil }
-        read.insert(name)
+        guard let index = parameters.firstIndex(where: { $0.name == name }) else { return nil }
+        parameters[index].read = true
+        let value = parameters[index].value
         guard !value.isEmpty else {
             fail(name, "must not be empty")
             return nil
@@ -156,8 +159,8 @@ struct QueryParameters {
     /// `nextCursor` carries it, so a cursor is only valid with the filters it was issued for.
     var filterSignature: String {
         var text: [UInt8] = []
-        for name in order.sorted() where name != "cursor" && name != "limit" {
-            text += Array(name.utf8) + [0] + Array((values[name] ?? "").utf8) + [0]
+        for (name, value, _) in parameters.sorted(by: { $0.name < $1.name }) where name != "cursor" && name != "limit" {
+            text += Array(name.utf8) + [0] + Array(value.utf8) + [0]
         }
         return String(FNV1a.hash(text) & 0xFFFF_FFFF, radix: 36)
     }
@@ -187,7 +190,7 @@ struct QueryParameters {
     /// Throws 400 listing every problem, unknown parameters included.
     func finish() throws(Problem) {
         var errors = errors
-        for name in order where !read.contains(name) {
+        for (name, _, read) in parameters where !read {
             errors.append(Problem.FieldError(field: "/" + name, message: "is not a known query parameter"))
         }
         guard !errors.isEmpty else { return }
