@@ -72,13 +72,6 @@ struct AuditRepository {
         }
     }
 
-    /// Writes a batch of buffered entries, ids in the order the requests finished (see
-    /// `reserveIds` and `insert(_:firstId:)`).
-    func insertBatch(_ entries: [AuditEntry]) throws {
-        let first = try reserveIds(entries.count)
-        try insert(entries.indices.map { (index: $0, entry: entries[$0]) }, firstId: first)
-    }
-
     /// Sets aside `count` ids past the largest ever used and returns the first: the next ids
     /// SQLite picks (a change's row) come after them, even before they are written. So a flush
     /// can write its rows over several transactions, each holding any of them. `sqlite_sequence`

@@ -219,3 +219,12 @@ struct AuditLogStorageTests {
         #expect(try fixture.remainingAges() == [10 * Self.day, Self.day, 0])
     }
 }
+
+extension AuditRepository {
+    /// Seeds rows in one transaction, ids in the order given: a flush (`AuditTrail.flush`) of
+    /// one transaction, without its sorting by patient.
+    fileprivate func insertBatch(_ entries: [AuditEntry]) throws {
+        let first = try reserveIds(entries.count)
+        try insert(entries.indices.map { (index: $0, entry: entries[$0]) }, firstId: first)
+    }
+}
